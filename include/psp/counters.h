@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Per-device counters: the one list behind the BPF counter index, the name
+ * psp-bpf-ctl prints (the Linux PSP netlink attribute name where the kernel
+ * has one, so scripts written for `ynl --family psp get-stats` read the same
+ * keys) and the help text.
+ *
+ * Byte counters follow the kernel's definition: from the first byte after
+ * the IV through the last byte of payload, so the 16-byte header and the
+ * ICV are not counted and a VC is.
+ *
+ * X(ID, "name", "help")
+ */
+#ifndef __PSP_COUNTERS_H
+#define __PSP_COUNTERS_H
+
+#define PSP_COUNTERS(X)							\
+	X(KEY_ROTATIONS, "key-rotations",				\
+	  "device key rotations")					\
+	X(STALE_EVENTS, "stale-events",					\
+	  "associations whose Rx key went stale at a rotation")		\
+	X(RX_PACKETS, "rx-packets",					\
+	  "PSP packets authenticated and delivered")			\
+	X(RX_BYTES, "rx-bytes",						\
+	  "bytes of those, after the IV through the end of the payload")\
+	X(RX_AUTH_FAIL, "rx-auth-fail",					\
+	  "PSP packets dropped: the ICV did not verify")		\
+	X(RX_ERROR, "rx-error",						\
+	  "PSP packets dropped: lengths or framing")			\
+	X(RX_BAD, "rx-bad",						\
+	  "PSP packets dropped: unsupported version, reserved bits, "	\
+	  "invalid SPI or no device key for its phase")			\
+	X(TX_PACKETS, "tx-packets",					\
+	  "packets encapsulated and encrypted")				\
+	X(TX_BYTES, "tx-bytes",						\
+	  "bytes of those, after the IV through the end of the payload")\
+	X(TX_ERROR, "tx-error",						\
+	  "packets that could not be encapsulated and were dropped")
+
+enum psp_counter {
+#define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,
+	PSP_COUNTERS(__PSP_COUNTER_ENUM)
+#undef __PSP_COUNTER_ENUM
+	PSP_CNT__MAX
+};
+
+#endif /* __PSP_COUNTERS_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+
+#include "bytes.h"
+#include "ip.h"
+
+#define IPV6_MAX_EXT_HDRS 8	/* a longer chain is treated as malformed */
+
+static int ipv4_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
+{
+	size_t ihl;
+
+	if (buf_len < IPV4_MIN_HLEN)
+		return -EINVAL;
+	ihl = (ip[0] & 0x0f) * 4u;
+	v->len = get_be16(ip + 2);
+	if (ihl < IPV4_MIN_HLEN || ihl > buf_len || ihl > v->len)
+		return -EINVAL;
+	v->hdr_len = ihl;
+	v->nh_off = 9;
+	v->proto = ip[9];
+	/* MF set or a fragment offset: 0x3fff covers both */
+	v->fragment = (get_be16(ip + 6) & 0x3fff) != 0;
+	return 0;
+}
+
+static int ipv6_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
+{
+	size_t off = IPV6_HLEN, end;
+	int i;
+
+	if (buf_len < IPV6_HLEN)
+		return -EINVAL;
+	v->len = IPV6_HLEN + get_be16(ip + 4);
+	end = v->len < buf_len ? v->len : buf_len;
+	v->nh_off = 6;
+	v->proto = ip[6];
+	for (i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
+		size_t ext_len;
+
+		switch (v->proto) {
+		case IPPROTO_HOPOPTS_:
+		case IPPROTO_ROUTING_:
+		case IPPROTO_DSTOPTS_:
+			if (off + 2 > end)
+				return -EINVAL;
+			ext_len = (ip[off + 1] + 1u) * 8;
+			break;
+		case IPPROTO_FRAGMENT_:
+			ext_len = 8;
+			v->fragment = 1;
+			break;
+		default:
+			v->hdr_len = off;
+			return 0;
+		}
+		if (off + ext_len > end)
+			return -EINVAL;
+		v->nh_off = off;
+		v->proto = ip[off];
+		off += ext_len;
+		if (v->fragment) {
+			v->hdr_len = off;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int ip_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
+{
+	*v = (struct ip_view){ 0 };
+	if (buf_len < 1)
+		return -EINVAL;
+	switch (ip[0] >> 4) {
+	case 4:
+		v->family = 4;
+		return ipv4_parse(ip, buf_len, v);
+	case 6:
+		v->family = 6;
+		return ipv6_parse(ip, buf_len, v);
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+void ipv4_set_csum(uint8_t *hdr)
+{
+	size_t len = (hdr[0] & 0x0f) * 4u;
+	uint32_t sum = 0;
+
+	hdr[10] = hdr[11] = 0;
+	for (size_t i = 0; i < len; i += 2)
+		sum += get_be16(hdr + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put_be16(hdr + 10, (uint16_t)~sum);
+}
