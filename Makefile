@@ -25,7 +25,8 @@ endif
 CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
-CPPFLAGS := -Iinclude -Iloader/lib -D_GNU_SOURCE
+VERSION := 0.1.0
+CPPFLAGS := -Iinclude -Iloader/lib -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRCS := $(wildcard loader/lib/*.c)

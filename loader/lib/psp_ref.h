@@ -17,6 +17,10 @@
 #include <psp/wire.h>
 #include <psp/counters.h>
 
+/* Name (the kernel's netlink attribute name) and help of a counter. */
+const char *psp_counter_name(enum psp_counter c);
+const char *psp_counter_help(enum psp_counter c);
+
 /*
  * Derive the key of (spi, version) from a 32-byte device key: NIST SP
  * 800-108 counter mode with AES-256-CMAC as the PRF. Writes

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * psp-bpf-ctl's command framework: global options, command tables, option
+ * parsing and the error policy every command follows:
+ *
+ *   exit 0  success
+ *   exit 1  the operation failed: "psp-bpf-ctl: ERRNO: reason" on stderr
+ *   exit 2  bad usage: "psp-bpf-ctl: CMD: reason (see 'psp-bpf-ctl CMD -h')"
+ */
+#ifndef __PSPBPF_CTL_CLI_H
+#define __PSPBPF_CTL_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXIT_FAILED	1
+#define EXIT_USAGE	2
+
+struct cli_globals {
+	int json;
+	int pretty;
+	int verbose;
+	const char *netns;
+};
+extern struct cli_globals cli;
+
+/* A command or sub-command; fn gets argv[0] = its own name. */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+/* Runs the command argv[0] names (a unique prefix is enough). */
+int cmd_dispatch(const char *parent, const struct cmd *cmds, int argc, char **argv,
+		 void (*usage)(void));
+
+/* Usage errors and failures; both print one line and return the exit code. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int op_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * getopt_long for a command: returns the option, -1 at the end, or
+ * '?' after reporting an unknown option or a missing argument as a usage
+ * error (the caller returns EXIT_USAGE). "-h" and "--help" return 'h'.
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/* Argument parsers: 0 on success, else a usage error was printed. */
+int parse_hex_bytes(const char *cmd, const char *opt, const char *s, uint8_t *out,
+		    size_t len);
+int parse_spi(const char *cmd, const char *opt, const char *s, uint32_t *spi);
+int parse_uint(const char *cmd, const char *opt, const char *s, uint64_t max,
+	       uint64_t *v);
+int parse_version(const char *cmd, const char *opt, const char *s, uint32_t *version);
+
+#endif /* __PSPBPF_CTL_CLI_H */

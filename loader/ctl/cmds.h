@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* The top-level commands of psp-bpf-ctl, one file each. */
+#ifndef __PSPBPF_CTL_CMDS_H
+#define __PSPBPF_CTL_CMDS_H
+
+int do_pcap(int argc, char **argv);
+int do_derive(int argc, char **argv);
+
+#endif /* __PSPBPF_CTL_CMDS_H */
