@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# psp-bpf-ctl as users run it: pcap encrypt/decrypt on every shared vector
+# (whole files compared), derive on every KDF vector, and the CLI contract:
+# -h everywhere, -j JSON, exit 2 with one line on bad usage, exit 1 with an
+# errno name on failed operations.
+
+load helpers
+
+setup() {
+	TMP=$BATS_TEST_TMPDIR
+}
+
+@test "pcap encrypt: every accept vector, byte-identical output file" {
+	local n count=0
+	for n in $(vector_names accept); do
+		"$CTL" pcap encrypt $(vector_encrypt_args "$n") \
+			-i "$VECTORS/$n.clear.pcap" -o "$TMP/$n.pcap" >/dev/null ||
+			fail "$n: encrypt failed"
+		cmp "$TMP/$n.pcap" "$VECTORS/$n.psp.pcap" || fail "$n: output differs"
+		count=$((count + 1))
+	done
+	[ "$count" -eq 20 ]
+}
+
+@test "pcap decrypt: every accept vector gives the clear file back" {
+	local n count=0
+	for n in $(vector_names accept); do
+		run "$CTL" -j pcap decrypt $(vector_keys "$n") \
+			-i "$VECTORS/$n.psp.pcap" -o "$TMP/$n.pcap"
+		[ "$status" -eq 0 ] || fail "$n: status $status: $output"
+		[ "$(jq '.packets == ."rx-packets"' <<<"$output")" = true ] ||
+			fail "$n: not all accepted: $output"
+		if [ "$n" = pad_t4_v0 ]; then
+			# the receiver drops the Ethernet padding; encrypting
+			# what it delivered gives the PSP frame again
+			"$CTL" pcap encrypt $(vector_encrypt_args "$n") -i "$TMP/$n.pcap" \
+				-o "$TMP/$n.again.pcap" >/dev/null
+			cmp "$TMP/$n.again.pcap" "$VECTORS/$n.psp.pcap" || fail "$n: differs"
+		else
+			cmp "$TMP/$n.pcap" "$VECTORS/$n.clear.pcap" || fail "$n: output differs"
+		fi
+		count=$((count + 1))
+	done
+	[ "$count" -eq 20 ]
+}
+
+@test "pcap decrypt: reject vectors are dropped under the right counter, exit 0" {
+	local n want
+	declare -A reason=(
+		[bad_icv_t4_v0_co1]=rx-auth-fail
+		[bad_icv_t4e_v0_co2]=rx-auth-fail	# google/psp wrongly accepts this one
+		[bad_reserved_u6_v1_co11]=rx-bad
+	)
+	[ "$(vector_names reject | wc -l)" -eq 3 ]
+	for n in $(vector_names reject); do
+		want=${reason[$n]}
+		run "$CTL" -j pcap decrypt $(vector_keys "$n") \
+			-i "$VECTORS/$n.psp.pcap" -o "$TMP/$n.pcap"
+		[ "$status" -eq 0 ] || fail "$n: status $status"
+		[ "$(jq -r ".\"$want\"" <<<"$output")" -eq 1 ] || fail "$n: $output"
+		[ "$(jq -r '."rx-packets"' <<<"$output")" -eq 0 ] || fail "$n: accepted"
+		# the output holds no packet: a pcap header only
+		[ "$(stat -c %s "$TMP/$n.pcap")" -eq 24 ] || fail "$n: wrote packets"
+	done
+}
+
+@test "pcap decrypt -v names each rejection on stderr" {
+	run "$CTL" -v pcap decrypt $(vector_keys bad_icv_t4_v0_co1) \
+		-i "$VECTORS/bad_icv_t4_v0_co1.psp.pcap" -o "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"packet 1: rx-auth-fail: ICV did not verify (spi 9a345678)"* ]]
+}
+
+@test "pcap decrypt with the wrong device keys: every packet rx-auth-fail" {
+	local zero=0000000000000000000000000000000000000000000000000000000000000000
+	run "$CTL" -j pcap decrypt --master0 $zero --master1 $zero \
+		-i "$VECTORS/multi_t4_v0_co1.psp.pcap" -o "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(jq '."rx-auth-fail"' <<<"$output")" -eq 4 ]
+}
+
+@test "pcap decrypt of clear traffic: not PSP, nothing written" {
+	run "$CTL" -j pcap decrypt $(vector_keys t4_v0_co1) \
+		-i "$VECTORS/multi_u6_v1_co0.clear.pcap" -o "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(jq '."not-psp"' <<<"$output")" -eq 3 ]
+	[ "$(jq '."rx-packets"' <<<"$output")" -eq 0 ]
+}
+
+@test "pcap with -o -: packets on stdout, report on stderr" {
+	"$CTL" -j pcap decrypt $(vector_keys t4_v0_co1) -i "$VECTORS/t4_v0_co1.psp.pcap" \
+		-o - >"$TMP/out.pcap" 2>"$TMP/report"
+	cmp "$TMP/out.pcap" "$VECTORS/t4_v0_co1.clear.pcap"
+	[ "$(jq '."rx-packets"' "$TMP/report")" -eq 1 ]
+}
+
+@test "pcap encrypt: frames it cannot encapsulate are skipped and counted" {
+	# crypt offset 63 keeps 252 bytes in clear: more than a 20-byte TCP ACK has
+	run "$CTL" -j pcap encrypt $(vector_keys pad_t4_v0) --spi 1 --version 0 \
+		--crypt-off 63 -i "$VECTORS/pad_t4_v0.clear.pcap" -o "$TMP/out.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.skipped."crypt-off-past-end"' <<<"$output")" -eq 1 ]
+	[ "$(jq '.encrypted' <<<"$output")" -eq 0 ]
+}
+
+@test "derive: every kdf.json vector" {
+	local master spi version key count=0
+	while read -r master spi version key; do
+		[ "$("$CTL" derive --master "$master" --spi "$spi" --version "$version")" = "$key" ] ||
+			fail "derive $spi v$version"
+		count=$((count + 1))
+	done < <(jq -r '.vectors[] | "\(.master_key) \(.spi) \(.version) \(.derived_key)"' \
+		"$VECTORS/kdf.json")
+	[ "$count" -eq 96 ]
+}
+
+@test "derive -j: spi, version, kdf blocks and key" {
+	run "$CTL" -j derive --master "$(vector_param t4_v0_co1 master1)" --spi 0x9a345678 --version 0
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .key <<<"$output")" = 3946da2554eae46ad1ef77a64372edc4 ]
+	[ "$(jq -r .spi <<<"$output")" = 9a345678 ]
+	[ "$(jq -r '."kdf-blocks"[0]' <<<"$output")" = 00000001507630009a34567800000080 ]
+}
+
+@test "-h and help print usage and exit 0 for every command" {
+	local args
+	for args in "-h" "--help" "help" "pcap -h" "pcap help" "pcap encrypt -h" \
+		"pcap decrypt --help" "derive -h"; do
+		run "$CTL" $args
+		[ "$status" -eq 0 ] || fail "$args: status $status"
+		[[ "$output" == Usage:* ]] || fail "$args: $output"
+	done
+}
+
+@test "-V prints the version" {
+	run "$CTL" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == "psp-bpf-ctl "[0-9]* ]]
+}
+
+# Each bad command line: exit 2 and exactly one line on stderr, saying what.
+@test "bad usage: exit 2 with a one-line reason" {
+	local k=0000000000000000000000000000000000000000000000000000000000000000
+	local -a cases=(
+		"|a command is missing"
+		"frobnicate|unknown command 'frobnicate'"
+		"--frob|unknown option '--frob'"
+		"pcap|a command is missing"
+		"pcap crypt|unknown command 'crypt'"
+		"pcap encrypt --bogus|unknown option '--bogus'"
+		"pcap encrypt --spi|needs an argument"
+		"pcap decrypt --master0 $k -i a -o b|--master0 and --master1 are required"
+		"pcap decrypt --master0 12 --master1 $k -i a -o b|--master0 needs 32 bytes in hex, got 2 digits"
+		"pcap decrypt --master0 ${k%??}zz --master1 $k -i a -o b|'zz' is not hex"
+		"pcap encrypt --master0 $k --master1 $k --spi 1 --version 4 -i a -o b|out of range 0-3"
+		"pcap encrypt --master0 $k --master1 $k --spi 1 --version 0 --crypt-off 64 -i a -o b|out of range 0-63"
+		"pcap encrypt --master0 $k --master1 $k --spi 80000000 --version 0 -i a -o b|lower 31 bits"
+		"pcap encrypt --master0 $k --master1 $k --spi xyz --version 0 -i a -o b|not a 32-bit hex SPI"
+		"pcap encrypt --master0 $k --master1 $k --spi 1ffffffff --version 0 -i a -o b|not a 32-bit hex SPI"
+		"pcap encrypt --master0 $k --master1 $k --spi 1 --version 0 --iv -1 -i a -o b|not a decimal or 0x-hex number"
+		"pcap encrypt --master0 $k --master1 $k --spi 1 --version 0 --vc 00 -i a -o b|--vc needs 8 bytes"
+		"pcap encrypt --master0 $k --master1 $k --version 0 -i a -o b|--spi and --version are required"
+		"pcap decrypt --master0 $k --master1 $k -i a|-o OUT.pcap are required"
+		"derive --master $k --spi 1|are required"
+		"derive --master $k --spi 1 --version 0 extra|unexpected argument 'extra'"
+		"-n|needs an argument"
+		"-n a/b derive|not a namespace name"
+	)
+	local c args want
+	for c in "${cases[@]}"; do
+		args=${c%%|*} want=${c#*|}
+		run --separate-stderr "$CTL" $args
+		[ "$status" -eq 2 ] || fail "'$args': status $status, want 2"
+		[ -z "$output" ] || fail "'$args': wrote to stdout: $output"
+		[ "${#stderr_lines[@]}" -eq 1 ] || fail "'$args': ${#stderr_lines[@]} lines: $stderr"
+		[[ "$stderr" == "psp-bpf-ctl: "*"$want"* ]] || fail "'$args': '$stderr' lacks '$want'"
+	done
+}
+
+@test "failed operations: exit 1 with the errno name" {
+	local keys
+	keys=$(vector_keys t4_v0_co1)
+	run --separate-stderr "$CTL" pcap decrypt $keys -i "$TMP/none.pcap" -o "$TMP/o.pcap"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: ENOENT: "*none.pcap* ]]
+	run --separate-stderr "$CTL" pcap decrypt $keys -i "$ROOT/Makefile" -o "$TMP/o.pcap"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: EINVAL: "*Makefile* ]]
+	run --separate-stderr "$CTL" pcap decrypt $keys -i "$VECTORS/t4_v0_co1.psp.pcap" \
+		-o "$TMP/no/such/dir/o.pcap"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: ENOENT: "* ]]
+	run --separate-stderr "$CTL" -n psp-bpf-no-such-netns derive -h
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: ENOENT: "*psp-bpf-no-such-netns* ]]
+}
+
+@test "-n NAME runs the command in that network namespace" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to create a network namespace"
+	local ns=psp-cli-$$
+	ip netns add "$ns"
+	run "$CTL" -n "$ns" derive --master "$(vector_param t4_v0_co1 master1)" --spi 9a345678 --version 0
+	ip netns del "$ns"
+	[ "$status" -eq 0 ]
+	[ "$output" = 3946da2554eae46ad1ef77a64372edc4 ]
+}
