@@ -26,7 +26,7 @@ CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 VERSION := 0.1.0
-CPPFLAGS := -Iinclude -Iloader/lib -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
+CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRCS := $(wildcard loader/lib/*.c)
@@ -81,6 +81,14 @@ $(BUILD)/tests/kdf.tsv: tests/vectors/kdf.json
 $(BUILD)/tests/vectors.tsv: tests/vectors/manifest.json
 	$(Q)mkdir -p $(@D)
 	$(Q)$(JQ) -r '.vectors[] | [.name, .cleartext, .psp, .params.master0, .params.master1, .params.spi, .params.version, .params.mode, .params.crypt_off, .params.vc, (.params.vc_value // "-"), .params.iv_first, .expect] | map(tostring) | @tsv' $< > $@
+
+$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+bench: $(BUILD)/bench/bench-ref
+	$(Q)$(BUILD)/bench/bench-ref
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(TEST_DATA)
