@@ -3,6 +3,7 @@
 # psp-bpf: one entry point.
 #   make            build psp-bpf-ctl and libpspbpf
 #   make check      every test suite, then one "N passed, N failed" line
+#   make demo       two namespaces, TCP, through PSP (needs root)
 #   make bench      benchmarks, one JSON line per figure
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
 #   make clean
@@ -39,7 +40,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench vmlinux clean
+.PHONY: all check unit bench demo vmlinux clean
 
 all: $(BUILD)/psp-bpf-ctl
 
@@ -86,6 +87,9 @@ $(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tests/unit/pkt
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+demo: all
+	$(Q)BUILD=$(BUILD) tools/demo
 
 bench: $(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-ref
