@@ -6,6 +6,7 @@
 #   make demo       two namespaces, TCP, through PSP (needs root)
 #   make bench      benchmarks, one JSON line per figure
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
+#   make install    psp-bpf-ctl and its man page under PREFIX (/usr/local)
 #   make clean
 # V=1 shows the commands.
 
@@ -40,7 +41,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench demo vmlinux clean
+.PHONY: all check unit bench demo vmlinux install clean
 
 all: $(BUILD)/psp-bpf-ctl
 
@@ -118,6 +119,11 @@ $(BUILD)/tests/abi.bpf.o: tests/unit/abi.bpf.c vmlinux.h $(wildcard include/psp/
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+PREFIX	?= /usr/local
+install: all
+	install -D -m 0755 $(BUILD)/psp-bpf-ctl $(DESTDIR)$(PREFIX)/sbin/psp-bpf-ctl
+	install -D -m 0644 docs/psp-bpf-ctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/psp-bpf-ctl.8
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -206,3 +206,16 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 3946da2554eae46ad1ef77a64372edc4 ]
 }
+
+@test "the man page documents every command and option -h lists" {
+	local args opt man
+	man=$(cat "$ROOT/docs/psp-bpf-ctl.8")
+	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h"; do
+		for opt in $("$CTL" $args | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+			[[ "$man" == *"${opt//-/\\-}"* ]] || fail "'$args' lists $opt, the man page does not"
+		done
+	done
+	for args in "pcap encrypt" "pcap decrypt" "derive"; do
+		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
+	done
+}
