@@ -17,7 +17,7 @@
 #include "json.h"
 #include "psp_ref.h"
 
-#define FRAME_MAX (ETH_HLEN_ + 0xffff + PSP_MAX_OVERHEAD)
+#define FRAME_MAX (ETH_HLEN + 0xffff + PSP_MAX_OVERHEAD)
 
 struct pcap_io {
 	pcap_t *in, *dead;

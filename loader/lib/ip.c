@@ -39,14 +39,14 @@ static int ipv6_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
 		size_t ext_len;
 
 		switch (v->proto) {
-		case IPPROTO_HOPOPTS_:
-		case IPPROTO_ROUTING_:
-		case IPPROTO_DSTOPTS_:
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
 			if (off + 2 > end)
 				return -EINVAL;
 			ext_len = (ip[off + 1] + 1u) * 8;
 			break;
-		case IPPROTO_FRAGMENT_:
+		case IPPROTO_FRAGMENT:
 			ext_len = 8;
 			v->fragment = 1;
 			break;

@@ -6,14 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IPPROTO_HOPOPTS_ 0
-#define IPPROTO_IPIP_	4
-#define IPPROTO_TCP_	6
-#define IPPROTO_UDP_	17
-#define IPPROTO_IPV6_	41
-#define IPPROTO_ROUTING_ 43
-#define IPPROTO_FRAGMENT_ 44
-#define IPPROTO_DSTOPTS_ 60
+#include <netinet/in.h>	/* IPPROTO_* */
 
 #define IPV4_MIN_HLEN	20
 #define IPV6_HLEN	40

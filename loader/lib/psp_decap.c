@@ -44,7 +44,7 @@ static int tunnel_inner_ok(const uint8_t *inner, size_t len, uint8_t next_hdr)
 
 	if (ip_parse(inner, len, &v))
 		return 0;
-	return v.family == (next_hdr == IPPROTO_IPIP_ ? 4 : 6) && v.len == len;
+	return v.family == (next_hdr == IPPROTO_IPIP ? 4 : 6) && v.len == len;
 }
 
 enum psp_rx_result psp_decap(struct psp_rx_keys *keys, const uint8_t *ip,
@@ -61,7 +61,7 @@ enum psp_rx_result psp_decap(struct psp_rx_keys *keys, const uint8_t *ip,
 	*info = (struct psp_rx_info){ 0 };
 	if (ip_parse(ip, ip_len, &v))
 		return pass(info, "not an IPv4 or IPv6 packet");
-	if (v.proto != IPPROTO_UDP_ || v.fragment)
+	if (v.proto != IPPROTO_UDP || v.fragment)
 		return pass(info, "not an unfragmented UDP packet");
 	if (v.hdr_len + 4 > ip_len || get_be16(ip + v.hdr_len + 2) != PSP_UDP_PORT)
 		return pass(info, "not UDP port 1000");
@@ -81,7 +81,7 @@ enum psp_rx_result psp_decap(struct psp_rx_keys *keys, const uint8_t *ip,
 	spi = get_be32(psp + 4);
 	info->spi = spi;
 	info->version = (uint8_t)((psp[3] & PSPHDR_VERFL_VERSION) >> PSPHDR_VERFL_VERSION_SHIFT);
-	info->tunnel = nh == IPPROTO_IPIP_ || nh == IPPROTO_IPV6_;
+	info->tunnel = nh == IPPROTO_IPIP || nh == IPPROTO_IPV6;
 	if (!(psp[3] & PSPHDR_VERFL_ONE))
 		return drop(info, PSP_CNT_RX_BAD, "header bit 0 is not 1");
 	if (psp[2] & PSP_CRYPT_OFF_RSVD)

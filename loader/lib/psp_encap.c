@@ -35,7 +35,7 @@ const char *psp_tx_skip_name(enum psp_tx_skip skip)
  * by port: the inner ports XORed, or the PSP port when there are none. */
 static uint16_t flow_sport(const uint8_t *ip, const struct ip_view *v)
 {
-	if ((v->proto == IPPROTO_TCP_ || v->proto == IPPROTO_UDP_) &&
+	if ((v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP) &&
 	    !v->fragment && v->hdr_len + 4 <= v->len) {
 		const uint8_t *l4 = ip + v->hdr_len;
 
@@ -56,11 +56,11 @@ static size_t write_outer(uint8_t *out, const uint8_t *ip, const struct ip_view 
 		if (tunnel)
 			out[0] = 0x45;
 		put_be16(out + 2, (uint16_t)(hlen + udp_len));
-		out[9] = IPPROTO_UDP_;
+		out[9] = IPPROTO_UDP;
 		ipv4_set_csum(out);
 	} else {
 		put_be16(out + 4, (uint16_t)(hlen - IPV6_HLEN + udp_len));
-		out[tunnel ? 6 : v->nh_off] = IPPROTO_UDP_;
+		out[tunnel ? 6 : v->nh_off] = IPPROTO_UDP;
 	}
 	return hlen;
 }
@@ -84,7 +84,7 @@ enum psp_tx_skip psp_encap(struct psp_aead *aead, const struct psp_tx_params *p,
 	if (p->tunnel) {
 		payload = ip;
 		payload_len = v.len;
-		next_hdr = v.family == 4 ? IPPROTO_IPIP_ : IPPROTO_IPV6_;
+		next_hdr = v.family == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
 	} else {
 		if (v.fragment)
 			return PSP_TX_FRAGMENT;

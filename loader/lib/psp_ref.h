@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/if_ether.h>	/* ETH_HLEN, ETH_P_IP, ETH_P_IPV6 */
 #include <psp/wire.h>
 #include <psp/counters.h>
 
@@ -140,7 +141,6 @@ enum psp_rx_result psp_decap(struct psp_rx_keys *keys, const uint8_t *ip,
  * tunnel decapsulation sets the EtherType of the inner packet's family.
  * Frames other than IPv4 and IPv6 are PSP_TX_NOT_IP and PSP_RX_PASS.
  */
-#define ETH_HLEN_ 14
 
 enum psp_tx_skip psp_encap_frame(struct psp_aead *aead, const struct psp_tx_params *p,
 				 uint64_t iv, const uint8_t *frame, size_t len,

@@ -22,9 +22,9 @@ static size_t v6_ext(uint8_t *p, int which, uint8_t proto)
 		return 8;
 	}
 	/* hop-by-hop -> routing (type 0 style, 24 bytes) -> destination options */
-	memcpy(p, (uint8_t[]){ IPPROTO_ROUTING_, 0, 1, 4, 0, 0, 0, 0 }, 8);
+	memcpy(p, (uint8_t[]){ IPPROTO_ROUTING, 0, 1, 4, 0, 0, 0, 0 }, 8);
 	memset(p + 8, 0, 24);
-	p[8] = IPPROTO_DSTOPTS_;
+	p[8] = IPPROTO_DSTOPTS;
 	p[9] = 2;
 	memcpy(p + 32, (uint8_t[]){ proto, 0, 1, 4, 0, 0, 0, 0 }, 8);
 	return 40;
@@ -54,7 +54,7 @@ size_t pkt_build(uint8_t *buf, const struct pkt_spec *s, size_t *l4_off)
 		buf[0] = 0x60;
 		buf[1] = 0x0a;
 		buf[3] = 0x42;				/* flow label */
-		buf[6] = s->v6_ext ? IPPROTO_HOPOPTS_ : s->proto;
+		buf[6] = s->v6_ext ? IPPROTO_HOPOPTS : s->proto;
 		buf[7] = 64;
 		buf[8] = 0x20;
 		buf[9] = 0x01;

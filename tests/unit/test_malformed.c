@@ -262,10 +262,10 @@ TEST(malformed_ipv6_extension_headers)
 			pkt[len_at[i]] = (uint8_t)v;
 			wrong += !rx_intact(s, pkt, s->wire_len);
 		}
-	wrong += rx_with(s, IPV6_HLEN, IPPROTO_FRAGMENT_, &info) != PSP_RX_PASS;
+	wrong += rx_with(s, IPV6_HLEN, IPPROTO_FRAGMENT, &info) != PSP_RX_PASS;
 	/* nine hop-by-hop headers of 8 bytes in a row */
 	memcpy(pkt, s->wire, IPV6_HLEN);
-	pkt[6] = IPPROTO_HOPOPTS_;
+	pkt[6] = IPPROTO_HOPOPTS;
 	for (int i = 0; i < 9; i++)
 		memcpy(pkt + IPV6_HLEN + 8 * i, (uint8_t[]){ 0, 0, 1, 4, 0, 0, 0, 0 }, 8);
 	memcpy(pkt + IPV6_HLEN + 72, s->wire + s->udp_off, s->wire_len - s->udp_off);
@@ -339,7 +339,7 @@ TEST(malformed_authentic_garbage_inner)
 	 * (a TCP segment) is then authentic but no IPv4 packet. */
 	memcpy(pkt, s->wire, s->l4_off + PSP_ENCAP_HLEN);
 	memcpy(pkt + s->l4_off + PSP_ENCAP_HLEN, s->clear + s->l4_off, s->clear_len - s->l4_off);
-	pkt[psp] = IPPROTO_IPIP_;
+	pkt[psp] = IPPROTO_IPIP;
 	pkt[psp + 3] = psphdr_verfl(PSP_VERSION_GMAC_128, 0);
 	region = s->clear_len - s->l4_off;
 	psp_derive_key(dev_key[0], s->tx.spi, PSP_VERSION_GMAC_128, key);
