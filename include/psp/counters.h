@@ -9,6 +9,8 @@
  * the IV through the last byte of payload, so the 16-byte header and the
  * ICV are not counted and a VC is.
  *
+ * The kernel's counters come first, psp-bpf's own after them.
+ *
  * X(ID, "name", "help")
  */
 #ifndef __PSP_COUNTERS_H
@@ -35,7 +37,14 @@
 	X(TX_BYTES, "tx-bytes",						\
 	  "bytes of those, after the IV through the end of the payload")\
 	X(TX_ERROR, "tx-error",						\
-	  "packets that could not be encapsulated and were dropped")
+	  "packets that could not be encapsulated and were dropped")	\
+	/* psp-bpf's own, after the kernel's */				\
+	X(RX_NO_SA, "rx-no-sa",						\
+	  "PSP packets dropped: no Rx association for the SPI")		\
+	X(TX_NO_SA, "tx-no-sa",						\
+	  "packets that must be PSP (device mark) without a Tx association: dropped") \
+	X(MSS_CLAMPED, "mss-clamped",					\
+	  "TCP SYNs whose MSS was lowered to leave room for PSP")
 
 enum psp_counter {
 #define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,

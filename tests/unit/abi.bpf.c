@@ -11,7 +11,7 @@
 _Static_assert(sizeof(struct psphdr) == 16, "psphdr");
 _Static_assert(__builtin_offsetof(struct psphdr, spi) == 4, "psphdr.spi");
 _Static_assert(__builtin_offsetof(struct psphdr, iv) == 8, "psphdr.iv");
-_Static_assert(PSP_CNT__MAX == 10, "the kernel's ten counters");
+_Static_assert(PSP_CNT_TX_ERROR == 9, "the kernel's ten counters come first");
 _Static_assert(PSP_TRANSPORT_OVERHEAD == 40, "transport overhead");
 
 __u32 abi_version_of(const struct psphdr *h)

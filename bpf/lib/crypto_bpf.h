@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The `bpf` crypto backend: AES-GCM and AES-GMAC over a PSP packet from
+ * the kernel's ecb(aes) through the BPF crypto kfuncs, which offer no AEAD
+ * and no CTR mode on a stock kernel:
+ *
+ *  - the counter blocks J0, J0+1, ... J0+n go to a per-CPU buffer and one
+ *    bpf_crypto_encrypt() call turns them into E(J0) and the keystream;
+ *  - GHASH runs in BPF (ghash.h), its table built on the stack from the
+ *    association's H;
+ *  - one pass over the payload XORs the keystream and hashes the
+ *    ciphertext, before the XOR on receive and after it on transmit.
+ *
+ * On receive the payload is decrypted in place before the ICV is checked;
+ * a packet whose ICV fails is dropped, so its bytes never leave XDP.
+ *
+ * All of it runs in one global function per program type (DEFINE_PSP_GCM),
+ * which the verifier checks once on its own rather than in every state of
+ * the caller.
+ */
+#ifndef __PSP_BPF_CRYPTO_BPF_H
+#define __PSP_BPF_CRYPTO_BPF_H
+
+#include "ghash.h"
+#include "maps.h"
+#include "parse.h"
+
+struct gcm_job {
+	__u32 hdr_off;		/* PSP header: nonce at +4, AAD starts here */
+	__u32 aad_len;		/* header + clear part of the region */
+	__u32 ct_len;		/* encrypted bytes that follow; the ICV follows them */
+	__u32 version;		/* the packet's; the key must be of it */
+	int encrypt;
+};
+
+enum gcm_result {
+	GCM_OK = 0,
+	GCM_BAD_ICV = 1,	/* open only: the ICV does not verify */
+	GCM_NO_KEY = 2,		/* no key, or a key of another version */
+	GCM_ERROR = 3,		/* the packet is not what the job says */
+};
+
+static __always_inline __u64 be64_at(const __u8 *p)
+{
+	return bpf_be64_to_cpu(*(const __u64 *)p);
+}
+
+/* Loads up to 16 packet bytes at off, zero-padded. */
+static __always_inline int load_partial(void *data, void *data_end, __u32 off, __u32 n,
+					__u8 buf[16])
+{
+	__builtin_memset(buf, 0, 16);
+	for (int k = 0; k < 16; k++) {
+		__u8 *p;
+
+		if (k >= (int)n)
+			break;
+		p = pkt_ptr(data, off + k);
+		if ((void *)(p + 1) > data_end)
+			return -1;
+		buf[k] = *p;
+	}
+	return 0;
+}
+
+/* Writes J0, J0+1 .. J0+nblocks (nonce || 32-bit counter from 1) and
+ * encrypts them in place. */
+static __always_inline int make_keystream(struct bpf_crypto_ctx *aes, struct psp_scratch *s,
+					  const __u8 *hdr, __u32 nblocks)
+{
+	__u64 nonce_a = *(const __u64 *)(hdr + 4);
+	__u32 nonce_b = *(const __u32 *)(hdr + 12);
+	struct bpf_dynptr d;
+	__u32 i;
+
+	psp_for(i, 0, nblocks + 1) {
+		__u32 off = (i * 16) & 0xffff;
+
+		if (off + 16 > sizeof(s->ks))
+			return -1;
+		*(__u64 *)(s->ks + off) = nonce_a;
+		*(__u32 *)(s->ks + off + 8) = nonce_b;
+		*(__u32 *)(s->ks + off + 12) = bpf_htonl(i + 1);
+	}
+	if (bpf_dynptr_from_mem(s->ks, sizeof(s->ks), 0, &d) ||
+	    bpf_dynptr_adjust(&d, 0, (nblocks + 1) * 16))
+		return -1;
+	return bpf_crypto_encrypt(aes, &d, &d, NULL);
+}
+
+/* GHASH over len packet bytes at off, the last block zero-padded. */
+static __always_inline int ghash_packet(struct ghash_state *y, const struct ghash_tab *t,
+					void *data, void *data_end, __u32 off, __u32 len,
+					__u8 buf[16])
+{
+	__u32 i, full = len / 16;
+
+	psp_for(i, 0, full) {
+		__u8 *p = pkt_ptr(data, off + i * 16);
+
+		if ((void *)(p + 16) > data_end)
+			return -1;
+		ghash_block(y, be64_at(p), be64_at(p + 8), t);
+	}
+	if (len % 16) {
+		if (load_partial(data, data_end, off + full * 16, len % 16, buf))
+			return -1;
+		ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+	}
+	return 0;
+}
+
+/* The CTR part: XOR the keystream into len bytes at off and hash the
+ * ciphertext, block by block. */
+static __always_inline int ctr_ghash(struct ghash_state *y, const struct ghash_tab *t,
+				     const struct psp_scratch *s, void *data, void *data_end,
+				     __u32 off, __u32 len, int encrypt, __u8 buf[16])
+{
+	__u32 i, full = len / 16, rest = len % 16;
+
+	psp_for(i, 0, full) {
+		__u8 *p = pkt_ptr(data, off + i * 16);
+		__u32 k = ((i + 1) * 16) & 0xffff;
+		__u64 *w, hi, lo;
+
+		if ((void *)(p + 16) > data_end || k + 16 > sizeof(s->ks))
+			return -1;
+		w = (__u64 *)p;
+		hi = w[0];
+		lo = w[1];
+		if (!encrypt)
+			ghash_block(y, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo), t);
+		hi ^= *(const __u64 *)(s->ks + k);
+		lo ^= *(const __u64 *)(s->ks + k + 8);
+		w[0] = hi;
+		w[1] = lo;
+		if (encrypt)
+			ghash_block(y, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo), t);
+	}
+	if (rest) {
+		__u32 k = ((full + 1) * 16) & 0xffff, base = off + full * 16;
+
+		if (load_partial(data, data_end, base, rest, buf) || k + 16 > sizeof(s->ks))
+			return -1;
+		if (!encrypt)
+			ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+		for (int j = 0; j < 16; j++) {
+			__u8 *p;
+
+			if (j >= (int)rest)
+				break;
+			p = pkt_ptr(data, base + j);
+			if ((void *)(p + 1) > data_end)
+				return -1;
+			buf[j] ^= s->ks[k + j];
+			*p = buf[j];
+		}
+		if (encrypt)
+			ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+	}
+	return 0;
+}
+
+/*
+ * Seal (encrypt, write the ICV) or open (decrypt, check the ICV) the PSP
+ * packet the job describes, with the key k.
+ */
+static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k,
+				   const struct gcm_job *j, __u32 slot)
+{
+	__u32 nblocks = (j->ct_len + 15) / 16;
+	struct bpf_crypto_ctx *aes;
+	struct ghash_state y = { 0, 0 };
+	struct ghash_tab t;
+	struct psp_scratch *s;
+	__u8 buf[16];
+	struct psp_hkey *h;
+	__u8 *hdr, *icv;
+	__u64 th, tl;
+
+	if (!k || k->version != j->version)
+		return GCM_NO_KEY;
+	aes = k->aes;
+	h = k->hkey;
+	if (!aes || !h)
+		return GCM_NO_KEY;
+	if (nblocks > PSP_MAX_BLOCKS)
+		return GCM_ERROR;
+	s = bpf_map_lookup_elem(&psp_scratch, &slot);
+	hdr = pkt_ptr(data, j->hdr_off);
+	if (!s || (void *)(hdr + PSP_HDR_LEN) > data_end ||
+	    make_keystream(aes, s, hdr, nblocks))
+		return GCM_ERROR;
+	ghash_tab_build(&t, h->hi, h->lo);
+
+	if (ghash_packet(&y, &t, data, data_end, j->hdr_off, j->aad_len, buf) ||
+	    ctr_ghash(&y, &t, s, data, data_end, j->hdr_off + j->aad_len, j->ct_len,
+		      j->encrypt, buf))
+		return GCM_ERROR;
+	/* the lengths block: bits of AAD, bits of ciphertext */
+	ghash_block(&y, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8, &t);
+	th = y.hi ^ be64_at(s->ks);
+	tl = y.lo ^ be64_at(s->ks + 8);
+
+	icv = pkt_ptr(data, j->hdr_off + j->aad_len + j->ct_len);
+	if ((void *)(icv + PSP_ICV_LEN) > data_end)
+		return GCM_ERROR;
+	if (j->encrypt) {
+		*(__u64 *)icv = bpf_cpu_to_be64(th);
+		*(__u64 *)(icv + 8) = bpf_cpu_to_be64(tl);
+		return GCM_OK;
+	}
+	return ((be64_at(icv) ^ th) | (be64_at(icv + 8) ^ tl)) ? GCM_BAD_ICV : GCM_OK;
+}
+
+/*
+ * name(ctx, job, key): psp_gcm() with the key found in map under *key, as
+ * a global function for ctx_type. Returns enum gcm_result.
+ */
+#define DEFINE_PSP_GCM(name, ctx_type, map, key_type, slot)			\
+__noinline int name(ctx_type *ctx, const struct gcm_job *j, const key_type *key) \
+{										\
+	if (!j || !key)								\
+		return GCM_ERROR;						\
+	return psp_gcm((void *)(long)ctx->data, (void *)(long)ctx->data_end,	\
+		       bpf_map_lookup_elem(&map, key), j, slot);		\
+}
+
+#endif /* __PSP_BPF_CRYPTO_BPF_H */

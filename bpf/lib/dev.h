@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* Which PSP device a packet belongs to, and its counters. */
+#ifndef __PSP_BPF_DEV_H
+#define __PSP_BPF_DEV_H
+
+#include "maps.h"
+
+/*
+ * A device is known by its network namespace and ifindex: ifindexes repeat
+ * across namespaces, and one set of maps serves them all.
+ */
+static __always_inline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 ifindex)
+{
+	struct psp_dev_key k = { .netns_cookie = netns_cookie, .ifindex = ifindex };
+
+	PSP_BTF_ANCHOR();
+	return bpf_map_lookup_elem(&psp_devs, &k);
+}
+
+static __always_inline struct psp_dev_cfg *dev_of_xdp(struct xdp_md *ctx)
+{
+	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
+
+	return dev_lookup(xdp->rxq->dev->nd_net.net->net_cookie, ctx->ingress_ifindex);
+}
+
+static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
+{
+	return dev_lookup(bpf_get_netns_cookie(skb), skb->ifindex);
+}
+
+static __always_inline struct psp_stats *dev_stats(const struct psp_dev_cfg *dev)
+{
+	__u32 id = dev->id;
+
+	return bpf_map_lookup_elem(&psp_stats, &id);
+}
+
+/* Counters are per CPU: no atomics on the packet path. (The mask is what
+ * the verifier needs; LLVM may check a copy of c rather than c itself.) */
+static __always_inline void count(struct psp_stats *st, __u32 c, __u64 n)
+{
+	if (st && c < PSP_CNT__MAX)
+		st->cnt[c & (PSP_STATS_SLOTS - 1)] += n;
+}
+
+#endif /* __PSP_BPF_DEV_H */

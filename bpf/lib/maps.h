@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The maps, as every program declares them. All are pinned by name, so the
+ * loader's objects and an object loaded by iproute2 share one set
+ * (include/psp/maps.h says what each holds).
+ */
+#ifndef __PSP_BPF_MAPS_H
+#define __PSP_BPF_MAPS_H
+
+#include "compat.h"
+#include <bpf/bpf_core_read.h>
+#include <psp/maps.h>
+
+/*
+ * Clang describes a struct reached only through a type-tagged pointer as a
+ * forward declaration, and the kernel takes no kptr to one: the map would
+ * lose its BTF. Naming the type in code makes clang emit it whole. Every
+ * program does (dev_lookup()), so whichever object creates the maps gives
+ * them complete BTF.
+ */
+#define PSP_BTF_ANCHOR()							\
+	do {									\
+		__u32 __id = bpf_core_type_id_local(struct psp_hkey);		\
+		asm volatile("" : : "r"(__id));	/* keep it from dead code */	\
+	} while (0)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_dev_key);
+	__type(value, struct psp_dev_cfg);
+	__uint(max_entries, PSP_MAX_DEVS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct psp_stats);
+	__uint(max_entries, PSP_MAX_DEVS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_spi_key);
+	__type(value, struct psp_rx_sa);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_rx_sa SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_flow);
+	__type(value, struct psp_tx_sa);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_tx_sa SEC(".maps");
+
+/* Keys: values hold only kptrs, which userspace reads as zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_spi_key);
+	__type(value, struct psp_key);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_rx_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_flow);
+	__type(value, struct psp_key);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_tx_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_dev_key_id);
+	__type(value, struct psp_dev_key_val);
+	__uint(max_entries, 2 * PSP_MAX_DEVS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_dev_keys SEC(".maps");
+
+/*
+ * Per-CPU room for the AES-CTR keystream of one packet (J0, J0+1, ...),
+ * one slot per kind of program: a transmit can run from softirq right
+ * after a receive on the same CPU, and neither may see the other's.
+ */
+struct psp_scratch {
+	__u8 ks[(PSP_MAX_BLOCKS + 1) * 16];
+};
+
+enum psp_scratch_slot {
+	PSP_SCRATCH_RX,
+	PSP_SCRATCH_TX,
+	PSP_SCRATCH_CTL,
+	PSP_SCRATCH__MAX,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct psp_scratch);
+	__uint(max_entries, PSP_SCRATCH__MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_scratch SEC(".maps");
+
+#endif /* __PSP_BPF_MAPS_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Parsing Ethernet / IPv4 / IPv6 with direct packet access, for XDP and
+ * TC alike: everything is an offset from data, bounds-checked against
+ * data_end where it is read.
+ */
+#ifndef __PSP_BPF_PARSE_H
+#define __PSP_BPF_PARSE_H
+
+#include "compat.h"
+
+#define ETH_HLEN	14
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define IPPROTO_HOPOPTS	0
+#define IPPROTO_ROUTING	43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_DSTOPTS	60
+#define AF_INET		2
+#define AF_INET6	10
+
+/* Largest offset the programs use; masking with it bounds offsets. */
+#define PKT_OFF_MASK	0x3fff
+
+/* IPv6 extension headers walked before the L4 header (PSP keeps them in
+ * front, as ESP does). A longer chain is not parsed: the packet is passed
+ * (receive) or sent as it is (transmit of a flow without association). */
+#define IPV6_MAX_EXT	4
+
+struct pkt {
+	__u32 l4_off;		/* after the IP header and extension headers */
+	__u32 nh_off;		/* the byte naming the L4 protocol */
+	__u32 ip_end;		/* the end the IP length says (may pass data_end) */
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u8 proto;		/* L4 protocol */
+	__u8 fragment;		/* any fragment: L4 not all here */
+};
+
+static __always_inline void *pkt_ptr(void *data, __u32 off)
+{
+	return data + (off & PKT_OFF_MASK);
+}
+
+static __always_inline int parse_ipv4(void *data, void *data_end, struct pkt *p)
+{
+	struct iphdr *ip = data + ETH_HLEN;
+	__u32 ihl;
+
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	ihl = ip->ihl * 4;
+	if (ip->version != 4 || ihl < sizeof(*ip) || bpf_ntohs(ip->tot_len) < ihl)
+		return -1;
+	p->family = AF_INET;
+	p->l4_off = ETH_HLEN + ihl;
+	p->nh_off = ETH_HLEN + 9;
+	p->ip_end = ETH_HLEN + bpf_ntohs(ip->tot_len);
+	p->proto = ip->protocol;
+	p->fragment = (ip->frag_off & bpf_htons(0x3fff)) != 0;	/* MF or offset */
+	return 0;
+}
+
+static __always_inline int parse_ipv6(void *data, void *data_end, struct pkt *p)
+{
+	struct ipv6hdr *ip6 = data + ETH_HLEN;
+	__u32 off = ETH_HLEN + sizeof(*ip6);
+	__u8 nexthdr;
+
+	if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+		return -1;
+	p->family = AF_INET6;
+	p->ip_end = off + bpf_ntohs(ip6->payload_len);
+	p->nh_off = ETH_HLEN + 6;
+	nexthdr = ip6->nexthdr;
+#pragma unroll
+	for (int i = 0; i < IPV6_MAX_EXT; i++) {
+		__u8 *ext;
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_FRAGMENT)
+			break;
+		ext = pkt_ptr(data, off);
+		if ((void *)(ext + 8) > data_end)
+			return -1;
+		p->nh_off = off;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			p->fragment = 1;
+			nexthdr = ext[0];
+			off += 8;
+			break;
+		}
+		nexthdr = ext[0];
+		off += (ext[1] + 1) * 8;
+	}
+	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	    nexthdr == IPPROTO_DSTOPTS)
+		return -1;	/* chain too long to follow */
+	p->l4_off = off;
+	p->proto = nexthdr;
+	return off <= p->ip_end ? 0 : -1;
+}
+
+/* Fills p for an IPv4 or IPv6 frame; -1 for anything else. */
+static __always_inline int parse_ip(void *data, void *data_end, struct pkt *p)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(data, data_end, p);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(data, data_end, p);
+	return -1;
+}
+
+#endif /* __PSP_BPF_PARSE_H */

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * psp_rx: XDP receive on a PSP device.
+ *
+ * PSP packets (UDP to port 1000) are checked, authenticated, decrypted in
+ * place and decapsulated: the original packet in transport mode, the
+ * inner packet in tunnel mode. Anything malformed, unknown or
+ * unauthenticated is dropped and counted, never passed. Everything that
+ * is not PSP passes untouched, except that a TCP SYN's MSS is lowered to
+ * leave room for the PSP overhead on the way back.
+ *
+ * Three stages, each a global function the verifier checks once on its
+ * own, called one after the other so that only one of them at a time adds
+ * its stack (the GCM stage needs most of it) to the entry point's:
+ * classify and check, authenticate and decrypt, decapsulate.
+ *
+ * Loadable as it is by `ip link set dev DEV xdp obj psp_rx.bpf.o sec xdp`:
+ * the maps are found by name, the device by namespace and ifindex.
+ */
+#include "lib/compat.h"
+#include "lib/crypto_bpf.h"
+#include "lib/csum.h"
+#include "lib/dev.h"
+#include "lib/mss.h"
+#include "lib/parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define HDR_MOVE_MAX	128	/* Ethernet + IP headers moved on decapsulation */
+
+/* What the stages hand on: the packet's layout and its PSP header. */
+struct rx_job {
+	struct pkt p;
+	struct gcm_job gcm;
+	struct psp_spi_key sk;
+	__u32 region_len;	/* VC + payload: rx-bytes */
+	__u32 ext;		/* header bytes after the first 16 (the VC) */
+	__u8 nexthdr;
+	__u8 tunnel;
+};
+
+enum { RX_PSP = -1, RX_PASS = -2 };	/* or the counter of a drop */
+
+/* A SYN's MSS option, lowered in place: its own global function, as its
+ * walk over the TCP options would multiply the caller's states. */
+__noinline int psp_rx_mss(struct xdp_md *ctx, const struct pkt *p, __u32 limit)
+{
+	if (!p)
+		return 0;
+	return mss_clamp((void *)(long)ctx->data, (void *)(long)ctx->data_end, p, limit, 1);
+}
+
+/*
+ * Stage 1: is it PSP, and is its header one we can take? Returns RX_PSP
+ * with the job filled, RX_PASS, or the counter to drop under.
+ */
+__noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
+			       struct rx_job *job)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u32 frame_len = data_end - data, hdr_off, version, spi, crypt_off;
+	struct pkt *p;
+	struct udphdr *udp;
+	struct psphdr *h;
+
+	if (!dev || !job)
+		return RX_PASS;
+	p = &job->p;
+	__builtin_memset(p, 0, sizeof(*p));
+	if (parse_ip(data, data_end, p) || p->fragment)
+		return RX_PASS;
+	if (p->proto == IPPROTO_TCP) {
+		if (psp_rx_mss(ctx, p, psp_mss_limit(dev->mtu, p->family)))
+			return PSP_CNT_MSS_CLAMPED;	/* counted, and passed */
+		return RX_PASS;
+	}
+	udp = pkt_ptr(data, p->l4_off);
+	if (p->proto != IPPROTO_UDP || (void *)(udp + 1) > data_end ||
+	    udp->dest != bpf_htons(PSP_UDP_PORT))
+		return RX_PASS;
+
+	/* PSP from here on: every way out is a verdict. */
+	hdr_off = p->l4_off + PSP_UDP_HLEN;
+	h = pkt_ptr(data, hdr_off);
+	if ((void *)(h + 1) > data_end || p->ip_end > frame_len ||
+	    bpf_ntohs(udp->len) != p->ip_end - p->l4_off ||
+	    p->ip_end - p->l4_off < PSP_ENCAP_HLEN + PSP_ICV_LEN)
+		return PSP_CNT_RX_ERROR;
+	job->region_len = p->ip_end - hdr_off - PSP_HDR_LEN - PSP_ICV_LEN;
+
+	version = (h->verfl & PSPHDR_VERFL_VERSION) >> PSPHDR_VERFL_VERSION_SHIFT;
+	spi = bpf_ntohl(h->spi);
+	if (!(h->verfl & PSPHDR_VERFL_ONE) || (h->crypt_offset & PSP_CRYPT_OFF_RSVD) ||
+	    version > PSP_VERSION_MAX || !(spi & PSP_SPI_INDEX_MASK) ||
+	    !(dev->versions_ena & (1u << version)))
+		return PSP_CNT_RX_BAD;
+	job->ext = (h->hdrlen - 1u) * 8;
+	crypt_off = (h->crypt_offset & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
+	if (h->hdrlen < PSP_HDRLEN_NOVC || job->ext > job->region_len ||
+	    ((h->verfl & PSPHDR_VERFL_VIRT) && job->ext < PSP_VC_LEN) ||
+	    crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16)
+		return PSP_CNT_RX_ERROR;
+	job->nexthdr = h->nexthdr;
+	job->tunnel = h->nexthdr == IPPROTO_IPIP || h->nexthdr == IPPROTO_IPV6;
+
+	job->sk.dev_id = dev->id;
+	job->sk.spi = spi;
+	job->gcm.hdr_off = hdr_off;
+	job->gcm.version = version;
+	job->gcm.encrypt = 0;
+	if (psp_version_is_gmac(version)) {
+		job->gcm.aad_len = PSP_HDR_LEN + job->region_len;
+		job->gcm.ct_len = 0;
+	} else {
+		job->gcm.aad_len = PSP_HDR_LEN + crypt_off;
+		job->gcm.ct_len = job->region_len - crypt_off;
+	}
+	return RX_PSP;
+}
+
+/* Stage 2: authenticate and decrypt in place (crypto_bpf.h). */
+DEFINE_PSP_GCM(psp_rx_gcm, struct xdp_md, psp_rx_keys, struct psp_spi_key, PSP_SCRATCH_RX)
+
+/* Moves the first n bytes of the frame shift bytes on, then drops the
+ * shift bytes in front of them. */
+static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
+{
+	__u8 buf[HDR_MOVE_MAX] = {};
+
+	if (n == 0 || n > HDR_MOVE_MAX || shift > PKT_OFF_MASK)
+		return -1;
+	if (bpf_xdp_load_bytes(ctx, 0, buf, n) || bpf_xdp_store_bytes(ctx, shift, buf, n))
+		return -1;
+	return bpf_xdp_adjust_head(ctx, (int)shift);
+}
+
+/* Transport mode: the IP header takes back the protocol and length it had
+ * before encapsulation, then moves over the UDP and PSP headers. */
+static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_job *job)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u32 strip = PSP_ENCAP_HLEN + job->ext + PSP_ICV_LEN;
+
+	if (job->p.family == AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) - strip);
+		ip->protocol = job->nexthdr;
+		ip->check = ipv4_csum(ip, ip->ihl, data_end);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+		__u8 *nh = pkt_ptr(data, job->p.nh_off);
+
+		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
+			return -1;
+		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) - strip);
+		*nh = job->nexthdr;
+	}
+	return pull_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
+}
+
+/* Tunnel mode: the Ethernet header, with the inner family's EtherType,
+ * moves up to the inner packet, which must be one whole IP packet. */
+static __always_inline int decap_tunnel(struct xdp_md *ctx, const struct rx_job *job)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u32 inner_off = job->gcm.hdr_off + PSP_HDR_LEN + job->ext;
+	__u32 inner_len = job->region_len - job->ext, len;
+	__u8 *inner = pkt_ptr(data, inner_off);
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (job->nexthdr == IPPROTO_IPIP) {
+		struct iphdr *ip = (void *)inner;
+
+		if ((void *)(ip + 1) > data_end || ip->version != 4)
+			return -1;
+		len = bpf_ntohs(ip->tot_len);
+		eth->h_proto = bpf_htons(ETH_P_IP);
+	} else {
+		struct ipv6hdr *ip6 = (void *)inner;
+
+		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+			return -1;
+		len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+	}
+	if (len != inner_len)
+		return -1;
+	return pull_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
+}
+
+/* Stage 3: cut the ICV and link padding, then the headers. */
+__noinline int psp_rx_decap(struct xdp_md *ctx, const struct rx_job *job)
+{
+	__u32 frame_len = ctx->data_end - ctx->data, tail;
+
+	if (!job || job->p.ip_end > frame_len)
+		return -1;
+	tail = frame_len - job->p.ip_end + PSP_ICV_LEN;
+	if (bpf_xdp_adjust_tail(ctx, -(int)tail))
+		return -1;
+	return job->tunnel ? decap_tunnel(ctx, job) : decap_transport(ctx, job);
+}
+
+SEC("xdp")
+int psp_rx(struct xdp_md *ctx)
+{
+	struct psp_dev_cfg *dev = dev_of_xdp(ctx);
+	struct psp_stats *st;
+	struct rx_job job;
+	int verdict;
+
+	if (!dev)
+		return XDP_PASS;
+	st = dev_stats(dev);
+	verdict = psp_rx_classify(ctx, dev, &job);
+	if (verdict == RX_PASS)
+		return XDP_PASS;
+	if (verdict == PSP_CNT_MSS_CLAMPED) {
+		count(st, PSP_CNT_MSS_CLAMPED, 1);
+		return XDP_PASS;
+	}
+	if (verdict != RX_PSP)
+		goto drop;
+
+	switch (psp_rx_gcm(ctx, &job.gcm, &job.sk)) {
+	case GCM_OK:
+		break;
+	case GCM_BAD_ICV:
+		verdict = PSP_CNT_RX_AUTH_FAIL;
+		goto drop;
+	case GCM_NO_KEY:
+		verdict = PSP_CNT_RX_NO_SA;
+		goto drop;
+	default:
+		verdict = PSP_CNT_RX_ERROR;
+		goto drop;
+	}
+	/* Authentic from here; a packet that still cannot be rebuilt is
+	 * dropped all the same. */
+	if (psp_rx_decap(ctx, &job)) {
+		verdict = PSP_CNT_RX_ERROR;
+		goto drop;
+	}
+	count(st, PSP_CNT_RX_PACKETS, 1);
+	count(st, PSP_CNT_RX_BYTES, job.region_len);
+	return XDP_PASS;
+drop:
+	count(st, verdict, 1);
+	return XDP_DROP;
+}
