@@ -36,12 +36,17 @@ static __always_inline struct psp_stats *dev_stats(const struct psp_dev_cfg *dev
 	return bpf_map_lookup_elem(&psp_stats, &id);
 }
 
-/* Counters are per CPU: no atomics on the packet path. (The mask is what
- * the verifier needs; LLVM may check a copy of c rather than c itself.) */
+/*
+ * Counters are per CPU: no atomics on the packet path. The index is masked
+ * after an opaque barrier: LLVM otherwise drops the mask as redundant with
+ * the check, and may check a copy of c, which the verifier cannot link.
+ */
 static __always_inline void count(struct psp_stats *st, __u32 c, __u64 n)
 {
-	if (st && c < PSP_CNT__MAX)
-		st->cnt[c & (PSP_STATS_SLOTS - 1)] += n;
+	if (!st || c >= PSP_CNT__MAX)
+		return;
+	barrier_var(c);
+	st->cnt[c & (PSP_STATS_SLOTS - 1)] += n;
 }
 
 #endif /* __PSP_BPF_DEV_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * psp_tx: TC egress (tcx) on a PSP device.
+ *
+ * A TCP packet of a flow with a Tx association is encapsulated in
+ * transport mode (UDP to port 1000, PSP header with a fresh IV, optional
+ * VC, ICV) and encrypted, its TCP checksum finalised first. A packet that
+ * carries the device's mark must be PSP: without a Tx association it is
+ * dropped, never sent in clear. Every TCP SYN's MSS is lowered to leave
+ * room for the PSP overhead. Everything else passes untouched.
+ *
+ * Stages as in psp_rx: classify, encapsulate, encrypt, each a global
+ * function checked once, called in turn from the entry point.
+ */
+#include "lib/compat.h"
+#include "lib/crypto_bpf.h"
+#include "lib/csum.h"
+#include "lib/dev.h"
+#include "lib/mss.h"
+#include "lib/parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define CHECKSUM_PARTIAL 3
+#define HDR_PEEK	128	/* bytes made linear to parse the headers */
+#define KEPT_MAX	64	/* IPv4 options or IPv6 extension headers moved: < 64 */
+
+struct tx_job {
+	struct pkt p;
+	struct psp_flow flow;
+	struct gcm_job gcm;
+	__u32 region_len;	/* VC + TCP segment: tx-bytes */
+	__u8 clamped;		/* the MSS option was lowered */
+};
+
+enum { TX_PSP = -1, TX_PASS = -2 };	/* or the counter of a drop */
+
+__noinline int psp_tx_mss(struct __sk_buff *skb, const struct pkt *p, __u32 limit)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	if (!p)
+		return 0;
+	/* A CHECKSUM_PARTIAL checksum is summed over the bytes later. */
+	return mss_clamp((void *)(long)skb->data, (void *)(long)skb->data_end, p, limit,
+			 BPF_CORE_READ_BITFIELD(kskb, ip_summed) != CHECKSUM_PARTIAL);
+}
+
+/*
+ * Stage 1: which flow, and must it be PSP? Returns TX_PSP with the job
+ * filled, TX_PASS, or the counter to drop under.
+ */
+__noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+			       struct tx_job *job)
+{
+	void *data, *data_end;
+	struct tcphdr *th;
+	struct pkt *p;
+	int marked;
+
+	if (!dev || !job)
+		return TX_PASS;
+	marked = dev->mark_mask && (skb->mark & dev->mark_mask) == dev->mark_value;
+	p = &job->p;
+	__builtin_memset(job, 0, sizeof(*job));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (parse_ip(data, data_end, p) || p->proto != IPPROTO_TCP || p->fragment)
+		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+
+	job->clamped = psp_tx_mss(skb, p, psp_mss_limit(dev->mtu, p->family));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	th = pkt_ptr(data, p->l4_off);
+	if ((void *)(th + 1) > data_end)
+		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+	job->flow.dev_id = dev->id;
+	job->flow.family = p->family;
+	job->flow.lport = th->source;
+	job->flow.rport = th->dest;
+	if (p->family == AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return TX_PASS;
+		job->flow.laddr[0] = ip->saddr;
+		job->flow.raddr[0] = ip->daddr;
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return TX_PASS;
+		__builtin_memcpy(job->flow.laddr, &ip6->saddr, 16);
+		__builtin_memcpy(job->flow.raddr, &ip6->daddr, 16);
+	}
+	if (bpf_map_lookup_elem(&psp_tx_sa, &job->flow))
+		return TX_PSP;
+	return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+}
+
+/* The TCP checksum, complete: a CHECKSUM_PARTIAL packet holds only the
+ * pseudo-header sum, and nothing can fill in the rest once it is
+ * encrypted. */
+static __always_inline int tcp_csum_finalize(void *data, void *data_end, const struct pkt *p)
+{
+	__u32 len = p->ip_end - p->l4_off, words = len / 8, i;
+	struct tcphdr *th = pkt_ptr(data, p->l4_off);
+	union {
+		__u8 tail[8];
+		__u64 tail_word;
+	} u = {};
+	__u8 *tail = u.tail;
+	__u64 sum = 0;
+
+	if ((void *)(th + 1) > data_end)
+		return -1;
+	psp_for(i, 0, words) {
+		__u64 *w = pkt_ptr(data, p->l4_off + i * 8);
+
+		if ((void *)(w + 1) > data_end)
+			return -1;
+		sum += (*w & 0xffffffff) + (*w >> 32);
+	}
+	/* the last len % 8 bytes, zero-padded into one more word */
+	for (int k = 0; k < 8; k++) {
+		__u8 *b = pkt_ptr(data, p->l4_off + words * 8 + k);
+
+		if (k >= (int)(len % 8))
+			break;
+		if ((void *)(b + 1) > data_end)
+			return -1;
+		tail[k] = *b;
+	}
+	sum += (u.tail_word & 0xffffffff) + (u.tail_word >> 32);
+	th->check = (__u16)~csum_fold(sum);
+	return 0;
+}
+
+/* IPv4 options or IPv6 extension headers, which adjust_room left after
+ * the room it made, go back in front of it. */
+static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u32 kept,
+				     __u32 room)
+{
+	__u8 buf[KEPT_MAX] = {};
+
+	if (!kept)
+		return 0;
+	if (kept >= KEPT_MAX)
+		return -1;
+	/* 1..KEPT_MAX for the verifier, which needs a non-zero bounded size;
+	 * the barrier stops LLVM from dropping the mask as redundant */
+	kept -= 1;
+	barrier_var(kept);
+	kept = (kept & (KEPT_MAX - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, base_end + room, buf, kept) ||
+	    bpf_skb_store_bytes(skb, base_end, buf, kept, 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Stage 2: finalise the checksum, make room and write the outer headers.
+ * Fills job->gcm; returns 0 or -1 (tx-error).
+ */
+__noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+			    struct tx_job *job)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len;
+	void *data, *data_end;
+	struct psp_tx_sa *sa;
+	struct psphdr *h;
+	struct udphdr *udp;
+	__u64 iv;
+
+	if (!dev || !job)
+		return -1;
+	sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+	if (!sa || skb->gso_segs > 1 || bpf_skb_pull_data(skb, skb->len))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (job->p.ip_end != skb->len)
+		return -1;	/* no link padding on the way out */
+	if (BPF_CORE_READ_BITFIELD(kskb, ip_summed) == CHECKSUM_PARTIAL &&
+	    tcp_csum_finalize(data, data_end, &job->p))
+		return -1;
+
+	tcp_len = job->p.ip_end - job->p.l4_off;
+	vc_len = sa->has_vc ? PSP_VC_LEN : 0;
+	crypt_off = (sa->crypt_off & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
+	job->region_len = vc_len + tcp_len;
+	room = PSP_ENCAP_HLEN + vc_len;
+	if (crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16 ||
+	    skb->len - ETH_HLEN + room + PSP_ICV_LEN > dev->mtu)
+		return -1;
+	base_end = ETH_HLEN + (job->p.family == AF_INET ? 20 : 40);
+	if (job->p.l4_off < base_end)
+		return -1;
+	kept = job->p.l4_off - base_end;
+
+	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0) ||
+	    move_kept(skb, base_end, kept, room) ||
+	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
+	    bpf_skb_pull_data(skb, skb->len))
+		return -1;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+
+	udp_len = PSP_ENCAP_HLEN + job->region_len + PSP_ICV_LEN;
+	if (job->p.family == AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) + room + PSP_ICV_LEN);
+		ip->protocol = IPPROTO_UDP;
+		ip->check = ipv4_csum(ip, ip->ihl, data_end);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+		__u8 *nh = pkt_ptr(data, job->p.nh_off);
+
+		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
+			return -1;
+		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + room + PSP_ICV_LEN);
+		*nh = IPPROTO_UDP;
+	}
+	udp = pkt_ptr(data, job->p.l4_off);
+	h = pkt_ptr(data, job->p.l4_off + PSP_UDP_HLEN);
+	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end)
+		return -1;
+	/* constant per flow, varied across flows: the ports XORed, as google/psp */
+	udp->source = (job->flow.lport ^ job->flow.rport) ?: bpf_htons(PSP_UDP_PORT);
+	udp->dest = bpf_htons(PSP_UDP_PORT);
+	udp->len = bpf_htons(udp_len);
+	udp->check = 0;
+
+	/* unique per packet per key, across CPUs */
+	iv = __sync_fetch_and_add(&sa->iv, 1) + 1;
+	h->nexthdr = IPPROTO_TCP;
+	h->hdrlen = sa->has_vc ? PSP_HDRLEN_VC : PSP_HDRLEN_NOVC;
+	h->crypt_offset = sa->crypt_off & PSP_CRYPT_OFF_MASK;
+	h->verfl = psphdr_verfl(sa->version, sa->has_vc);
+	h->spi = bpf_htonl(sa->spi);
+	h->iv = bpf_cpu_to_be64(iv);
+	if (sa->has_vc) {
+		__u8 *vc = (void *)(h + 1);
+
+		if ((void *)(vc + PSP_VC_LEN) > data_end)
+			return -1;
+		__builtin_memcpy(vc, sa->vc, PSP_VC_LEN);
+	}
+
+	job->gcm.hdr_off = job->p.l4_off + PSP_UDP_HLEN;
+	job->gcm.version = sa->version;
+	job->gcm.encrypt = 1;
+	if (psp_version_is_gmac(sa->version)) {
+		job->gcm.aad_len = PSP_HDR_LEN + job->region_len;
+		job->gcm.ct_len = 0;
+	} else {
+		job->gcm.aad_len = PSP_HDR_LEN + crypt_off;
+		job->gcm.ct_len = job->region_len - crypt_off;
+	}
+	return 0;
+}
+
+/* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
+DEFINE_PSP_GCM(psp_tx_gcm, struct __sk_buff, psp_tx_keys, struct psp_flow, PSP_SCRATCH_TX)
+
+/* The headers must be in the linear part to be parsed. */
+static __always_inline void pull_headers(struct __sk_buff *skb)
+{
+	__u32 linear = skb->data_end - skb->data;
+
+	if (linear < HDR_PEEK && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < HDR_PEEK ? skb->len : HDR_PEEK);
+}
+
+SEC("tc")
+int psp_tx(struct __sk_buff *skb)
+{
+	struct psp_dev_cfg *dev = dev_of_skb(skb);
+	struct psp_stats *st;
+	struct tx_job job;
+	int verdict;
+
+	if (!dev)
+		return TC_ACT_OK;
+	st = dev_stats(dev);
+	pull_headers(skb);
+	verdict = psp_tx_classify(skb, dev, &job);
+	if (job.clamped)
+		count(st, PSP_CNT_MSS_CLAMPED, 1);
+	if (verdict == TX_PASS)
+		return TC_ACT_OK;
+	if (verdict != TX_PSP)
+		goto drop;
+	/* Fail closed: a PSP packet that cannot be sealed is not sent. */
+	verdict = PSP_CNT_TX_ERROR;
+	if (psp_tx_encap(skb, dev, &job) || psp_tx_gcm(skb, &job.gcm, &job.flow) != GCM_OK)
+		goto drop;
+	count(st, PSP_CNT_TX_PACKETS, 1);
+	count(st, PSP_CNT_TX_BYTES, job.region_len);
+	return TC_ACT_OK;
+drop:
+	count(st, verdict, 1);
+	return TC_ACT_SHOT;
+}
