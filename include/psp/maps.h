@@ -148,8 +148,9 @@ struct psp_key_install {
 
 /*
  * Key derivation request, run through the psp_kdf program with
- * BPF_PROG_TEST_RUN: the device key never leaves the kernel, the derived
- * key comes back in key. At least 14 bytes (an Ethernet header) long.
+ * BPF_PROG_TEST_RUN as the packet: the device key never leaves the kernel,
+ * the derived key comes back in key. The program works in work (the
+ * crypto kfuncs take no stack memory) and wipes it.
  */
 struct psp_kdf_req {
 	__u32 dev_id;
@@ -157,6 +158,7 @@ struct psp_kdf_req {
 	__u32 version;
 	__s32 err;
 	__u8 key[PSP_KEY_MAX_LEN];
+	__u8 work[48];		/* AES(K, 0), then the two CMAC inputs */
 };
 
 _Static_assert(sizeof(struct psp_flow) == 44, "psp_flow layout");

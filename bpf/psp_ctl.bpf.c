@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * psp_ctl: the control-plane programs, run by the loader through
+ * BPF_PROG_TEST_RUN.
+ *
+ * Key bytes go in and never come back: they become kernel crypto contexts
+ * (only a SYSCALL program may create one) held as kptrs, and the GHASH key
+ * H an object only the programs can read. Device keys stay in the kernel
+ * for good: psp_kdf derives association keys from them in place.
+ */
+#include "lib/compat.h"
+#include "lib/maps.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EINVAL	22
+#define ENOENT	2
+#define ENOMEM	12
+
+extern void *bpf_obj_new_impl(__u64 local_type_id__k, void *meta__ign) __ksym;
+extern void bpf_obj_drop_impl(void *kptr, void *meta__ign) __ksym;
+#define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
+
+/* An AES-ECB context with the request's key. */
+static __always_inline struct bpf_crypto_ctx *aes_ctx(const struct psp_key_install *in,
+						      int *err)
+{
+	static const char ct[] = "ecb(aes)", generic[] = "ecb(aes-generic)";
+	struct bpf_crypto_params params = {
+		.type = "skcipher",
+		.key_len = in->key_len,
+	};
+
+	if (in->key_len != 16 && in->key_len != 32) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (in->flags & PSP_DEV_F_AES_GENERIC)
+		__builtin_memcpy(params.algo, generic, sizeof(generic));
+	else
+		__builtin_memcpy(params.algo, ct, sizeof(ct));
+	__builtin_memcpy(params.key, in->key, PSP_KEY_MAX_LEN);
+	return bpf_crypto_ctx_create(&params, sizeof(params), err);
+}
+
+/* Installs an association key under mkey in map, replacing any. */
+#define INSTALL_ASSOC_KEY(map, mkey, in)					\
+({										\
+	struct psp_key __zero = {}, *__v;					\
+	struct bpf_crypto_ctx *__aes, *__old;					\
+	struct psp_hkey *__h, *__oldh;						\
+	int __err = 0;								\
+										\
+	__aes = aes_ctx(in, &__err);						\
+	__h = __aes ? bpf_obj_new(struct psp_hkey) : NULL;			\
+	if (__aes && !__h) {							\
+		bpf_crypto_ctx_release(__aes);					\
+		__err = -ENOMEM;						\
+	}									\
+	if (__h) {								\
+		__h->hi = bpf_be64_to_cpu(*(__u64 *)&(in)->h[0]);		\
+		__h->lo = bpf_be64_to_cpu(*(__u64 *)&(in)->h[8]);		\
+		/* a fresh element: the old one's kptrs are released */	\
+		__err = bpf_map_update_elem(&map, mkey, &__zero, BPF_ANY);	\
+		__v = __err ? NULL : bpf_map_lookup_elem(&map, mkey);		\
+		if (!__v) {							\
+			bpf_crypto_ctx_release(__aes);				\
+			bpf_obj_drop(__h);					\
+			__err = __err ?: -ENOENT;				\
+		} else {							\
+			__v->version = (in)->version;				\
+			__old = bpf_kptr_xchg(&__v->aes, __aes);		\
+			if (__old)						\
+				bpf_crypto_ctx_release(__old);			\
+			__oldh = bpf_kptr_xchg(&__v->hkey, __h);		\
+			if (__oldh)						\
+				bpf_obj_drop(__oldh);				\
+		}								\
+	}									\
+	__err;									\
+})
+
+SEC("syscall")
+int psp_rx_key_set(struct psp_key_install *in)
+{
+	struct psp_spi_key k = { .dev_id = in->dev_id, .spi = in->spi_or_phase };
+
+	in->err = INSTALL_ASSOC_KEY(psp_rx_keys, &k, in);
+	return 0;
+}
+
+SEC("syscall")
+int psp_tx_key_set(struct psp_key_install *in)
+{
+	struct psp_flow f;
+
+	__builtin_memcpy(&f, &in->flow, sizeof(f));
+	in->err = INSTALL_ASSOC_KEY(psp_tx_keys, &f, in);
+	return 0;
+}
+
+SEC("syscall")
+int psp_dev_key_set(struct psp_key_install *in)
+{
+	struct psp_dev_key_id k = { .dev_id = in->dev_id };
+	struct psp_dev_key_val zero = {}, *v;
+	struct bpf_crypto_ctx *aes, *old;
+	int err = 0;
+
+	k.phase = in->spi_or_phase;
+	if (k.phase > 1 || in->key_len != PSP_DEV_KEY_LEN) {
+		in->err = -EINVAL;
+		return 0;
+	}
+	aes = aes_ctx(in, &err);
+	if (!aes) {
+		in->err = err;
+		return 0;
+	}
+	err = bpf_map_update_elem(&psp_dev_keys, &k, &zero, BPF_ANY);
+	v = err ? NULL : bpf_map_lookup_elem(&psp_dev_keys, &k);
+	if (!v) {
+		bpf_crypto_ctx_release(aes);
+		in->err = err ?: -ENOENT;
+		return 0;
+	}
+	old = bpf_kptr_xchg(&v->aes, aes);
+	if (old)
+		bpf_crypto_ctx_release(old);
+	in->err = 0;
+	return 0;
+}
+
+/* b = b * x in GF(2^128) as CMAC doubles its subkeys: shift left, fold
+ * the carry back with 0x87. */
+static __always_inline void cmac_dbl(__u8 *b)
+{
+	__u8 carry = b[0] >> 7;
+
+#pragma unroll
+	for (int i = 0; i < 15; i++)
+		b[i] = (__u8)(b[i] << 1 | b[i + 1] >> 7);
+	b[15] = (__u8)(b[15] << 1) ^ (carry ? 0x87 : 0);
+}
+
+/* AES-ECB in place on work[start, end) of the request packet. */
+static __always_inline int kdf_aes(struct xdp_md *ctx, struct bpf_crypto_ctx *aes,
+				   __u32 start, __u32 end)
+{
+	__u32 base = __builtin_offsetof(struct psp_kdf_req, work);
+	struct bpf_dynptr d;
+
+	if (bpf_dynptr_from_xdp(ctx, 0, &d) || bpf_dynptr_adjust(&d, base + start, base + end))
+		return -1;
+	return bpf_crypto_encrypt(aes, &d, &d, NULL);
+}
+
+/*
+ * PSP key derivation: SP 800-108 counter mode with AES-256-CMAC keyed by
+ * the device key of the SPI's phase. Each input is one whole block, so
+ * CMAC is AES(K, block XOR K1) with K1 = dbl(AES(K, 0)). Runs as XDP
+ * through BPF_PROG_TEST_RUN: the request is the packet and comes back
+ * with the key, its work area wiped.
+ */
+SEC("xdp")
+int psp_kdf(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct psp_kdf_req *r = data;
+	struct psp_dev_key_id k;
+	struct psp_dev_key_val *v;
+	struct bpf_crypto_ctx *aes;
+	__u32 len, nblocks, spi;
+
+	if ((void *)(r + 1) > data_end)
+		return XDP_ABORTED;
+	__builtin_memset(r->work, 0, sizeof(r->work));
+	r->err = -EINVAL;
+	if (r->version > PSP_VERSION_MAX)
+		return XDP_PASS;
+	len = psp_key_len(r->version);
+	nblocks = len / 16;
+	spi = r->spi;
+	k.dev_id = r->dev_id;
+	k.phase = spi >> 31;
+	v = bpf_map_lookup_elem(&psp_dev_keys, &k);
+	aes = v ? v->aes : NULL;
+	r->err = -ENOENT;
+	if (!aes || kdf_aes(ctx, aes, 0, 16))
+		goto out;
+
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	r = data;
+	if ((void *)(r + 1) > data_end)
+		return XDP_ABORTED;
+	cmac_dbl(r->work);	/* K1 */
+#pragma unroll
+	for (int i = 1; i <= 2; i++) {
+		__u8 blk[16] = {
+			0, 0, 0, (__u8)i, 'P', 'v', len == 16 ? '0' : '1', 0,
+			(__u8)(spi >> 24), (__u8)(spi >> 16), (__u8)(spi >> 8), (__u8)spi,
+			0, 0, (__u8)((len * 8) >> 8), (__u8)(len * 8),
+		};
+
+#pragma unroll
+		for (int j = 0; j < 16; j++)
+			r->work[16 * i + j] = blk[j] ^ r->work[j];
+	}
+	if (kdf_aes(ctx, aes, 16, 16 + 16 * nblocks))
+		goto out;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	r = data;
+	if ((void *)(r + 1) > data_end)
+		return XDP_ABORTED;
+	__builtin_memcpy(r->key, r->work + 16, PSP_KEY_MAX_LEN);
+	if (nblocks == 1)
+		__builtin_memset(r->key + 16, 0, 16);
+	r->err = 0;
+out:
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	r = data;
+	if ((void *)(r + 1) <= data_end)
+		__builtin_memset(r->work, 0, sizeof(r->work));
+	return XDP_PASS;
+}
