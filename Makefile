@@ -28,13 +28,17 @@ CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 VERSION := 0.1.0
-CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
+CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+BPF_HDRS := $(wildcard bpf/lib/*.h include/psp/*.h) vmlinux.h
 LIB_SRCS := $(wildcard loader/lib/*.c)
 CTL_SRCS := $(wildcard loader/ctl/*.c)
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
-LIB_LIBS := -lcrypto
+LIB_LIBS := -lbpf -lelf -lz -lcrypto
 CTL_LIBS := -lpcap $(LIB_LIBS)
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
@@ -43,7 +47,22 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench demo vmlinux install clean
 
-all: $(BUILD)/psp-bpf-ctl
+all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS)
+
+# BPF programs, and skeletons the loader embeds (bpftool gen skeleton).
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -I. -Iinclude -Ibpf \
+	      -Wall -Wextra -Werror
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# The library includes the skeletons.
+$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS)
 
 # One object tree per flavour: plain, and ASan+UBSan for the unit tests.
 $(BUILD)/obj/%.o: %.c
@@ -114,7 +133,6 @@ vmlinux:
 	  $(BPFTOOL) btf dump file $(VMLINUX_BTF) format c; } > vmlinux.h.tmp && mv vmlinux.h.tmp vmlinux.h
 
 # The ABI headers compiled as a BPF program sees them.
-BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -I. -Iinclude -Wall -Wextra -Werror
 $(BUILD)/tests/abi.bpf.o: tests/unit/abi.bpf.c vmlinux.h $(wildcard include/psp/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)

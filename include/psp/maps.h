@@ -53,6 +53,8 @@ struct psp_dev_cfg {
 	__u32 mtu;		/* device MTU when added: MSS clamp and size checks */
 	__u32 saved_gso_max_segs;	/* restored by dev del */
 	__u32 generation;	/* device key generation */
+	__u32 phase;		/* SPI bit 31 of new associations: the newest key */
+	__u32 spi_last;		/* lower 31 bits of the last SPI handed out */
 	__u64 netns_cookie;
 	char ifname[16];
 };

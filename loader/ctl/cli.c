@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "cli.h"
 #include "psp_ref.h"
+#include "pspbpf.h"
 
 struct cli_globals cli;
 
@@ -168,4 +172,150 @@ int parse_version(const char *cmd, const char *opt, const char *s, uint32_t *ver
 		return -1;
 	*version = (uint32_t)v;
 	return 0;
+}
+
+static const char *const version_names[] = {
+	"hdr0-aes-gcm-128", "hdr0-aes-gcm-256", "hdr0-aes-gmac-128", "hdr0-aes-gmac-256",
+};
+
+const char *version_name(uint32_t version)
+{
+	return version <= PSP_VERSION_MAX ? version_names[version] : "unknown";
+}
+
+int parse_versions(const char *cmd, const char *opt, const char *s, uint32_t *mask)
+{
+	char buf[128], *tok, *save = NULL;
+
+	*mask = 0;
+	if (!strcmp(s, "all")) {
+		*mask = PSP_VERSIONS_ALL;
+		return 0;
+	}
+	if (!strcmp(s, "none"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t v;
+
+		for (v = 0; v <= PSP_VERSION_MAX; v++)
+			if (!strcmp(tok, version_names[v]) ||
+			    (tok[0] == (char)('0' + v) && !tok[1]))
+				break;
+		if (v > PSP_VERSION_MAX) {
+			usage_error(cmd, "%s: '%s' is not a PSP version (0-3, all, none)", opt, tok);
+			return -1;
+		}
+		*mask |= 1u << v;
+	}
+	return 0;
+}
+
+int parse_mark(const char *cmd, const char *opt, const char *s, uint32_t *value,
+	       uint32_t *mask)
+{
+	char buf[64], *slash;
+	uint64_t v, m = UINT32_MAX;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	if (parse_uint(cmd, opt, buf, UINT32_MAX, &v) ||
+	    (slash && parse_uint(cmd, opt, slash, UINT32_MAX, &m)))
+		return -1;
+	*value = (uint32_t)v;
+	*mask = (uint32_t)m;
+	return 0;
+}
+
+/* ADDR:PORT or [ADDR6]:PORT */
+static int parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_t *port)
+{
+	char buf[96], *colon, *host = buf;
+	char *end;
+	unsigned long p;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = 0;
+	if (buf[0] == '[') {
+		size_t n = strlen(buf);
+
+		if (n < 2 || buf[n - 1] != ']')
+			return -1;
+		buf[n - 1] = 0;
+		host = buf + 1;
+		*family = AF_INET6;
+	} else {
+		*family = AF_INET;
+	}
+	memset(addr, 0, 16);
+	if (inet_pton(*family, host, addr) != 1)
+		return -1;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || p == 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int parse_flow(const char *cmd, int argc, char **argv, struct pspbpf_flow *flow)
+{
+	int lfam, rfam;
+
+	if (optind >= argc || argv[optind][0] == '-') {
+		usage_error(cmd, "--flow needs LOCAL and REMOTE, as ADDR:PORT ADDR:PORT");
+		return -1;
+	}
+	if (parse_endpoint(optarg, &lfam, flow->laddr, &flow->lport)) {
+		usage_error(cmd, "--flow: '%s' is not ADDR:PORT (IPv6: [ADDR]:PORT)", optarg);
+		return -1;
+	}
+	if (parse_endpoint(argv[optind], &rfam, flow->raddr, &flow->rport)) {
+		usage_error(cmd, "--flow: '%s' is not ADDR:PORT (IPv6: [ADDR]:PORT)",
+			    argv[optind]);
+		return -1;
+	}
+	optind++;
+	if (lfam != rfam) {
+		usage_error(cmd, "--flow: the two ends are of different address families");
+		return -1;
+	}
+	flow->family = lfam;
+	return 0;
+}
+
+void format_flow(const struct pspbpf_flow *f, char *buf, size_t size)
+{
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	int v6 = f->family == AF_INET6;
+
+	inet_ntop(f->family, f->laddr, l, sizeof(l));
+	inet_ntop(f->family, f->raddr, r, sizeof(r));
+	snprintf(buf, size, "%s%s%s:%u %s%s%s:%u", v6 ? "[" : "", l, v6 ? "]" : "", f->lport,
+		 v6 ? "[" : "", r, v6 ? "]" : "", f->rport);
+}
+
+struct pspbpf *ctl_open(unsigned int flags)
+{
+	struct pspbpf *h;
+	int err = pspbpf_open(&h, flags);
+
+	if (!err)
+		return h;
+	if (h)
+		op_error(-err, "%s", pspbpf_errmsg(h));
+	else
+		op_error(-err, "out of memory");
+	pspbpf_close(h);
+	return NULL;
+}
+
+int ctl_fail(struct pspbpf *h, int ret)
+{
+	return op_error(-ret, "%s", pspbpf_errmsg(h));
 }

@@ -55,4 +55,25 @@ int parse_uint(const char *cmd, const char *opt, const char *s, uint64_t max,
 	       uint64_t *v);
 int parse_version(const char *cmd, const char *opt, const char *s, uint32_t *version);
 
+struct pspbpf;
+struct pspbpf_flow;
+
+/* Opens the pinned state; on failure prints the reason and returns NULL. */
+struct pspbpf *ctl_open(unsigned int flags);
+/* Reports a failed library call (ret < 0) and returns EXIT_FAILED. */
+int ctl_fail(struct pspbpf *h, int ret);
+
+/* --flow LOCAL REMOTE: takes optarg and the next argument (ADDR:PORT, an
+ * IPv6 address in brackets), both of one family. */
+int parse_flow(const char *cmd, int argc, char **argv, struct pspbpf_flow *flow);
+/* "0,1,3", version names (hdr0-aes-gcm-128 ...) or "all": a bitmask. */
+int parse_versions(const char *cmd, const char *opt, const char *s, uint32_t *mask);
+/* VALUE/MASK (MASK defaults to all ones), decimal or 0x-hex. */
+int parse_mark(const char *cmd, const char *opt, const char *s, uint32_t *value,
+	       uint32_t *mask);
+
+/* A flow as ADDR:PORT ADDR:PORT, for output. */
+void format_flow(const struct pspbpf_flow *f, char *buf, size_t size);
+const char *version_name(uint32_t version);
+
 #endif /* __PSPBPF_CTL_CLI_H */

@@ -24,6 +24,19 @@ static void usage(void)
 	printf("Usage: psp-bpf-ctl [OPTIONS] COMMAND ...\n"
 	       "\n"
 	       "Commands:\n"
+	       "  dev { add | del | show | set } [DEV] ...\n"
+	       "                                   PSP devices: the programs on a netdev\n"
+	       "  key-import DEV --phase 0|1 --key HEX\n"
+	       "                                   a known device key (interop, tests)\n"
+	       "  rx-assoc DEV --flow LOCAL REMOTE [--version N]\n"
+	       "                                   allocate an SPI and key for a TCP flow\n"
+	       "  tx-assoc DEV --flow LOCAL REMOTE --spi HEX --key HEX [...]\n"
+	       "                                   install the peer's SPI and key\n"
+	       "  add-assoc DEV --flow ... [--tx-spi HEX --tx-key HEX]\n"
+	       "                                   rx-assoc if needed, then tx-assoc\n"
+	       "  del-assoc DEV --flow LOCAL REMOTE\n"
+	       "  assoc show [DEV]                 associations (never keys)\n"
+	       "  stats [DEV]                      counters\n"
 	       "  pcap { encrypt | decrypt } ...   PSP over pcap files (userspace reference)\n"
 	       "  derive --master HEX --spi HEX --version N\n"
 	       "                                   the key PSP derives for an SPI\n"
@@ -73,6 +86,14 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	static const struct cmd cmds[] = {
+		{ "dev", do_dev },
+		{ "key-import", do_key_import },
+		{ "rx-assoc", do_rx_assoc },
+		{ "tx-assoc", do_tx_assoc },
+		{ "add-assoc", do_add_assoc },
+		{ "del-assoc", do_del_assoc },
+		{ "assoc", do_assoc },
+		{ "stats", do_stats },
 		{ "pcap", do_pcap },
 		{ "derive", do_derive },
 		{ 0 }

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* psp-bpf-ctl rx-assoc, tx-assoc, add-assoc, del-assoc, assoc show */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "json.h"
+#include "pspbpf.h"
+
+#define FLOW_HELP								\
+	"--flow names the local end first: ADDR:PORT ADDR:PORT (IPv6 [ADDR]:PORT).\n"
+
+static void usage_rx(void)
+{
+	printf("Usage: psp-bpf-ctl rx-assoc DEV --flow LOCAL REMOTE [--version N]\n"
+	       "\n"
+	       "Allocates an SPI for the TCP flow, derives its key from the device key and\n"
+	       "prints both: the peer installs them with tx-assoc. Version 0 by default.\n"
+	       FLOW_HELP);
+}
+
+static void usage_tx(void)
+{
+	printf("Usage: psp-bpf-ctl tx-assoc DEV --flow LOCAL REMOTE --spi HEX --key HEX\n"
+	       "                   [--version N] [--crypt-off N] [--vc HEX]\n"
+	       "\n"
+	       "Installs the peer's SPI and key for the flow, which must have an Rx\n"
+	       "association of the same version: from then on its packets leave in PSP.\n"
+	       FLOW_HELP);
+}
+
+static void usage_add(void)
+{
+	printf("Usage: psp-bpf-ctl add-assoc DEV --flow LOCAL REMOTE [--version N]\n"
+	       "                   [--tx-spi HEX --tx-key HEX] [--crypt-off N] [--vc HEX]\n"
+	       "\n"
+	       "rx-assoc if the flow has no Rx association yet (its SPI and key printed),\n"
+	       "then tx-assoc if the peer's SPI and key are given.\n" FLOW_HELP);
+}
+
+static void usage_del(void)
+{
+	printf("Usage: psp-bpf-ctl del-assoc DEV --flow LOCAL REMOTE\n\n"
+	       "Removes the flow's Rx and Tx associations.\n" FLOW_HELP);
+}
+
+static void usage_show(void)
+{
+	printf("Usage: psp-bpf-ctl assoc show [DEV]\n\n"
+	       "Lists associations: flow, SPIs, version, IVs used. Never keys.\n");
+}
+
+/* Everything the association commands take. */
+struct assoc_args {
+	const char *dev;
+	struct pspbpf_flow flow;
+	int have_flow, have_spi, have_key, have_version;
+	uint64_t version;
+	struct pspbpf_tx_params tx;
+	uint8_t key[PSP_KEY_MAX_LEN];
+	size_t key_len;
+};
+
+static const struct option assoc_opts[] = {
+	{ "flow", required_argument, NULL, 'f' },
+	{ "version", required_argument, NULL, 'V' },
+	{ "spi", required_argument, NULL, 's' },
+	{ "tx-spi", required_argument, NULL, 's' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "tx-key", required_argument, NULL, 'k' },
+	{ "crypt-off", required_argument, NULL, 'c' },
+	{ "vc", required_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+static const char *opt_name(int c)
+{
+	switch (c) {
+	case 's':
+		return "--spi";
+	case 'k':
+		return "--key";
+	case 'c':
+		return "--crypt-off";
+	case 'v':
+		return "--vc";
+	default:
+		return "that option";
+	}
+}
+
+/* Parses argv; returns -1 when done (go on), else an exit code. */
+static int parse_assoc(const char *cmd, int argc, char **argv, const char *allowed,
+		       struct assoc_args *a, void (*usage)(void))
+{
+	uint32_t version;
+	uint64_t v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", assoc_opts)) != -1) {
+		if (c == 'h') {
+			usage();
+			return 0;
+		}
+		if (c == '?')
+			return EXIT_USAGE;
+		if (!strchr(allowed, c))
+			return usage_error(cmd, "%s does not apply here", opt_name(c));
+		switch (c) {
+		case 'f':
+			if (parse_flow(cmd, argc, argv, &a->flow))
+				return EXIT_USAGE;
+			a->have_flow = 1;
+			break;
+		case 'V':
+			if (parse_version(cmd, "--version", optarg, &version))
+				return EXIT_USAGE;
+			a->version = version;
+			a->have_version = 1;
+			break;
+		case 's':
+			if (parse_spi(cmd, "--spi", optarg, &a->tx.spi))
+				return EXIT_USAGE;
+			a->have_spi = 1;
+			break;
+		case 'k': {
+			size_t n = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
+
+			if (n != 32 && n != 64)
+				return usage_error(cmd, "--key needs 16 or 32 bytes in hex, got "
+						   "%zu digits", n);
+			if (parse_hex_bytes(cmd, "--key", optarg, a->key, n / 2))
+				return EXIT_USAGE;
+			a->key_len = n / 2;
+			a->have_key = 1;
+			break;
+		}
+		case 'c':
+			if (parse_uint(cmd, "--crypt-off", optarg, PSP_CRYPT_OFF_MAX, &v))
+				return EXIT_USAGE;
+			a->tx.crypt_off = (uint8_t)v;
+			break;
+		case 'v':
+			if (parse_hex_bytes(cmd, "--vc", optarg, a->tx.vc, PSP_VC_LEN))
+				return EXIT_USAGE;
+			a->tx.has_vc = 1;
+			break;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(cmd, "one DEV is needed");
+	if (!a->have_flow)
+		return usage_error(cmd, "--flow LOCAL REMOTE is required");
+	a->dev = argv[optind];
+	a->tx.version = (uint32_t)a->version;
+	a->tx.key = a->key;
+	a->tx.key_len = a->key_len;
+	return -1;
+}
+
+static void print_rx(uint32_t dev_id, uint32_t spi, const uint8_t *key, uint32_t version)
+{
+	out_open_object(NULL);
+	out_uint("dev-id", NULL, dev_id);
+	out_hex32("spi", "spi %s", spi);
+	out_hex("key", " key %s\n", key, psp_key_len(version));
+	out_close_object();
+}
+
+static int rx_assoc(struct pspbpf *h, struct assoc_args *a)
+{
+	struct pspbpf_dev_info info;
+	uint8_t key[PSP_KEY_MAX_LEN];
+	uint32_t spi;
+	int ret;
+
+	ret = pspbpf_rx_assoc(h, a->dev, &a->flow, (uint32_t)a->version, &spi, key);
+	if (ret)
+		return ctl_fail(h, ret);
+	pspbpf_dev_info(h, a->dev, &info);
+	print_rx(info.cfg.id, spi, key, (uint32_t)a->version);
+	OPENSSL_cleanse(key, sizeof(key));
+	return 0;
+}
+
+static int tx_assoc(struct pspbpf *h, struct assoc_args *a)
+{
+	int ret = pspbpf_tx_assoc(h, a->dev, &a->flow, &a->tx);
+
+	return ret ? ctl_fail(h, ret) : 0;
+}
+
+/* Opens the state, runs fn, wipes the arguments' key. */
+static int run(struct assoc_args *a, int (*fn)(struct pspbpf *h, struct assoc_args *a))
+{
+	struct pspbpf *h = ctl_open(0);
+	int ret = h ? fn(h, a) : EXIT_FAILED;
+
+	OPENSSL_cleanse(a, sizeof(*a));
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}
+
+int do_rx_assoc(int argc, char **argv)
+{
+	struct assoc_args a;
+	int ret = parse_assoc("rx-assoc", argc, argv, "fV", &a, usage_rx);
+
+	return ret >= 0 ? ret : run(&a, rx_assoc);
+}
+
+int do_tx_assoc(int argc, char **argv)
+{
+	struct assoc_args a;
+	int ret = parse_assoc("tx-assoc", argc, argv, "fVskcv", &a, usage_tx);
+
+	if (ret >= 0)
+		return ret;
+	if (!a.have_spi || !a.have_key) {
+		OPENSSL_cleanse(&a, sizeof(a));
+		return usage_error("tx-assoc", "--spi and --key are required");
+	}
+	return run(&a, tx_assoc);
+}
+
+static int add_assoc(struct pspbpf *h, struct assoc_args *a)
+{
+	struct pspbpf_assoc *list;
+	int ret, has_rx = 0;
+	size_t n;
+
+	ret = pspbpf_assoc_list(h, a->dev, &list, &n);
+	if (ret)
+		return ctl_fail(h, ret);
+	for (size_t i = 0; i < n; i++)
+		has_rx |= list[i].has_rx && !memcmp(&list[i].flow, &a->flow, sizeof(a->flow));
+	free(list);
+	if (!has_rx) {
+		ret = rx_assoc(h, a);
+		if (ret)
+			return ret;
+	}
+	return a->have_spi ? tx_assoc(h, a) : 0;
+}
+
+int do_add_assoc(int argc, char **argv)
+{
+	struct assoc_args a;
+	int ret = parse_assoc("add-assoc", argc, argv, "fVskcv", &a, usage_add);
+
+	if (ret >= 0)
+		return ret;
+	if (a.have_spi != a.have_key) {
+		OPENSSL_cleanse(&a, sizeof(a));
+		return usage_error("add-assoc", "--tx-spi and --tx-key go together");
+	}
+	return run(&a, add_assoc);
+}
+
+static int del_assoc(struct pspbpf *h, struct assoc_args *a)
+{
+	int ret = pspbpf_assoc_del(h, a->dev, &a->flow);
+
+	return ret ? ctl_fail(h, ret) : 0;
+}
+
+int do_del_assoc(int argc, char **argv)
+{
+	struct assoc_args a;
+	int ret = parse_assoc("del-assoc", argc, argv, "f", &a, usage_del);
+
+	return ret >= 0 ? ret : run(&a, del_assoc);
+}
+
+static int do_assoc_show(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct pspbpf_assoc *list = NULL;
+	struct pspbpf *h;
+	size_t n = 0;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cli_getopt("assoc show", argc, argv, "", opts)) != -1) {
+		if (c != 'h')
+			return EXIT_USAGE;
+		usage_show();
+		return 0;
+	}
+	if (optind < argc - 1)
+		return usage_error("assoc show", "at most one DEV");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	ret = pspbpf_assoc_list(h, optind < argc ? argv[optind] : NULL, &list, &n);
+	out_open_array(NULL);
+	for (size_t i = 0; !ret && i < n; i++) {
+		const struct pspbpf_assoc *a = &list[i];
+		char flow[128];
+
+		format_flow(&a->flow, flow, sizeof(flow));
+		out_open_object(NULL);
+		out_uint("dev-id", "dev %llu", a->dev_id);
+		out_string("flow", " flow %s", flow);
+		out_uint("version", " version %llu", a->version);
+		if (a->has_rx)
+			out_hex32("rx-spi", " rx-spi %s", a->rx_spi);
+		if (a->has_tx) {
+			out_hex32("tx-spi", " tx-spi %s", a->tx_spi);
+			out_uint("crypt-off", " crypt-off %llu", a->crypt_off);
+			out_uint("vc", a->has_vc ? " vc" : NULL, a->has_vc);
+			out_uint("tx-iv", " tx-iv %llu", a->tx_iv);
+		}
+		out_text("\n");
+		out_close_object();
+	}
+	out_close_array();
+	free(list);
+	if (ret)
+		ret = ctl_fail(h, ret);
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}
+
+int do_assoc(int argc, char **argv)
+{
+	static const struct cmd cmds[] = { { "show", do_assoc_show }, { 0 } };
+
+	if (argc < 2)
+		return do_assoc_show(1, (char *[]){ "show", NULL });
+	return cmd_dispatch("assoc", cmds, argc - 1, argv + 1, usage_show);
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* psp-bpf-ctl dev add|del|show|set, key-import */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "json.h"
+#include "pspbpf.h"
+
+static void usage(void)
+{
+	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf] [--versions LIST] [--aes generic]\n"
+	       "       psp-bpf-ctl dev del DEV\n"
+	       "       psp-bpf-ctl dev show [DEV]\n"
+	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
+	       "\n"
+	       "add: make DEV a PSP device: XDP receive and tcx egress programs, two fresh\n"
+	       "device keys, gso_max_segs 1 (del restores it). Versions accepted on receive\n"
+	       "(psp-versions-ena) start as none unless --versions: 0-3 or names\n"
+	       "(hdr0-aes-gcm-128 ...), comma separated, or all. --aes generic picks the\n"
+	       "kernel's T-table AES: faster, not constant time.\n"
+	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
+	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
+}
+
+static void print_dev(const struct pspbpf_dev_info *d)
+{
+	const struct psp_dev_cfg *c = &d->cfg;
+	char mark[32];
+
+	snprintf(mark, sizeof(mark), "0x%x/0x%x", c->mark_value, c->mark_mask);
+	out_open_object(NULL);
+	out_uint("id", "%llu: ", c->id);
+	out_string("ifname", "%s", c->ifname);
+	out_uint("ifindex", " ifindex %llu", c->ifindex);
+	out_string("backend", " backend %s", "bpf");
+	out_uint("psp-versions-cap", " psp-versions-cap 0x%llx", c->versions_cap);
+	out_uint("psp-versions-ena", " psp-versions-ena 0x%llx", c->versions_ena);
+	out_string("aes", " aes %s", c->flags & PSP_DEV_F_AES_GENERIC ? "generic" : "fixed-time");
+	if (c->mark_mask || out_is_json())
+		out_string("mark", " mark %s", mark);
+	out_uint("mtu", " mtu %llu", c->mtu);
+	out_uint("xdp-prog-id", " xdp %llu", d->xdp_prog_id);
+	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
+	out_string("tx", " tx %s", d->tx_attached ? "tcx" : "none");
+	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);
+	out_uint("tx-assocs", " tx-assocs %llu", d->tx_assocs);
+	out_uint("key-generation", " generation %llu", c->generation);
+	out_string("pin-dir", "\n    pinned %s\n", d->pin_dir);
+	out_close_object();
+}
+
+static int do_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "versions", required_argument, NULL, 'V' },
+		{ "aes", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *cmd = "dev add";
+	struct pspbpf_dev_opts o = { 0 };
+	struct pspbpf_dev_info info;
+	struct psp_dev_cfg cfg;
+	struct pspbpf *h;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'b':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf"))
+				return usage_error(cmd, "--backend: '%s' is not available "
+						   "(auto, bpf)", optarg);
+			break;
+		case 'V':
+			if (parse_versions(cmd, "--versions", optarg, &o.versions_ena))
+				return EXIT_USAGE;
+			break;
+		case 'a':
+			if (strcmp(optarg, "generic") && strcmp(optarg, "fixed-time"))
+				return usage_error(cmd, "--aes: '%s' is neither fixed-time nor "
+						   "generic", optarg);
+			o.aes_generic = !strcmp(optarg, "generic");
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(cmd, "one DEV is needed");
+	h = ctl_open(PSPBPF_CREATE);
+	if (!h)
+		return EXIT_FAILED;
+	ret = pspbpf_dev_add(h, argv[optind], &o, &cfg);
+	if (ret)
+		ret = ctl_fail(h, ret);
+	else if (!pspbpf_dev_info(h, argv[optind], &info))
+		print_dev(&info);
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}
+
+static int do_del(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct pspbpf *h;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cli_getopt("dev del", argc, argv, "", opts)) != -1) {
+		if (c != 'h')
+			return EXIT_USAGE;
+		usage();
+		return 0;
+	}
+	if (optind != argc - 1)
+		return usage_error("dev del", "one DEV is needed");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	ret = pspbpf_dev_del(h, argv[optind]);
+	if (ret)
+		ret = ctl_fail(h, ret);
+	pspbpf_close(h);
+	return ret;
+}
+
+static int do_show(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct pspbpf_dev_info *list = NULL, one;
+	struct pspbpf *h;
+	size_t n = 0;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cli_getopt("dev show", argc, argv, "", opts)) != -1) {
+		if (c != 'h')
+			return EXIT_USAGE;
+		usage();
+		return 0;
+	}
+	if (optind < argc - 1)
+		return usage_error("dev show", "at most one DEV");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	if (optind < argc) {
+		ret = pspbpf_dev_info(h, argv[optind], &one);
+		if (!ret)
+			print_dev(&one);
+	} else {
+		ret = pspbpf_dev_list(h, &list, &n);
+		out_open_array(NULL);
+		for (size_t i = 0; !ret && i < n; i++)
+			print_dev(&list[i]);
+		out_close_array();
+		free(list);
+	}
+	if (ret)
+		ret = ctl_fail(h, ret);
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}
+
+static int do_set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "versions", required_argument, NULL, 'V' },
+		{ "mark", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *cmd = "dev set";
+	uint32_t versions = 0, value = 0, mask = 0;
+	int c, ret = 0, set_versions = 0, set_mark = 0;
+	struct pspbpf *h;
+
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'V':
+			if (parse_versions(cmd, "--versions", optarg, &versions))
+				return EXIT_USAGE;
+			set_versions = 1;
+			break;
+		case 'm':
+			if (parse_mark(cmd, "--mark", optarg, &value, &mask))
+				return EXIT_USAGE;
+			set_mark = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(cmd, "one DEV is needed");
+	if (!set_versions && !set_mark)
+		return usage_error(cmd, "nothing to set (--versions, --mark)");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	if (set_versions)
+		ret = pspbpf_dev_set_versions(h, argv[optind], versions);
+	if (!ret && set_mark)
+		ret = pspbpf_dev_set_mark(h, argv[optind], value, mask);
+	if (ret)
+		ret = ctl_fail(h, ret);
+	pspbpf_close(h);
+	return ret;
+}
+
+int do_dev(int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+		{ "add", do_add },
+		{ "del", do_del },
+		{ "show", do_show },
+		{ "set", do_set },
+		{ 0 }
+	};
+
+	if (argc < 2)	/* `dev` alone lists, as `ip link` does */
+		return do_show(1, (char *[]){ "show", NULL });
+	return cmd_dispatch("dev", cmds, argc - 1, argv + 1, usage);
+}
+
+static void usage_key_import(void)
+{
+	printf("Usage: psp-bpf-ctl key-import DEV --phase 0|1 --key HEX\n"
+	       "\n"
+	       "Replaces the device key of a phase (SPI bit 31) with a known 32-byte key,\n"
+	       "for interoperability tests. The key is not readable back.\n");
+}
+
+int do_key_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phase", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *cmd = "key-import";
+	uint8_t key[PSP_DEV_KEY_LEN];
+	int c, ret, have_key = 0, have_phase = 0;
+	struct pspbpf *h;
+	uint64_t phase = 0;
+
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_uint(cmd, "--phase", optarg, 1, &phase))
+				return EXIT_USAGE;
+			have_phase = 1;
+			break;
+		case 'k':
+			if (parse_hex_bytes(cmd, "--key", optarg, key, sizeof(key)))
+				return EXIT_USAGE;
+			have_key = 1;
+			break;
+		case 'h':
+			usage_key_import();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !have_key || !have_phase) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return usage_error(cmd, "DEV, --phase and --key are required");
+	}
+	h = ctl_open(0);
+	ret = h ? pspbpf_key_import(h, argv[optind], (uint32_t)phase, key) : 0;
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!h)
+		return EXIT_FAILED;
+	if (ret)
+		ret = ctl_fail(h, ret);
+	pspbpf_close(h);
+	return ret;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Associations: one TCP flow, its Rx SPI and key (psp_rx_sa, psp_rx_keys)
+ * and its Tx SPI and key (psp_tx_sa, psp_tx_keys). The errno of each
+ * refusal is the one Linux net/psp gives for it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/crypto.h>
+
+#include "pspbpf_int.h"
+
+void flow_to_key(const struct pspbpf_flow *f, uint32_t dev_id, struct psp_flow *k)
+{
+	size_t alen = f->family == AF_INET ? 4 : 16;
+
+	memset(k, 0, sizeof(*k));
+	k->dev_id = dev_id;
+	k->family = (uint16_t)f->family;
+	k->lport = htons(f->lport);
+	k->rport = htons(f->rport);
+	memcpy(k->laddr, f->laddr, alen);
+	memcpy(k->raddr, f->raddr, alen);
+}
+
+void flow_from_key(const struct psp_flow *k, struct pspbpf_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = k->family;
+	f->lport = ntohs(k->lport);
+	f->rport = ntohs(k->rport);
+	memcpy(f->laddr, k->laddr, sizeof(k->laddr));
+	memcpy(f->raddr, k->raddr, sizeof(k->raddr));
+}
+
+/* The Rx SPI of a flow, if it has one. */
+static int rx_spi_of(struct pspbpf *h, const struct psp_flow *fk, uint32_t *spi,
+		     struct psp_rx_sa *sa_out)
+{
+	struct psp_spi_key k, *prev = NULL;
+	struct psp_rx_sa sa;
+
+	while (!bpf_map_get_next_key(h->map.rx_sa, prev, &k)) {
+		prev = &k;
+		if (k.dev_id == fk->dev_id && !bpf_map_lookup_elem(h->map.rx_sa, &k, &sa) &&
+		    !memcmp(&sa.flow, fk, sizeof(*fk))) {
+			*spi = k.spi;
+			if (sa_out)
+				*sa_out = sa;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int check_version(struct pspbpf *h, const struct psp_dev_cfg *cfg, uint32_t version)
+{
+	if (version > PSP_VERSION_MAX || !(cfg->versions_cap & (1u << version)))
+		return set_err(h, EOPNOTSUPP, "version %u is not supported by the device",
+			       version);
+	return 0;
+}
+
+static int rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
+		      uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_spi_key sk = { .dev_id = cfg->id, .spi = spi };
+	struct psp_rx_sa sa = { .version = version, .generation = cfg->generation, .flow = *fk };
+	int err;
+
+	err = pspbpf_derive(h, cfg->id, spi, version, key);
+	if (!err)
+		err = install_assoc_key(h, 0, cfg->id, spi, NULL, version, cfg->flags, key);
+	if (!err && bpf_map_update_elem(h->map.rx_sa, &sk, &sa, BPF_NOEXIST)) {
+		err = set_err(h, errno, "cannot add the Rx association: %s", strerror(errno));
+		bpf_map_delete_elem(h->map.rx_keys, &sk);
+	}
+	if (err)
+		OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
+	return err;
+}
+
+int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_spi_key sk;
+	struct psp_dev_key dk;
+	struct psp_dev_cfg cfg;
+	struct psp_flow fk;
+	struct psp_rx_sa sa;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, &dk, &cfg);
+	if (!err)
+		err = check_version(h, &cfg, version);
+	if (err)
+		return err;
+	if (!(spi & PSP_SPI_INDEX_MASK))
+		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
+	sk.dev_id = cfg.id;
+	sk.spi = spi;
+	if (!bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
+		return set_err(h, EBUSY, "SPI %08x is in use", spi);
+	flow_to_key(f, cfg.id, &fk);
+	return rx_install(h, &cfg, &fk, version, spi, key);
+}
+
+int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_dev_key dk;
+	struct psp_dev_cfg cfg;
+	struct psp_flow fk;
+	uint32_t old;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, &dk, &cfg);
+	if (!err)
+		err = check_version(h, &cfg, version);
+	if (err)
+		return err;
+	flow_to_key(f, cfg.id, &fk);
+	if (rx_spi_of(h, &fk, &old, NULL))
+		return set_err(h, EBUSY, "the flow already has PSP state (SPI %08x)", old);
+	/* SPIs count up within the current key's phase; 0 is never one */
+	if ((cfg.spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
+		return set_err(h, ENOSPC, "SPI space exhausted");
+	cfg.spi_last++;
+	*spi = (cfg.phase ? PSP_SPI_PHASE : 0) | cfg.spi_last;
+	if (bpf_map_update_elem(h->map.devs, &dk, &cfg, BPF_EXIST))
+		return set_err(h, errno, "cannot allocate an SPI: %s", strerror(errno));
+	return rx_install(h, &cfg, &fk, version, *spi, key);
+}
+
+int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		    const struct pspbpf_tx_params *p)
+{
+	struct psp_dev_key dk;
+	struct psp_dev_cfg cfg;
+	struct psp_flow fk;
+	struct psp_rx_sa rx;
+	struct psp_tx_sa sa = { 0 };
+	uint32_t rx_spi;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, &dk, &cfg);
+	if (err)
+		return err;
+	flow_to_key(f, cfg.id, &fk);
+	if (!rx_spi_of(h, &fk, &rx_spi, &rx))
+		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
+	if (p->version != rx.version)
+		return set_err(h, EINVAL, "PSP version mismatch with existing state");
+	if (p->key_len != psp_key_len(p->version))
+		return set_err(h, EINVAL, "incorrect key length: %zu bytes for version %u",
+			       p->key_len, p->version);
+	if (!(p->spi & PSP_SPI_INDEX_MASK))
+		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
+	/* every segment, a bare ACK too, must have room for the clear part */
+	if (p->crypt_off * PSP_CRYPT_OFF_UNIT > 20 + (p->has_vc ? PSP_VC_LEN : 0))
+		return set_err(h, EINVAL, "crypt offset %u is past a bare TCP header",
+			       p->crypt_off);
+	if (!bpf_map_lookup_elem(h->map.tx_sa, &fk, &sa))
+		return set_err(h, EBUSY, "Tx key already set");
+
+	/* the key first: psp_tx encrypts as soon as the flow has a psp_tx_sa */
+	err = install_assoc_key(h, 1, cfg.id, p->spi, &fk, p->version, cfg.flags, p->key);
+	if (err)
+		return err;
+	sa = (struct psp_tx_sa){ .spi = p->spi, .version = (uint8_t)p->version,
+				 .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc };
+	memcpy(sa.vc, p->vc, sizeof(sa.vc));
+	if (bpf_map_update_elem(h->map.tx_sa, &fk, &sa, BPF_NOEXIST)) {
+		err = set_err(h, errno, "cannot add the Tx association: %s", strerror(errno));
+		bpf_map_delete_elem(h->map.tx_keys, &fk);
+	}
+	return err;
+}
+
+int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f)
+{
+	struct psp_dev_cfg cfg;
+	struct psp_spi_key sk;
+	struct psp_flow fk;
+	int err = pspbpf_lock(h), found = 0;
+
+	if (!err)
+		err = dev_find(h, ifname, NULL, &cfg);
+	if (err)
+		return err;
+	flow_to_key(f, cfg.id, &fk);
+	found |= !bpf_map_delete_elem(h->map.tx_sa, &fk);
+	bpf_map_delete_elem(h->map.tx_keys, &fk);
+	sk.dev_id = cfg.id;
+	if (rx_spi_of(h, &fk, &sk.spi, NULL)) {
+		found = 1;
+		bpf_map_delete_elem(h->map.rx_sa, &sk);
+		bpf_map_delete_elem(h->map.rx_keys, &sk);
+	}
+	return found ? 0 : set_err(h, ENOENT, "the flow has no association on %s", ifname);
+}
+
+/* The entry for flow fk in the list, added if new. */
+static struct pspbpf_assoc *assoc_slot(struct pspbpf_assoc *v, size_t *n, const struct psp_flow *fk)
+{
+	struct pspbpf_flow f;
+
+	flow_from_key(fk, &f);
+	for (size_t i = 0; i < *n; i++)
+		if (v[i].dev_id == fk->dev_id && !memcmp(&v[i].flow, &f, sizeof(f)))
+			return &v[i];
+	memset(&v[*n], 0, sizeof(v[*n]));
+	v[*n].flow = f;
+	v[*n].dev_id = fk->dev_id;
+	return &v[(*n)++];
+}
+
+int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc **out,
+		      size_t *n)
+{
+	uint8_t ids[PSP_MAX_DEVS] = { 0 };
+	struct pspbpf_dev_info *devs;
+	struct psp_spi_key sk, *sprev = NULL;
+	struct psp_flow fk, *fprev = NULL;
+	struct pspbpf_assoc *v;
+	struct psp_rx_sa rx;
+	struct psp_tx_sa tx;
+	size_t ndev;
+	int err;
+
+	*n = 0;
+	if (ifname) {
+		struct psp_dev_cfg cfg;
+
+		err = dev_find(h, ifname, NULL, &cfg);
+		if (err)
+			return err;
+		ids[cfg.id] = 1;
+	} else {
+		err = pspbpf_dev_list(h, &devs, &ndev);
+		if (err)
+			return err;
+		for (size_t i = 0; i < ndev; i++)
+			ids[devs[i].cfg.id] = 1;
+		free(devs);
+	}
+	v = calloc(2 * PSP_MAX_ASSOCS, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(h->map.rx_sa, sprev, &sk)) {
+		struct pspbpf_assoc *a;
+
+		sprev = &sk;
+		if (sk.dev_id >= PSP_MAX_DEVS || !ids[sk.dev_id] ||
+		    bpf_map_lookup_elem(h->map.rx_sa, &sk, &rx) || *n >= 2 * PSP_MAX_ASSOCS)
+			continue;
+		a = assoc_slot(v, n, &rx.flow);
+		a->has_rx = 1;
+		a->rx_spi = sk.spi;
+		a->version = rx.version;
+	}
+	while (!bpf_map_get_next_key(h->map.tx_sa, fprev, &fk)) {
+		struct pspbpf_assoc *a;
+
+		fprev = &fk;
+		if (fk.dev_id >= PSP_MAX_DEVS || !ids[fk.dev_id] ||
+		    bpf_map_lookup_elem(h->map.tx_sa, &fk, &tx) || *n >= 2 * PSP_MAX_ASSOCS)
+			continue;
+		a = assoc_slot(v, n, &fk);
+		a->has_tx = 1;
+		a->tx_spi = tx.spi;
+		a->version = tx.version;
+		a->crypt_off = tx.crypt_off;
+		a->has_vc = tx.has_vc;
+		a->tx_iv = tx.iv;
+	}
+	*out = v;
+	return 0;
+}
+
+int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct psp_stats *per_cpu;
+
+	if (ncpu < 0)
+		return set_err(h, -ncpu, "cannot count CPUs");
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	memset(cnt, 0, PSP_CNT__MAX * sizeof(cnt[0]));
+	if (bpf_map_lookup_elem(h->map.stats, &dev_id, per_cpu)) {
+		free(per_cpu);
+		return set_err(h, errno, "cannot read the counters: %s", strerror(errno));
+	}
+	for (int c = 0; c < ncpu; c++)
+		for (int i = 0; i < PSP_CNT__MAX; i++)
+			cnt[i] += per_cpu[c].cnt[i];
+	free(per_cpu);
+	return 0;
+}

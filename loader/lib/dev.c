@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * PSP devices: a network device running psp_rx (XDP, native) and psp_tx
+ * (tcx egress), with its configuration in psp_devs and its two device
+ * keys. dev add prepares the device so that TC sees one packet per TCP
+ * segment (gso_max_segs 1); the programs lower every SYN's MSS so that
+ * encapsulated segments fit the MTU. dev del undoes all of it.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <openssl/crypto.h>
+
+#include "netlink.h"
+#include "psp_rx.skel.h"
+#include "psp_tx.skel.h"
+#include "pspbpf_int.h"
+
+#ifndef BPF_TCX_EGRESS
+#define BPF_TCX_EGRESS 47	/* Linux 6.6; libbpf 1.1.2 predates it */
+#endif
+
+int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
+	     struct psp_dev_cfg *cfg)
+{
+	struct psp_dev_key k = { .netns_cookie = h->netns_cookie }, next;
+	struct psp_dev_cfg c;
+	void *prev = NULL;
+
+	k.ifindex = if_nametoindex(ifname);
+	if (k.ifindex && !bpf_map_lookup_elem(h->map.devs, &k, &c))
+		goto found;
+	/* The network device may be gone: find its PSP device by name. */
+	while (!bpf_map_get_next_key(h->map.devs, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.netns_cookie == h->netns_cookie &&
+		    !bpf_map_lookup_elem(h->map.devs, &k, &c) &&
+		    !strncmp(c.ifname, ifname, sizeof(c.ifname)))
+			goto found;
+	}
+	if (!if_nametoindex(ifname))
+		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
+	return set_err(h, ENODEV, "'%s' is not a PSP device (psp-bpf-ctl dev add %s)",
+		       ifname, ifname);
+found:
+	if (key)
+		*key = k;
+	if (cfg)
+		*cfg = c;
+	return 0;
+}
+
+static int free_dev_id(struct pspbpf *h, uint32_t *id)
+{
+	uint8_t used[PSP_MAX_DEVS] = { 0 };
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg c;
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		if (!bpf_map_lookup_elem(h->map.devs, &k, &c) && c.id < PSP_MAX_DEVS)
+			used[c.id] = 1;
+		prev = &k;
+	}
+	for (uint32_t i = 1; i < PSP_MAX_DEVS; i++)
+		if (!used[i]) {
+			*id = i;
+			return 0;
+		}
+	return set_err(h, ENOSPC, "all %d PSP device ids are in use", PSP_MAX_DEVS - 1);
+}
+
+static int zero_stats(struct pspbpf *h, uint32_t id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct psp_stats *z;
+	int err;
+
+	if (ncpu < 0)
+		return ncpu;
+	z = calloc((size_t)ncpu, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	err = bpf_map_update_elem(h->map.stats, &id, z, BPF_ANY) ? -errno : 0;
+	free(z);
+	return err;
+}
+
+/* Two fresh device keys from getrandom(), wiped once installed. */
+static int new_dev_keys(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+{
+	uint8_t key[PSP_DEV_KEY_LEN];
+	int err = 0;
+
+	for (uint32_t phase = 0; phase < 2 && !err; phase++) {
+		if (getrandom(key, sizeof(key), 0) != sizeof(key))
+			err = set_err(h, errno, "getrandom: %s", strerror(errno));
+		else
+			err = install_dev_key(h, cfg->id, phase, cfg->flags, key);
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return err;
+}
+
+/* The maps pinned where iproute2 looks for them, so that
+ * `ip link set dev DEV xdp obj psp_rx.bpf.o` shares them. */
+static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	char path[256];
+
+	if (mkdir("/sys/fs/bpf/xdp", 0700) && errno != EEXIST)
+		return set_err(h, errno, "cannot create /sys/fs/bpf/xdp");
+	if (mkdir(PSPBPF_PIN_IPROUTE2, 0700) && errno != EEXIST)
+		return set_err(h, errno, "cannot create %s", PSPBPF_PIN_IPROUTE2);
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map_info mine = {}, pinned = {};
+		__u32 len = sizeof(mine);
+		int fd;
+
+		if (!bpf_map__pin_path(map))
+			continue;	/* .rodata and such: the object's own */
+		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_IPROUTE2, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			bpf_obj_get_info_by_fd(bpf_map__fd(map), &mine, &len);
+			len = sizeof(pinned);
+			bpf_obj_get_info_by_fd(fd, &pinned, &len);
+			close(fd);
+			if (mine.id == pinned.id)
+				continue;
+			unlink(path);	/* left by an older set of maps */
+		}
+		if (bpf_obj_pin(bpf_map__fd(map), path))
+			return set_err(h, errno, "cannot pin %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+/* Attach both programs; the tcx link stays as a pin in the device's
+ * directory, the XDP program with the device. */
+static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS);
+	struct psp_rx *rx = NULL;
+	struct psp_tx *tx = NULL;
+	char dir[160], path[192];
+	int link = -1, err;
+
+	rx = psp_rx__open_opts(&opts);
+	tx = psp_tx__open_opts(&opts);
+	if (!rx || !tx || psp_rx__load(rx) || psp_tx__load(tx)) {
+		err = set_err(h, EINVAL, "cannot load the datapath programs");
+		goto out;
+	}
+	err = pin_for_iproute2(h, rx->obj);
+	if (err)
+		goto out;
+	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
+	err = mkdirs(dir);
+	if (err) {
+		err = set_err(h, -err, "cannot create %s", dir);
+		goto out;
+	}
+	err = bpf_xdp_attach((int)cfg->ifindex, bpf_program__fd(rx->progs.psp_rx),
+			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err) {
+		err = set_err(h, -err, err == -EBUSY || err == -EEXIST ?
+			      "%s already has an XDP program" :
+			      "cannot attach XDP to %s in native mode", cfg->ifname);
+		goto out;
+	}
+	link = bpf_link_create(bpf_program__fd(tx->progs.psp_tx), (int)cfg->ifindex,
+			       BPF_TCX_EGRESS, NULL);
+	snprintf(path, sizeof(path), "%s/tx_link", dir);
+	if (link < 0 || bpf_obj_pin(link, path)) {
+		err = set_err(h, errno, "cannot attach tcx egress to %s: %s", cfg->ifname,
+			      strerror(errno));
+		bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	}
+out:
+	if (link >= 0)
+		close(link);
+	if (err)
+		rmdir(dir);
+	psp_rx__destroy(rx);
+	psp_tx__destroy(tx);
+	return err;
+}
+
+/* Detaches psp_rx (ours, or loaded by ip link), and the tcx link. */
+static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+{
+	char dir[160], path[192];
+	__u32 id = 0;
+
+	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strcmp(info.name, "psp_rx"))
+			bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/tx_link", dir);
+	unlink(path);
+	rmdir(dir);
+	*strrchr(dir, '/') = 0;
+	rmdir(dir);	/* the namespace's directory, once empty */
+}
+
+/* Removes everything of device id from a map keyed by a struct starting
+ * with the device id. */
+static void purge(int map_fd, size_t key_size, uint32_t id)
+{
+	uint8_t key[64], next[64];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		memcpy(key, next, key_size);
+		if (*(uint32_t *)key == id && !bpf_map_delete_elem(map_fd, key))
+			prev = NULL;	/* start over: the walk lost its place */
+		else
+			prev = key;
+	}
+}
+
+static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
+{
+	purge(h->map.tx_sa, sizeof(struct psp_flow), c->id);
+	purge(h->map.tx_keys, sizeof(struct psp_flow), c->id);
+	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
+	purge(h->map.rx_keys, sizeof(struct psp_spi_key), c->id);
+	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
+	bpf_map_delete_elem(h->map.devs, k);
+	zero_stats(h, c->id);
+}
+
+int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
+		   struct psp_dev_cfg *out)
+{
+	struct psp_dev_key k = { .netns_cookie = h->netns_cookie };
+	struct psp_dev_cfg cfg = { 0 };
+	struct nl_link link;
+	int err;
+
+	if (strlen(ifname) >= sizeof(cfg.ifname))
+		return set_err(h, EINVAL, "device name '%s' is too long", ifname);
+	err = pspbpf_lock(h);
+	if (err)
+		return err;
+	k.ifindex = if_nametoindex(ifname);
+	if (!k.ifindex)
+		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
+	if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg))
+		return set_err(h, EEXIST, "%s is already PSP device %u", ifname, cfg.id);
+	err = nl_link_get((int)k.ifindex, &link);
+	if (err)
+		return set_err(h, -err, "cannot read the settings of %s: %s", ifname,
+			       strerror(-err));
+	err = free_dev_id(h, &cfg.id);
+	if (err)
+		return err;
+	cfg.ifindex = k.ifindex;
+	cfg.versions_cap = PSP_VERSIONS_ALL;
+	cfg.versions_ena = o->versions_ena & PSP_VERSIONS_ALL;
+	cfg.flags = o->aes_generic ? PSP_DEV_F_AES_GENERIC : 0;
+	cfg.mtu = link.mtu;
+	cfg.saved_gso_max_segs = link.gso_max_segs;
+	cfg.netns_cookie = h->netns_cookie;
+	snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", ifname);
+
+	err = new_dev_keys(h, &cfg);
+	if (!err && (err = zero_stats(h, cfg.id)))
+		err = set_err(h, -err, "cannot reset the counters: %s", strerror(-err));
+	if (!err && bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_NOEXIST))
+		err = set_err(h, errno, "cannot add the device: %s", strerror(errno));
+	if (err)
+		goto undo_keys;
+	err = attach(h, &cfg);
+	if (err)
+		goto undo_keys;
+	err = nl_link_set_gso_max_segs((int)cfg.ifindex, 1);
+	if (err) {
+		err = set_err(h, -err, "cannot set gso_max_segs on %s: %s", ifname,
+			      strerror(-err));
+		detach(h, &cfg);
+		goto undo_keys;
+	}
+	if (out)
+		*out = cfg;
+	return 0;
+undo_keys:
+	forget(h, &k, &cfg);
+	return err;
+}
+
+int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
+{
+	struct psp_dev_key k;
+	struct psp_dev_cfg cfg;
+	int err;
+
+	err = pspbpf_lock(h);
+	if (!err)
+		err = dev_find(h, ifname, &k, &cfg);
+	if (err)
+		return err;
+	detach(h, &cfg);
+	/* the device may be gone already; then there is nothing to restore */
+	nl_link_set_gso_max_segs((int)cfg.ifindex, cfg.saved_gso_max_segs);
+	forget(h, &k, &cfg);
+	return 0;
+}
+
+static uint32_t count_of(int map_fd, size_t key_size, uint32_t id)
+{
+	uint8_t key[64];
+	void *prev = NULL;
+	uint32_t n = 0;
+
+	while (!bpf_map_get_next_key(map_fd, prev, key)) {
+		n += *(uint32_t *)key == id;
+		prev = key;
+	}
+	return n;
+}
+
+static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
+		      struct pspbpf_dev_info *info)
+{
+	char path[192];
+	__u32 id = 0;
+
+	memset(info, 0, sizeof(*info));
+	info->cfg = *cfg;
+	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(pi);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		info->xdp_prog_id = id;
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &pi, &len))
+			info->xdp_is_psp = !strcmp(pi.name, "psp_rx");
+		if (fd >= 0)
+			close(fd);
+	}
+	dev_pin_dir(h, cfg->ifname, info->pin_dir, sizeof(info->pin_dir));
+	snprintf(path, sizeof(path), "%s/tx_link", info->pin_dir);
+	info->tx_attached = !access(path, F_OK);
+	info->rx_assocs = count_of(h->map.rx_sa, sizeof(struct psp_spi_key), cfg->id);
+	info->tx_assocs = count_of(h->map.tx_sa, sizeof(struct psp_flow), cfg->id);
+}
+
+int pspbpf_dev_info(struct pspbpf *h, const char *ifname, struct pspbpf_dev_info *info)
+{
+	struct psp_dev_cfg cfg;
+	int err = dev_find(h, ifname, NULL, &cfg);
+
+	if (!err)
+		fill_info(h, &cfg, info);
+	return err;
+}
+
+int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
+{
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg cfg;
+
+	*infos = calloc(PSP_MAX_DEVS, sizeof(**infos));
+	*n = 0;
+	if (!*infos)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k) && *n < PSP_MAX_DEVS) {
+		prev = &k;
+		if (k.netns_cookie == h->netns_cookie &&
+		    !bpf_map_lookup_elem(h->map.devs, &k, &cfg))
+			fill_info(h, &cfg, &(*infos)[(*n)++]);
+	}
+	return 0;
+}
+
+static int dev_update(struct pspbpf *h, const char *ifname,
+		      void (*change)(struct psp_dev_cfg *c, const void *arg), const void *arg)
+{
+	struct psp_dev_key k;
+	struct psp_dev_cfg cfg;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, &k, &cfg);
+	if (err)
+		return err;
+	change(&cfg, arg);
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST))
+		return set_err(h, errno, "cannot update %s: %s", ifname, strerror(errno));
+	return 0;
+}
+
+static void set_versions(struct psp_dev_cfg *c, const void *arg)
+{
+	c->versions_ena = *(const uint32_t *)arg & c->versions_cap;
+}
+
+int pspbpf_dev_set_versions(struct pspbpf *h, const char *ifname, uint32_t versions_ena)
+{
+	if (versions_ena & ~PSP_VERSIONS_ALL)
+		return set_err(h, EINVAL, "versions beyond 0-3 are not supported");
+	return dev_update(h, ifname, set_versions, &versions_ena);
+}
+
+static void set_mark(struct psp_dev_cfg *c, const void *arg)
+{
+	const uint32_t *m = arg;
+
+	c->mark_value = m[0];
+	c->mark_mask = m[1];
+}
+
+int pspbpf_dev_set_mark(struct pspbpf *h, const char *ifname, uint32_t value, uint32_t mask)
+{
+	uint32_t m[2] = { value & mask, mask };
+
+	return dev_update(h, ifname, set_mark, m);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Keys into the kernel, through the control programs (bpf/psp_ctl.bpf.c):
+ * each is handed over once in a BPF_PROG_TEST_RUN context and wiped here;
+ * nothing reads it back. Association keys go with their GHASH key
+ * H = AES_K(0), computed here.
+ */
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "pspbpf_int.h"
+
+static int run_install(struct pspbpf *h, int prog_fd, struct psp_key_install *in)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = in, .ctx_size_in = sizeof(*in));
+	int err;
+
+	err = bpf_prog_test_run_opts(prog_fd, &o) ? -errno : in->err;
+	OPENSSL_cleanse(in, sizeof(*in));
+	if (err)
+		return set_err(h, -err, "cannot install the key: %s", strerror(-err));
+	return 0;
+}
+
+int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,
+		    const uint8_t key[PSP_DEV_KEY_LEN])
+{
+	struct psp_key_install in = {
+		.dev_id = dev_id, .spi_or_phase = phase, .key_len = PSP_DEV_KEY_LEN,
+		.flags = flags,
+	};
+	const struct ctl_progs *ctl = pspbpf_ctl(h);
+
+	if (!ctl)
+		return -ENOENT;
+	memcpy(in.key, key, PSP_DEV_KEY_LEN);
+	return run_install(h, ctl->dev_key_set, &in);
+}
+
+/* H = AES_K(0^128), the GHASH key of K. */
+static int ghash_key(const uint8_t *key, size_t len, uint8_t h[16])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	static const uint8_t zero[16];
+	int n, ok;
+
+	if (!c)
+		return -ENOMEM;
+	ok = EVP_EncryptInit_ex(c, len == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), NULL,
+				key, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(c, 0) && EVP_EncryptUpdate(c, h, &n, zero, 16);
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -EIO;
+}
+
+int install_assoc_key(struct pspbpf *h, int tx, uint32_t dev_id, uint32_t spi,
+		      const struct psp_flow *flow, uint32_t version, uint32_t flags,
+		      const uint8_t *key)
+{
+	struct psp_key_install in = {
+		.dev_id = dev_id, .spi_or_phase = spi, .key_len = psp_key_len(version),
+		.flags = flags, .version = version,
+	};
+	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	int err;
+
+	if (!ctl)
+		return -ENOENT;
+	if (flow)
+		in.flow = *flow;
+	memcpy(in.key, key, in.key_len);
+	err = ghash_key(key, in.key_len, in.h);
+	if (err) {
+		OPENSSL_cleanse(&in, sizeof(in));
+		return set_err(h, -err, "cannot compute the GHASH key");
+	}
+	return run_install(h, tx ? ctl->tx_key_set : ctl->rx_key_set, &in);
+}
+
+int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t version,
+		  uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_kdf_req req = { .dev_id = dev_id, .spi = spi, .version = version };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &req, .data_size_in = sizeof(req),
+		    .data_out = &req, .data_size_out = sizeof(req), .repeat = 1);
+	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	int err;
+
+	if (!ctl)
+		return -ENOENT;
+	err = bpf_prog_test_run_opts(ctl->kdf, &o) ? -errno : req.err;
+	if (!err)
+		memcpy(key, req.key, PSP_KEY_MAX_LEN);
+	OPENSSL_cleanse(&req, sizeof(req));
+	if (err == -ENOENT)
+		return set_err(h, ENOKEY, "device %u has no key for phase %u", dev_id, spi >> 31);
+	if (err)
+		return set_err(h, -err, "key derivation failed: %s", strerror(-err));
+	return 0;
+}
+
+int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
+		      const uint8_t key[PSP_DEV_KEY_LEN])
+{
+	struct psp_dev_cfg cfg;
+	int err;
+
+	if (phase > 1)
+		return set_err(h, EINVAL, "phase must be 0 or 1");
+	err = pspbpf_lock(h);
+	if (!err)
+		err = dev_find(h, ifname, NULL, &cfg);
+	if (!err)
+		err = install_dev_key(h, cfg.id, phase, cfg.flags, key);
+	pspbpf_unlock(h);
+	return err;
+}

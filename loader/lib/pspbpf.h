@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * libpspbpf: the control plane of the eBPF datapath.
+ *
+ * A handle opens the pinned state under /sys/fs/bpf/psp/ (creating it
+ * when asked to) in the caller's network namespace. Functions return 0
+ * or a negative errno, with a one-line reason in pspbpf_errmsg(); a
+ * function that fails leaves the state as it found it.
+ */
+#ifndef __PSPBPF_H
+#define __PSPBPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <psp/maps.h>
+
+#define PSPBPF_PIN_ROOT		"/sys/fs/bpf/psp"
+#define PSPBPF_PIN_MAPS		PSPBPF_PIN_ROOT "/maps"
+/* where iproute2 looks for maps pinned by name (ip link set ... xdp obj) */
+#define PSPBPF_PIN_IPROUTE2	"/sys/fs/bpf/xdp/globals"
+
+struct pspbpf;
+
+enum pspbpf_open_flags {
+	PSPBPF_CREATE = 1 << 0,	/* create the maps if none are pinned yet */
+};
+
+int pspbpf_open(struct pspbpf **h, unsigned int flags);
+void pspbpf_close(struct pspbpf *h);
+const char *pspbpf_errmsg(const struct pspbpf *h);
+uint64_t pspbpf_netns_cookie(const struct pspbpf *h);
+
+struct pspbpf_dev_opts {
+	uint32_t versions_ena;	/* 1 << version */
+	int aes_generic;	/* T-table AES: faster, not constant time */
+};
+
+struct pspbpf_dev_info {
+	struct psp_dev_cfg cfg;
+	uint32_t xdp_prog_id;	/* 0: none attached */
+	int xdp_is_psp;		/* the attached program is psp_rx */
+	int tx_attached;	/* the tcx egress link is pinned */
+	uint32_t rx_assocs, tx_assocs;
+	char pin_dir[128];
+};
+
+int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
+		   struct psp_dev_cfg *cfg);
+int pspbpf_dev_del(struct pspbpf *h, const char *ifname);
+int pspbpf_dev_info(struct pspbpf *h, const char *ifname, struct pspbpf_dev_info *info);
+/* The devices of this namespace; *infos is malloc'ed. */
+int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n);
+int pspbpf_dev_set_versions(struct pspbpf *h, const char *ifname, uint32_t versions_ena);
+int pspbpf_dev_set_mark(struct pspbpf *h, const char *ifname, uint32_t value, uint32_t mask);
+
+/* A device key for a phase, known to the caller (interop, tests). */
+int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
+		      const uint8_t key[PSP_DEV_KEY_LEN]);
+
+/* A TCP flow as the local host sees it. */
+struct pspbpf_flow {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t laddr[16], raddr[16];	/* IPv4 in the first 4 bytes */
+	uint16_t lport, rport;		/* host order */
+};
+
+struct pspbpf_tx_params {
+	uint32_t spi;
+	uint32_t version;
+	const uint8_t *key;		/* psp_key_len(version) bytes */
+	size_t key_len;
+	uint8_t crypt_off;		/* 4-byte units */
+	int has_vc;
+	uint8_t vc[PSP_VC_LEN];
+};
+
+/* Allocates an SPI for the flow and derives its key (returned: the peer
+ * needs it for its tx-assoc). */
+int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN]);
+/* Installs the Rx state of a given SPI, its key derived from the device key. */
+int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN]);
+int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		    const struct pspbpf_tx_params *p);
+int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f);
+
+struct pspbpf_assoc {
+	struct pspbpf_flow flow;
+	uint32_t dev_id;
+	int has_rx, has_tx;
+	uint32_t rx_spi, tx_spi, version;
+	uint8_t crypt_off, has_vc;
+	uint64_t tx_iv;			/* IVs used so far */
+};
+
+/* The associations of a device (ifname) or of every device of this
+ * namespace (NULL); *out is malloc'ed. */
+int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc **out,
+		      size_t *n);
+
+/* Counters of a device, summed over CPUs. */
+int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX]);
+
+/* Key derivation inside the kernel, from the device key (bpf backend). */
+int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t version,
+		  uint8_t key[PSP_KEY_MAX_LEN]);
+
+#endif /* __PSPBPF_H */

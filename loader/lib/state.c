@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The pinned state: bpffs directories, the shared maps, the lock that
+ * serialises changes between concurrent psp-bpf-ctl invocations, and the
+ * control programs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "psp_ctl.skel.h"
+#include "pspbpf_int.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+int set_err(struct pspbpf *h, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+const char *pspbpf_errmsg(const struct pspbpf *h)
+{
+	return h->err;
+}
+
+uint64_t pspbpf_netns_cookie(const struct pspbpf *h)
+{
+	return h->netns_cookie;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int netns_cookie(uint64_t *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+struct pin {
+	const char *name;
+	size_t off;	/* of the fd in struct pspbpf */
+};
+
+#define PIN(field, name) { name, offsetof(struct pspbpf, map.field) }
+static const struct pin pins[] = {
+	PIN(devs, "psp_devs"), PIN(stats, "psp_stats"), PIN(rx_sa, "psp_rx_sa"),
+	PIN(tx_sa, "psp_tx_sa"), PIN(rx_keys, "psp_rx_keys"), PIN(tx_keys, "psp_tx_keys"),
+	PIN(dev_keys, "psp_dev_keys"),
+};
+#define N_PINS (sizeof(pins) / sizeof(pins[0]))
+
+static int *pin_fd(struct pspbpf *h, const struct pin *p)
+{
+	return (int *)((char *)h + p->off);
+}
+
+static int open_maps(struct pspbpf *h)
+{
+	char path[256];
+
+	for (size_t i = 0; i < N_PINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_MAPS, pins[i].name);
+		*pin_fd(h, &pins[i]) = bpf_obj_get(path);
+		if (*pin_fd(h, &pins[i]) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN && getenv("PSPBPF_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+#define PIN_PROGS PSPBPF_PIN_ROOT "/progs"
+
+static const struct {
+	const char *name;
+	size_t off;
+} ctl_pins[] = {
+	{ "psp_dev_key_set", offsetof(struct ctl_progs, dev_key_set) },
+	{ "psp_rx_key_set", offsetof(struct ctl_progs, rx_key_set) },
+	{ "psp_tx_key_set", offsetof(struct ctl_progs, tx_key_set) },
+	{ "psp_kdf", offsetof(struct ctl_progs, kdf) },
+};
+#define N_CTL (sizeof(ctl_pins) / sizeof(ctl_pins[0]))
+
+static int *ctl_fd(struct pspbpf *h, size_t i)
+{
+	return (int *)((char *)&h->prog + ctl_pins[i].off);
+}
+
+/*
+ * The control programs are loaded once, with the maps, and stay pinned:
+ * the GHASH key objects they put in the maps must be of the very BTF the
+ * maps were created with, which a later load of the same object would
+ * not be. Called under the lock when creating.
+ */
+static int ctl_create(struct pspbpf *h)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS);
+	struct psp_ctl *skel;
+	char path[256];
+	int err;
+
+	skel = psp_ctl__open_opts(&opts);
+	if (!skel)
+		return set_err(h, errno, "cannot open the control programs");
+	err = psp_ctl__load(skel);
+	if (err) {
+		psp_ctl__destroy(skel);
+		return set_err(h, -err, "cannot load the control programs (BPF crypto kfuncs "
+			       "need Linux 6.10 or later; maps pinned by another loader?)");
+	}
+	if (mkdir(PIN_PROGS, 0700) && errno != EEXIST)
+		err = -errno;
+	for (size_t i = 0; !err && i < N_CTL; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, ctl_pins[i].name);
+
+		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
+		if (!p || bpf_obj_pin(bpf_program__fd(p), path))
+			err = -errno;
+	}
+	psp_ctl__destroy(skel);
+	return err ? set_err(h, -err, "cannot pin the control programs: %s", strerror(-err)) : 0;
+}
+
+const struct ctl_progs *pspbpf_ctl(struct pspbpf *h)
+{
+	char path[256];
+
+	for (size_t i = 0; i < N_CTL; i++) {
+		if (*ctl_fd(h, i) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
+		*ctl_fd(h, i) = bpf_obj_get(path);
+		if (*ctl_fd(h, i) < 0) {
+			set_err(h, errno, "the control programs are not pinned (%s)", path);
+			return NULL;
+		}
+	}
+	return &h->prog;
+}
+
+int pspbpf_open(struct pspbpf **out, unsigned int flags)
+{
+	struct pspbpf *h = calloc(1, sizeof(*h));
+	struct statfs fs;
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	libbpf_set_print(silent);
+	h->root_fd = -1;
+	for (size_t i = 0; i < N_PINS; i++)
+		*pin_fd(h, &pins[i]) = -1;
+	for (size_t i = 0; i < N_CTL; i++)
+		*ctl_fd(h, i) = -1;
+	*out = h;
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+		return set_err(h, ENOENT, "no BPF filesystem at /sys/fs/bpf "
+			       "(mount -t bpf bpf /sys/fs/bpf)");
+	err = netns_cookie(&h->netns_cookie);
+	if (err)
+		return set_err(h, -err, "cannot tell the network namespace: %s", strerror(-err));
+	if (flags & PSPBPF_CREATE) {
+		err = mkdir_p(PSPBPF_PIN_MAPS);
+		if (err)
+			return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS,
+				       strerror(-err));
+	}
+	h->root_fd = open(PSPBPF_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->root_fd < 0)
+		return set_err(h, ENODEV, "no PSP device has been added (%s missing)",
+			       PSPBPF_PIN_ROOT);
+	if (flags & PSPBPF_CREATE) {
+		err = pspbpf_lock(h);
+		if (!err && open_maps(h))
+			err = ctl_create(h);
+		if (err)
+			return err;
+	}
+	err = open_maps(h);
+	if (err)
+		return set_err(h, ENODEV, "no PSP device has been added (%s incomplete)",
+			       PSPBPF_PIN_MAPS);
+	return 0;
+}
+
+/* Removes the shared pins once no device uses the maps. */
+static void unpin_if_unused(struct pspbpf *h)
+{
+	struct psp_dev_key k;
+	char path[256];
+
+	if (h->map.devs < 0 || !bpf_map_get_next_key(h->map.devs, NULL, &k))
+		return;
+	for (size_t i = 0; i < N_PINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_MAPS, pins[i].name);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_IPROUTE2, pins[i].name);
+		unlink(path);
+	}
+	/* psp_scratch belongs to the programs only, pinned all the same */
+	unlink(PSPBPF_PIN_MAPS "/psp_scratch");
+	unlink(PSPBPF_PIN_IPROUTE2 "/psp_scratch");
+	rmdir(PSPBPF_PIN_MAPS);
+	for (size_t i = 0; i < N_CTL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
+		unlink(path);
+	}
+	rmdir(PIN_PROGS);
+}
+
+void pspbpf_close(struct pspbpf *h)
+{
+	if (!h)
+		return;
+	if (h->locked)
+		unpin_if_unused(h);
+	pspbpf_unlock(h);
+	for (size_t i = 0; i < N_CTL; i++)
+		if (*ctl_fd(h, i) >= 0)
+			close(*ctl_fd(h, i));
+	for (size_t i = 0; i < N_PINS; i++)
+		if (*pin_fd(h, &pins[i]) >= 0)
+			close(*pin_fd(h, &pins[i]));
+	if (h->root_fd >= 0)
+		close(h->root_fd);
+	free(h);
+}
+
+int pspbpf_lock(struct pspbpf *h)
+{
+	if (h->locked)
+		return 0;
+	if (flock(h->root_fd, LOCK_EX))
+		return set_err(h, errno, "cannot lock %s: %s", PSPBPF_PIN_ROOT, strerror(errno));
+	h->locked = 1;
+	return 0;
+}
+
+void pspbpf_unlock(struct pspbpf *h)
+{
+	if (!h->locked)
+		return;
+	flock(h->root_fd, LOCK_UN);
+	h->locked = 0;
+}
+
+void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%llu/%s", PSPBPF_PIN_ROOT,
+		 (unsigned long long)h->netns_cookie, ifname);
+}
