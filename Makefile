@@ -28,7 +28,7 @@ CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 VERSION := 0.1.0
-CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
+CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -Itests/datapath -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -38,6 +38,8 @@ BPF_HDRS := $(wildcard bpf/lib/*.h include/psp/*.h) vmlinux.h
 LIB_SRCS := $(wildcard loader/lib/*.c)
 CTL_SRCS := $(wildcard loader/ctl/*.c)
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
+TEST_LIB_SRCS := tests/unit/tap.c tests/unit/testdata.c tests/unit/pktgen.c
+DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS)
 LIB_LIBS := -lbpf -lelf -lz -lcrypto
 CTL_LIBS := -lpcap $(LIB_LIBS)
 
@@ -94,6 +96,11 @@ $(BUILD)/tests/unit-san: $(call objs,san,$(UNIT_SRCS) $(LIB_SRCS))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CTL_LIBS)
 
+$(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
+
 # The vector manifests, flattened to TSV for the C tests.
 $(BUILD)/tests/kdf.tsv: tests/vectors/kdf.json
 	$(Q)mkdir -p $(@D)
@@ -115,7 +122,8 @@ bench: $(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-ref
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
-unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA)
+unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
+      $(BUILD)/tests/datapath
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

@@ -92,10 +92,13 @@ enum psp_tx_skip psp_encap(struct psp_aead *aead, const struct psp_tx_params *p,
 		payload_len = v.len - v.hdr_len;
 		next_hdr = v.proto;
 	}
+	/* The offset counts from the end of the PSP header, so a VC counts:
+	 * it may cover the VC and the whole payload (google/psp measures it
+	 * against the payload alone). */
 	crypt_off = (size_t)(p->crypt_off & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
-	if (crypt_off > payload_len)
-		return PSP_TX_CRYPT_OFF;
 	region_len = vc_len + payload_len;
+	if (crypt_off > region_len)
+		return PSP_TX_CRYPT_OFF;
 	udp_len = PSP_UDP_HLEN + PSP_HDR_LEN + region_len + PSP_ICV_LEN;
 	outer_len = p->tunnel ? (v.family == 4 ? IPV4_MIN_HLEN : IPV6_HLEN) : v.hdr_len;
 	if (outer_len + udp_len > 0xffff + (v.family == 6 ? IPV6_HLEN : 0))

@@ -68,7 +68,7 @@ static int round_trip(const struct combo *c, const struct pkt_spec *s, int crypt
 	aead = psp_aead_new((uint32_t)c->version, key);
 	skip = psp_encap(aead, &p, iv, clear, len, wire, &wire_len);
 	psp_aead_free(aead);
-	if ((size_t)crypt_off * 4 > payload_len)
+	if ((size_t)crypt_off * 4 > vc_len + payload_len)
 		return skip == PSP_TX_CRYPT_OFF;
 	if (skip != PSP_TX_OK || wire_len != len + overhead)
 		return 0;

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "env.h"
+#include "tap.h"
+
+static struct test_env env;
+static int ready;
+
+static void teardown(void)
+{
+	if (env.h) {
+		pspbpf_dev_del(env.h, "psp0");
+		pspbpf_close(env.h);
+	}
+}
+
+static int prog_of_link(const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int link = bpf_obj_get(path), fd = -1;
+
+	if (link >= 0 && !bpf_obj_get_info_by_fd(link, &info, &len))
+		fd = bpf_prog_get_fd_by_id(info.prog_id);
+	if (link >= 0)
+		close(link);
+	return fd;
+}
+
+struct test_env *test_env(void)
+{
+	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
+	struct pspbpf_dev_info info;
+	char path[256];
+	__u32 id = 0;
+	int err;
+
+	if (ready)
+		return ready > 0 ? &env : NULL;
+	ready = -1;
+	if (unshare(CLONE_NEWNET)) {
+		tap_ok(0, "own network namespace: %s (needs root)", strerror(errno));
+		return NULL;
+	}
+	if (system("ip link add psp0 type veth peer name psp1 && ip link set psp0 up && "
+		   "ip link set psp1 up")) {
+		tap_ok(0, "veth pair psp0/psp1");
+		return NULL;
+	}
+	err = pspbpf_open(&env.h, PSPBPF_CREATE);
+	if (!err)
+		err = pspbpf_dev_add(env.h, "psp0", &o, NULL);
+	if (!err)
+		err = pspbpf_dev_info(env.h, "psp0", &info);
+	if (err) {
+		tap_ok(0, "dev add psp0: %s", env.h ? pspbpf_errmsg(env.h) : "no memory");
+		return NULL;
+	}
+	atexit(teardown);
+	env.ifindex = (int)if_nametoindex("psp0");
+	env.dev_id = info.cfg.id;
+	bpf_xdp_query_id(env.ifindex, XDP_FLAGS_DRV_MODE, &id);
+	env.rx_fd = bpf_prog_get_fd_by_id(id);
+	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);
+	env.tx_fd = prog_of_link(path);
+	if (env.rx_fd < 0 || env.tx_fd < 0) {
+		tap_ok(0, "the programs attached to psp0");
+		return NULL;
+	}
+	ready = 1;
+	return &env;
+}
+
+int run_rx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
+	   size_t *out_len)
+{
+	/* test_run wants data_end to be the frame length */
+	struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)e->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = 16384, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(e->rx_fd, &o))
+		return -errno;
+	*out_len = o.data_size_out;
+	return (int)o.retval;
+}
+
+int run_tx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
+	   size_t *out_len)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)e->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = 16384, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(e->tx_fd, &o))
+		return -errno;
+	*out_len = o.data_size_out;
+	return (int)o.retval;
+}
+
+uint64_t counter(struct test_env *e, int which)
+{
+	uint64_t cnt[PSP_CNT__MAX];
+
+	return pspbpf_stats(e->h, e->dev_id, cnt) ? UINT64_MAX : cnt[which];
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The datapath tests' environment: a network namespace of their own with
+ * a veth pair, psp0 a PSP device (psp-bpf-ctl dev add, through the
+ * library), and the file descriptors of its attached programs to run with
+ * BPF_PROG_TEST_RUN.
+ */
+#ifndef __PSP_TEST_ENV_H
+#define __PSP_TEST_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pspbpf.h"
+
+struct test_env {
+	struct pspbpf *h;
+	int ifindex;
+	uint32_t dev_id;
+	int rx_fd, tx_fd;	/* psp_rx (XDP), psp_tx (tcx) */
+};
+
+/* Sets up once; NULL (with a TAP failure said) if it cannot. */
+struct test_env *test_env(void);
+
+/* Runs psp_rx on frame; returns the XDP verdict, output in out. */
+int run_rx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
+	   size_t *out_len);
+/* Runs psp_tx on frame; returns the TC verdict, output in out. */
+int run_tx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
+	   size_t *out_len);
+
+/* One counter of psp0 now. */
+uint64_t counter(struct test_env *e, int which);
+
+#endif /* __PSP_TEST_ENV_H */
