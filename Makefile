@@ -49,7 +49,11 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench demo vmlinux install clean
 
-all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS)
+all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BUILD)/psp-xfer
+
+$(BUILD)/psp-xfer: $(call objs,obj,tools/psp-xfer.c)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
 # BPF programs, and skeletons the loader embeds (bpftool gen skeleton).
 BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -I. -Iinclude -Ibpf \

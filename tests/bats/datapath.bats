@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The eBPF datapath between two network namespaces on a veth pair: TCP
+# through PSP both ways, what the wire shows, wrong keys, what bpftool
+# sees of the maps, the iproute2 loading path, and dev del.
+
+load helpers
+load netns
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
+	netns_up
+	export BIG=$BATS_FILE_TMPDIR/big.bin
+	head -c 100M /dev/urandom >"$BIG"
+}
+
+teardown_file() {
+	netns_down
+}
+
+@test "100 MB of TCP each way through PSP, byte for byte" {
+	psp_pair 10.88.0.1 40001 10.88.0.2 5001
+	psp_pair 10.88.0.1 5002 10.88.0.2 40002
+	local rx_before tx_before
+	rx_before=$(counter b rx-packets)
+	xfer "$NS_A" "$NS_B" 10.88.0.1 40001 10.88.0.2 5001 "$BIG" "$BATS_TEST_TMPDIR/ab"
+	xfer "$NS_B" "$NS_A" 10.88.0.2 40002 10.88.0.1 5002 "$BIG" "$BATS_TEST_TMPDIR/ba"
+	want=$(sha256sum <"$BIG")
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/ab")" = "$want" ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/ba")" = "$want" ]
+	# 100 MB in segments of at most 1448 bytes: 72,000 packets and more
+	[ $(( $(counter b rx-packets) - rx_before )) -gt 70000 ]
+	[ "$(counter a rx-packets)" -gt 70000 ]
+	for side in a b; do
+		[ "$(counter $side rx-auth-fail)" -eq 0 ]
+		[ "$(counter $side rx-error)" -eq 0 ]
+		[ "$(counter $side tx-error)" -eq 0 ]
+	done
+}
+
+@test "IPv6: TCP through PSP, version 1 (AES-GCM-256)" {
+	psp_pair fd88::1 40003 fd88::2 5003 1
+	head -c 10M "$BIG" >"$BATS_TEST_TMPDIR/in"
+	xfer "$NS_A" "$NS_B" fd88::1 40003 fd88::2 5003 "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+# What leaves a device is what crosses the wire: on va that is every
+# packet from 10.88.0.1 (what arrives has been through psp_rx already).
+wire_of() {	# CAPTURE SRC-ADDR [FILTER]
+	tcpdump -nr "$1" "src host $2${3:+ and ($3)}" 2>/dev/null
+}
+
+@test "the wire carries only UDP port 1000, no plaintext, and decrypts with the reference" {
+	psp_pair 10.88.0.1 40004 10.88.0.2 5004 0
+	local in=$BATS_TEST_TMPDIR/in cap_a=$BATS_TEST_TMPDIR/a.pcap cap_b=$BATS_TEST_TMPDIR/b.pcap
+	for i in $(seq 20000); do echo "PSP-PLAINTEXT-MARKER line $i"; done >"$in"
+	capture "$NS_A" va "$cap_a"
+	capture "$NS_B" vb "$cap_b"
+	xfer "$NS_A" "$NS_B" 10.88.0.1 40004 10.88.0.2 5004 "$in" "$BATS_TEST_TMPDIR/out"
+	capture_stop
+	cmp "$in" "$BATS_TEST_TMPDIR/out"
+	# A -> B: the data, seen leaving va; B -> A: the ACKs, leaving vb
+	[ "$(wire_of "$cap_a" 10.88.0.1 'udp dst port 1000' | wc -l)" -gt 300 ]
+	[ "$(wire_of "$cap_b" 10.88.0.2 'udp dst port 1000' | wc -l)" -gt 100 ]
+	[ "$(wire_of "$cap_a" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
+	[ "$(wire_of "$cap_b" 10.88.0.2 'not udp dst port 1000' | wc -l)" -eq 0 ]
+	tcpdump -r "$cap_a" -w "$BATS_TEST_TMPDIR/wire.pcap" src host 10.88.0.1 2>/dev/null
+	! tcpdump -r "$BATS_TEST_TMPDIR/wire.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	run "$CTL" -j pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" \
+		-i "$BATS_TEST_TMPDIR/wire.pcap" -o "$BATS_TEST_TMPDIR/clear.pcap"
+	[ "$status" -eq 0 ]
+	[ "$(jq '."rx-auth-fail" + ."rx-error" + ."rx-bad" + ."not-psp"' <<<"$output")" -eq 0 ]
+	[ "$(jq '."rx-packets"' <<<"$output")" -gt 300 ]
+	tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	# the TCP checksums, finalised before encryption, are right
+	! tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -vv 2>/dev/null | grep -q "incorrect"
+}
+
+@test "GMAC (version 2) authenticates but leaves the payload readable" {
+	psp_pair 10.88.0.1 40005 10.88.0.2 5005 2
+	local in=$BATS_TEST_TMPDIR/in cap=$BATS_TEST_TMPDIR/a.pcap
+	for i in $(seq 5000); do echo "PSP-PLAINTEXT-MARKER line $i"; done >"$in"
+	capture "$NS_A" va "$cap"
+	xfer "$NS_A" "$NS_B" 10.88.0.1 40005 10.88.0.2 5005 "$in" "$BATS_TEST_TMPDIR/out"
+	capture_stop
+	cmp "$in" "$BATS_TEST_TMPDIR/out"
+	[ "$(wire_of "$cap" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
+	wire_of "$cap" 10.88.0.1 'udp dst port 1000' >/dev/null
+	tcpdump -r "$cap" -A src host 10.88.0.1 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+}
+
+@test "a wrong Tx key: the transfer fails and rx-auth-fail grows" {
+	local ra rb bad before
+	ra=$(ctl_a -j rx-assoc va --flow 10.88.0.1:40006 10.88.0.2:5006)
+	rb=$(ctl_b -j rx-assoc vb --flow 10.88.0.2:5006 10.88.0.1:40006)
+	# flip a bit of the first key byte
+	bad=$(jq -r .key <<<"$rb")
+	bad=$(printf '%02x%s' $((0x${bad:0:2} ^ 1)) "${bad:2}")
+	ctl_a tx-assoc va --flow 10.88.0.1:40006 10.88.0.2:5006 --spi "$(jq -r .spi <<<"$rb")" --key "$bad"
+	ctl_b tx-assoc vb --flow 10.88.0.2:5006 10.88.0.1:40006 --spi "$(jq -r .spi <<<"$ra")" \
+		--key "$(jq -r .key <<<"$ra")"
+	before=$(counter b rx-auth-fail)
+	head -c 100k "$BIG" >"$BATS_TEST_TMPDIR/in"
+	run xfer "$NS_A" "$NS_B" 10.88.0.1 40006 10.88.0.2 5006 "$BATS_TEST_TMPDIR/in" \
+		"$BATS_TEST_TMPDIR/out" 5
+	[ "$status" -ne 0 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -eq 0 ]
+	[ "$(counter b rx-auth-fail)" -gt "$before" ]
+}
+
+@test "bpftool map dump pinned: named fields, never a key" {
+	local keys dump
+	psp_pair 10.88.0.1 40007 10.88.0.2 5007 1
+	dump=$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs)
+	[[ "$dump" == *'"versions_ena"'* ]]
+	[[ "$dump" == *'"ifname": "va"'* ]]
+	dump=$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_tx_sa)
+	[[ "$dump" == *'"spi"'* ]]
+	[[ "$dump" == *'"crypt_off"'* ]]
+	# no map holds the device keys, the Rx key handed out, or any key in
+	# its byte order or in the 4-byte words bpftool prints
+	dump=$(for m in /sys/fs/bpf/psp/maps/*; do bpftool -j map dump pinned "$m" 2>&1; done)
+	for key in "$MASTER0" "$MASTER1" "$RX_KEY_A"; do
+		[[ "$dump" != *"${key:0:16}"* ]] || fail "key bytes of $key in a map dump"
+		[[ "$(tr -d ' ",x' <<<"$dump")" != *"${key:0:16}"* ]] || fail "key bytes of $key"
+	done
+	# the key maps hold only kernel pointers, which read back as zero
+	run bpftool -j map dump pinned /sys/fs/bpf/psp/maps/psp_rx_keys
+	[ "$status" -eq 0 ]
+	[ "$(jq 'length' <<<"$output")" -gt 0 ]
+	[ "$(jq '[.[].formatted.value | .aes, .hkey] | map(select(. != 0)) | length' <<<"$output")" -eq 0 ]
+}
+
+@test "ip link set dev vb xdp obj psp_rx.bpf.o sec xdp carries traffic" {
+	psp_pair 10.88.0.1 40008 10.88.0.2 5008
+	ip -n "$NS_B" link set dev vb xdp off
+	# nsenter: only the network namespace; ip -n and ip netns exec remount
+	# /sys, which would hide the pinned maps
+	nsenter --net=/run/netns/"$NS_B" ip link set dev vb xdp obj "$BUILD/bpf/psp_rx.bpf.o" sec xdp
+	[ "$(ctl_b -j dev show vb | jq -r .xdp)" = psp_rx ]
+	local before
+	before=$(counter b rx-packets)
+	head -c 5M "$BIG" >"$BATS_TEST_TMPDIR/in"
+	xfer "$NS_A" "$NS_B" 10.88.0.1 40008 10.88.0.2 5008 "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	[ "$(counter b rx-packets)" -gt $((before + 3000)) ]
+}
+
+@test "association errors as the kernel gives them" {
+	run --separate-stderr ctl_a tx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 --spi 1 \
+		--key 00112233445566778899aabbccddeeff
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: EINVAL: "*"no Rx key"* ]]
+	ctl_a rx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 >/dev/null
+	run --separate-stderr ctl_a rx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: EBUSY: "* ]]
+	run --separate-stderr ctl_a tx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 --spi 1 \
+		--key 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"EINVAL: incorrect key length"* ]]
+	run --separate-stderr ctl_a tx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 --spi 80000000 \
+		--key 00112233445566778899aabbccddeeff
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"EINVAL: invalid SPI"* ]]
+	run --separate-stderr ctl_a tx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 --spi 1 \
+		--version 1 --key 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"EINVAL: PSP version mismatch"* ]]
+	run --separate-stderr ctl_a rx-assoc nosuchdev --flow 10.88.0.1:41001 10.88.0.2:80
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: ENODEV: "* ]]
+	run --separate-stderr ctl_a dev add va
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: EEXIST: "* ]]
+	run --separate-stderr ctl_a rx-assoc va --flow 10.88.0.1 10.88.0.2:80
+	[ "$status" -eq 2 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	run --separate-stderr ctl_a rx-assoc va --flow 10.88.0.1:1 [fd88::2]:80
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"different address families"* ]]
+	ctl_a del-assoc va --flow 10.88.0.1:41000 10.88.0.2:80
+	run --separate-stderr ctl_a del-assoc va --flow 10.88.0.1:41000 10.88.0.2:80
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "psp-bpf-ctl: ENOENT: "* ]]
+}
+
+@test "dev set: versions gate receive; the mark makes PSP mandatory" {
+	psp_pair 10.88.0.1 40009 10.88.0.2 5009 0
+	ctl_b dev set vb --versions 1
+	local before
+	before=$(counter b rx-bad)
+	head -c 100k "$BIG" >"$BATS_TEST_TMPDIR/in"
+	run xfer "$NS_A" "$NS_B" 10.88.0.1 40009 10.88.0.2 5009 "$BATS_TEST_TMPDIR/in" \
+		"$BATS_TEST_TMPDIR/out" 3
+	[ "$status" -ne 0 ]
+	[ "$(counter b rx-bad)" -gt "$before" ]
+	ctl_b dev set vb --versions all
+	# marked traffic without an association never leaves in clear
+	ctl_a dev set va --mark 0x42/0xff
+	before=$(counter a tx-no-sa)
+	run ip netns exec "$NS_A" ping -c 2 -W 1 -m 66 10.88.0.2
+	[ "$status" -ne 0 ]
+	[ "$(counter a tx-no-sa)" -ge $((before + 2)) ]
+	ip netns exec "$NS_A" ping -c 1 -W 1 10.88.0.2 >/dev/null
+	ctl_a dev set va --mark 0/0
+}
+
+@test "dev del detaches, restores gso_max_segs, and forgets the device" {
+	local segs
+	segs=$(ip -n "$NS_B" -j -d link show vb | jq '.[0].gso_max_segs')
+	[ "$segs" -eq 1 ]
+	ctl_b dev del vb
+	[ "$(ip -n "$NS_B" -j -d link show vb | jq '.[0].gso_max_segs')" -eq 65535 ]
+	[ "$(ip -n "$NS_B" -j link show vb | jq '.[0].xdp')" = null ]
+	run --separate-stderr ctl_b dev show vb
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"ENODEV: 'vb' is not a PSP device"* ]]
+	# the other namespace's device is untouched
+	[ "$(ctl_a -j dev show va | jq -r .xdp)" = psp_rx ]
+	ctl_b dev add vb --versions all >/dev/null
+}

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Two network namespaces on a veth pair, both ends PSP devices:
+#   $NS_A: va 10.88.0.1/24 fd88::1/64   <->   $NS_B: vb 10.88.0.2/24 fd88::2/64
+# Both devices get the same known device keys (key-import), so that a
+# capture of the wire can be decrypted with psp-bpf-ctl pcap decrypt.
+
+NS_A=psp-test-a
+NS_B=psp-test-b
+XFER=$BUILD/psp-xfer
+MASTER0=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+MASTER1=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
+
+ctl_a() { "$CTL" -n "$NS_A" "$@"; }
+ctl_b() { "$CTL" -n "$NS_B" "$@"; }
+
+netns_up() {
+	netns_down
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	ip link add va netns "$NS_A" type veth peer name vb netns "$NS_B"
+	ip -n "$NS_A" addr add 10.88.0.1/24 dev va
+	ip -n "$NS_B" addr add 10.88.0.2/24 dev vb
+	ip -n "$NS_A" addr add fd88::1/64 dev va nodad
+	ip -n "$NS_B" addr add fd88::2/64 dev vb nodad
+	for ns in "$NS_A" "$NS_B"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_A" link set va up
+	ip -n "$NS_B" link set vb up
+	ctl_a dev add va --versions all >/dev/null
+	ctl_b dev add vb --versions all >/dev/null
+	for side in a b; do
+		"ctl_$side" key-import "v$side" --phase 0 --key "$MASTER0"
+		"ctl_$side" key-import "v$side" --phase 1 --key "$MASTER1"
+	done
+}
+
+netns_down() {
+	"$CTL" -n "$NS_A" dev del va 2>/dev/null || true
+	"$CTL" -n "$NS_B" dev del vb 2>/dev/null || true
+	ip netns del "$NS_A" 2>/dev/null || true
+	ip netns del "$NS_B" 2>/dev/null || true
+	return 0
+}
+
+# psp_pair ADDR_A PORT_A ADDR_B PORT_B [VERSION]: associations both ways
+# for that flow, as two applications exchanging their rx-assoc output.
+psp_pair() {
+	local a=$1 pa=$2 b=$3 pb=$4 v=${5:-0} fa fb ra rb
+	if [[ $a == *:* ]]; then fa="[$a]:$pa"; fb="[$b]:$pb"; else fa="$a:$pa"; fb="$b:$pb"; fi
+	ra=$(ctl_a -j rx-assoc va --flow "$fa" "$fb" --version "$v")
+	rb=$(ctl_b -j rx-assoc vb --flow "$fb" "$fa" --version "$v")
+	ctl_a tx-assoc va --flow "$fa" "$fb" --version "$v" \
+		--spi "$(jq -r .spi <<<"$rb")" --key "$(jq -r .key <<<"$rb")"
+	ctl_b tx-assoc vb --flow "$fb" "$fa" --version "$v" \
+		--spi "$(jq -r .spi <<<"$ra")" --key "$(jq -r .key <<<"$ra")"
+	RX_KEY_A=$(jq -r .key <<<"$ra")
+}
+
+# xfer FROM_NS TO_NS FROM_ADDR FROM_PORT TO_ADDR TO_PORT IN OUT [SECONDS]
+xfer() {
+	local from=$1 to=$2 fa=$3 fp=$4 ta=$5 tp=$6 in=$7 out=$8 t=${9:-60} pid rc
+	ip netns exec "$to" timeout "$t" "$XFER" recv "$ta" "$tp" >"$out" &
+	pid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$to" ss -Hltn "sport = :$tp" | grep -q . && break
+		sleep 0.1
+	done
+	ip netns exec "$from" timeout "$t" "$XFER" send "$fa" "$fp" "$ta" "$tp" <"$in" >/dev/null
+	rc=$?
+	wait $pid || rc=1
+	return $rc
+}
+
+# counter NS_SIDE NAME
+counter() {
+	"ctl_$1" -j stats "v$1" | jq ".\"$2\""
+}
+
+# capture NS DEV FILE: tcpdump in the background, started for real (it has
+# said it listens) before this returns; capture_stop ends it.
+capture() {
+	local err=$3.err
+	# immediate mode: no packet may wait in a kernel block when it stops
+	ip netns exec "$1" tcpdump -Z root --immediate-mode -i "$2" -w "$3" -U 2>"$err" &
+	CAPTURE_PIDS+=" $!"
+	for _ in $(seq 50); do
+		grep -q listening "$err" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+capture_stop() {
+	sleep 0.3
+	kill -INT $CAPTURE_PIDS
+	wait $CAPTURE_PIDS || true
+	CAPTURE_PIDS=
+}
