@@ -122,8 +122,26 @@ $(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tests/unit/pkt
 demo: all
 	$(Q)BUILD=$(BUILD) tools/demo
 
-bench: $(BUILD)/bench/bench-ref
+$(BUILD)/bench/bench_ecb.bpf.o: tools/bench/bench_ecb.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/bench_ecb.skel.h: $(BUILD)/bench/bench_ecb.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_ecb > $@
+
+$(call objs,obj,tools/bench/bench_datapath.c): $(BUILD)/bench/bench_ecb.skel.h
+$(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
+
+$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath
 	$(Q)$(BUILD)/bench/bench-ref
+	$(Q)$(BUILD)/bench/bench-datapath
+	$(Q)BUILD=$(BUILD) tools/bench/iperf
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \

@@ -13,6 +13,7 @@
 #include "env.h"
 #include "tap.h"
 
+int test_env_mtu;
 static struct test_env env;
 static int ready;
 
@@ -52,8 +53,11 @@ struct test_env *test_env(void)
 		tap_ok(0, "own network namespace: %s (needs root)", strerror(errno));
 		return NULL;
 	}
-	if (system("ip link add psp0 type veth peer name psp1 && ip link set psp0 up && "
-		   "ip link set psp1 up")) {
+	snprintf(path, sizeof(path), "ip link add psp0 type veth peer name psp1 && "
+		 "ip link set psp0 mtu %d && ip link set psp1 mtu %d && "
+		 "ip link set psp0 up && ip link set psp1 up",
+		 test_env_mtu ?: 1500, test_env_mtu ?: 1500);
+	if (system(path)) {
 		tap_ok(0, "veth pair psp0/psp1");
 		return NULL;
 	}

@@ -20,7 +20,9 @@ struct test_env {
 	int rx_fd, tx_fd;	/* psp_rx (XDP), psp_tx (tcx) */
 };
 
-/* Sets up once; NULL (with a TAP failure said) if it cannot. */
+/* Sets up once; NULL (with a TAP failure said) if it cannot. The veth
+ * pair gets this MTU first if it is set. */
+extern int test_env_mtu;
 struct test_env *test_env(void);
 
 /* Runs psp_rx on frame; returns the XDP verdict, output in out. */

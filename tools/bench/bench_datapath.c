@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Per-packet cost of the bpf backend through BPF_PROG_TEST_RUN: psp_tx
+ * encrypting and psp_rx decrypting a TCP packet of 64 and 1500 bytes and
+ * of the largest frame native XDP takes on veth, next to the bare
+ * ecb(aes) keystream call of the same size (bench_ecb.bpf.c), measured in
+ * the same run. One JSON line per figure; ratio = ns / baseline ns.
+ *
+ * The programs change the packet in place, so each run is one call
+ * (repeat 1) and the kernel's own duration of it is what counts.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+
+#include "bench_ecb.skel.h"
+#include "bytes.h"
+#include "env.h"
+#include "pktgen.h"
+#include "tap.h"
+
+#define RUNS 2000
+
+/* The test environment reports its failures through this. */
+int tap_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return cond;
+	fputs("bench: setup failed: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return cond;
+}
+
+static size_t tcp_frame(uint8_t *b, size_t ip_len)
+{
+	struct pkt_spec s = { .family = 4, .l4_len = ip_len - 20, .proto = IPPROTO_TCP, .seed = 9 };
+	size_t l4_off, len;
+
+	memset(b, 0, 14);
+	b[12] = 0x08;
+	len = pkt_build(b + 14, &s, &l4_off);
+	put_be16(b + 14 + l4_off, 40000);	/* the flow of main()'s association */
+	put_be16(b + 14 + l4_off + 2, 5001);
+	b[14 + l4_off + 12] = 0x50;
+	b[14 + l4_off + 13] = 0x10;
+	return 14 + len;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median kernel-measured ns of RUNS single runs. */
+static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
+			const struct test_env *e)
+{
+	static uint64_t ns[RUNS];
+	static uint8_t out[16384];
+	struct xdp_md xctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)e->ifindex };
+	struct __sk_buff sctx = { .ifindex = (__u32)e->ifindex };
+
+	for (int i = 0; i < RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = (__u32)len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1,
+			    .ctx_in = xdp ? (void *)&xctx : (void *)&sctx,
+			    .ctx_size_in = xdp ? sizeof(xctx) : sizeof(sctx));
+
+		if (bpf_prog_test_run_opts(prog_fd, &o))
+			return -1;
+		ns[i] = o.duration;
+	}
+	qsort(ns, RUNS, sizeof(ns[0]), cmp_u64);
+	return (double)ns[RUNS / 2];
+}
+
+static double ecb_ns(struct bench_ecb *skel, size_t bytes)
+{
+	static uint8_t pkt[64];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = 10000);
+
+	skel->bss->nbytes = (uint32_t)bytes;
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ecb_run), &o) ||
+	    o.retval != XDP_PASS)
+		return -1;
+	return (double)o.duration;
+}
+
+/*
+ * The largest MTU native XDP accepts on veth (a frame must fit one page):
+ * found on a probe pair with the baseline program attached.
+ */
+static int max_xdp_mtu(struct bench_ecb *skel)
+{
+	char cmd[128];
+	int lo = 1500, hi = 9000, fd = bpf_program__fd(skel->progs.ecb_run);
+
+	if (system("ip link add probe0 type veth peer name probe1") ||
+	    bpf_xdp_attach((int)if_nametoindex("probe0"), fd, XDP_FLAGS_DRV_MODE, NULL))
+		return -1;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+
+		/* XDP on probe0 limits what its peer may send: probe1's MTU */
+		snprintf(cmd, sizeof(cmd), "ip link set dev probe1 mtu %d 2>/dev/null", mid);
+		if (system(cmd))
+			hi = mid - 1;
+		else
+			lo = mid;
+	}
+	system("ip link del probe0");
+	return lo;
+}
+
+static void line(const char *bench, size_t ip_len, double ns, double base)
+{
+	printf("{\"bench\":\"%s\",\"size\":%zu,\"ns_per_pkt\":%.0f,\"baseline\":"
+	       "\"bpf-ecb-aes-keystream\",\"baseline_ns_per_pkt\":%.0f,\"ratio\":%.2f}\n",
+	       bench, ip_len, ns, base, ns / base);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, setup);
+	static uint8_t frame[16384], wire[16384];
+	struct pspbpf_tx_params tx = { .spi = 0x77, .version = 0, .key_len = 16 };
+	struct pspbpf_flow flow = { .family = AF_INET, .laddr = { 10, 0, 0, 1 },
+				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 5001 };
+	struct bench_ecb *skel;
+	struct test_env *e;
+	size_t sizes[3] = { 64, 1500, 0 };
+	uint8_t key[32];
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("bench: unshare (needs root)");
+		return 1;
+	}
+	skel = bench_ecb__open_and_load();
+	if (!skel || bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ecb_setup), &setup) ||
+	    skel->bss->status) {
+		fprintf(stderr, "bench: cannot set up the ecb(aes) baseline\n");
+		return 1;
+	}
+	test_env_mtu = max_xdp_mtu(skel);
+	sizes[2] = (size_t)test_env_mtu - PSP_TRANSPORT_OVERHEAD;
+	e = test_env();
+	if (!e)
+		return 1;
+	/* one SPI both ways on psp0: what psp_tx seals, psp_rx opens */
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
+		fprintf(stderr, "bench: %s\n", pspbpf_errmsg(e->h));
+		return 1;
+	}
+	tx.key = key;
+	if (pspbpf_tx_assoc(e->h, "psp0", &flow, &tx)) {
+		fprintf(stderr, "bench: %s\n", pspbpf_errmsg(e->h));
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		size_t len = tcp_frame(frame, sizes[i]), wire_len = 0;
+		size_t keystream = ((sizes[i] - 20 + 15) / 16 + 1) * 16;
+		struct __sk_buff sctx = { .ifindex = (__u32)e->ifindex };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+			    .data_out = wire, .data_size_out = sizeof(wire), .ctx_in = &sctx,
+			    .ctx_size_in = sizeof(sctx), .repeat = 1);
+		double base = ecb_ns(skel, keystream);
+
+		if (bpf_prog_test_run_opts(e->tx_fd, &o) || o.data_size_out != len + 40) {
+			fprintf(stderr, "bench: psp_tx did not encapsulate %zu bytes\n", sizes[i]);
+			return 1;
+		}
+		wire_len = o.data_size_out;
+		line("bpf-tc-encrypt", sizes[i], median_ns(e->tx_fd, frame, len, 0, e), base);
+		line("bpf-xdp-decrypt", sizes[i], median_ns(e->rx_fd, wire, wire_len, 1, e), base);
+	}
+	bench_ecb__destroy(skel);
+	return 0;
+}
