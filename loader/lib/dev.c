@@ -264,6 +264,56 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	zero_stats(h, c->id);
 }
 
+/*
+ * Whether a device's network device still exists: its tcx link, pinned in
+ * the device's directory, loses its ifindex when the device goes (with its
+ * namespace, say). libbpf 1.1.2's bpf_link_info has no tcx member; the
+ * ifindex is the first word of the union, at offset 12.
+ */
+static int dev_alive(const struct psp_dev_cfg *cfg)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info), ifindex;
+	char path[192];
+	int fd;
+
+	/* a device of any namespace: its directory is under its cookie */
+	snprintf(path, sizeof(path), "%s/%llu/%s/tx_link", PSPBPF_PIN_ROOT,
+		 (unsigned long long)cfg->netns_cookie, cfg->ifname);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.type = 0;
+	close(fd);
+	memcpy(&ifindex, (char *)&info + 12, sizeof(ifindex));
+	return info.type && ifindex;
+}
+
+/* Forgets the devices whose network device is gone without a dev del. */
+static void gc_stale(struct pspbpf *h)
+{
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg c;
+	char dir[192];
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		if (bpf_map_lookup_elem(h->map.devs, &k, &c) || dev_alive(&c)) {
+			prev = &k;
+			continue;
+		}
+		snprintf(dir, sizeof(dir), "%s/%llu/%s/tx_link", PSPBPF_PIN_ROOT,
+			 (unsigned long long)c.netns_cookie, c.ifname);
+		unlink(dir);
+		*strrchr(dir, '/') = 0;
+		rmdir(dir);
+		*strrchr(dir, '/') = 0;
+		rmdir(dir);
+		forget(h, &k, &c);
+		prev = NULL;	/* start over: the walk lost its place */
+	}
+}
+
 int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
 		   struct psp_dev_cfg *out)
 {
@@ -277,6 +327,7 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	err = pspbpf_lock(h);
 	if (err)
 		return err;
+	gc_stale(h);
 	k.ifindex = if_nametoindex(ifname);
 	if (!k.ifindex)
 		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
