@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,8 +268,8 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 /*
  * Whether a device's network device still exists: its tcx link, pinned in
  * the device's directory, loses its ifindex when the device goes (with its
- * namespace, say). libbpf 1.1.2's bpf_link_info has no tcx member; the
- * ifindex is the first word of the union, at offset 12.
+ * namespace, say). These headers' bpf_link_info has no tcx member; the
+ * ifindex is the first word of the union, like netns.netns_ino.
  */
 static int dev_alive(const struct psp_dev_cfg *cfg)
 {
@@ -286,7 +287,8 @@ static int dev_alive(const struct psp_dev_cfg *cfg)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		info.type = 0;
 	close(fd);
-	memcpy(&ifindex, (char *)&info + 12, sizeof(ifindex));
+	memcpy(&ifindex, (char *)&info + offsetof(struct bpf_link_info, netns.netns_ino),
+	       sizeof(ifindex));
 	return info.type && ifindex;
 }
 

@@ -127,7 +127,9 @@ setup() {
 @test "-h and help print usage and exit 0 for every command" {
 	local args
 	for args in "-h" "--help" "help" "pcap -h" "pcap help" "pcap encrypt -h" \
-		"pcap decrypt --help" "derive -h"; do
+		"pcap decrypt --help" "derive -h" "dev -h" "dev add -h" "dev del -h" \
+		"dev show -h" "dev set -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" \
+		"add-assoc -h" "del-assoc -h" "assoc show -h" "stats -h"; do
 		run "$CTL" $args
 		[ "$status" -eq 0 ] || fail "$args: status $status"
 		[[ "$output" == Usage:* ]] || fail "$args: $output"
@@ -165,6 +167,25 @@ setup() {
 		"pcap decrypt --master0 $k --master1 $k -i a|-o OUT.pcap are required"
 		"derive --master $k --spi 1|are required"
 		"derive --master $k --spi 1 --version 0 extra|unexpected argument 'extra'"
+		"dev add|one DEV is needed"
+		"dev add a b|one DEV is needed"
+		"dev add x --versions 4|'4' is not a PSP version"
+		"dev add x --backend kmod|'kmod' is not available"
+		"dev add x --aes fast|neither fixed-time nor generic"
+		"dev set x|nothing to set"
+		"dev set x --mark 1/zz|not a decimal or 0x-hex number"
+		"dev frob|unknown command 'frob'"
+		"key-import x --phase 2 --key $k|out of range 0-1"
+		"key-import x --phase 0|--phase and --key are required"
+		"rx-assoc x|--flow LOCAL REMOTE is required"
+		"rx-assoc x --flow 10.0.0.1:1|--flow needs LOCAL and REMOTE"
+		"rx-assoc x --flow 10.0.0.1:0 10.0.0.2:1|is not ADDR:PORT"
+		"rx-assoc x --flow 10.0.0.1:1 10.0.0.2:1 --spi 1|--spi does not apply here"
+		"tx-assoc x --flow 10.0.0.1:1 10.0.0.2:1 --spi 1|--spi and --key are required"
+		"tx-assoc x --flow 10.0.0.1:1 10.0.0.2:1 --spi 1 --key 0011|16 or 32 bytes"
+		"add-assoc x --flow 10.0.0.1:1 10.0.0.2:1 --tx-spi 1|go together"
+		"assoc show a b|at most one DEV"
+		"stats a b|at most one DEV"
 		"-n|needs an argument"
 		"-n a/b derive|not a namespace name"
 	)
@@ -210,12 +231,16 @@ setup() {
 @test "the man page documents every command and option -h lists" {
 	local args opt man
 	man=$(cat "$ROOT/docs/psp-bpf-ctl.8")
-	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h"; do
+	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h" "dev -h" \
+		"key-import -h" "rx-assoc -h" "tx-assoc -h" "add-assoc -h" "del-assoc -h" \
+		"assoc show -h" "stats -h"; do
 		for opt in $("$CTL" $args | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			[[ "$man" == *"${opt//-/\\-}"* ]] || fail "'$args' lists $opt, the man page does not"
 		done
 	done
-	for args in "pcap encrypt" "pcap decrypt" "derive"; do
+	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
+		"dev show [DEV]" "dev set DEV" "key-import DEV" "rx-assoc DEV" "tx-assoc DEV" \
+		"add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done
 }

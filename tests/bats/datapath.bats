@@ -222,3 +222,21 @@ wire_of() {	# CAPTURE SRC-ADDR [FILTER]
 	[ "$(ctl_a -j dev show va | jq -r .xdp)" = psp_rx ]
 	ctl_b dev add vb --versions all >/dev/null
 }
+
+@test "a device whose namespace went without dev del is forgotten at the next dev add" {
+	local ns=psp-test-gone
+	ip netns add $ns
+	ip link add g0 netns $ns type veth peer name g1 netns $ns
+	ip -n $ns link set g0 up
+	"$CTL" -n $ns dev add g0 >/dev/null
+	bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -q '"ifname": "g0"'
+	ip netns del $ns
+	ip -n "$NS_A" link add gc0 type veth peer name gc1
+	ip -n "$NS_A" link set gc0 up
+	ctl_a dev add gc0 >/dev/null
+	! bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -q '"ifname": "g0"'
+	ctl_a dev del gc0
+	ip -n "$NS_A" link del gc0
+	# the live devices are untouched
+	[ "$(ctl_a -j dev show va | jq -r .xdp)" = psp_rx ]
+}
