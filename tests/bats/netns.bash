@@ -81,8 +81,9 @@ counter() {
 # said it listens) before this returns; capture_stop ends it.
 capture() {
 	local err=$3.err
-	# immediate mode: no packet may wait in a kernel block when it stops
-	ip netns exec "$1" tcpdump -Z root --immediate-mode -i "$2" -w "$3" -U 2>"$err" &
+	# immediate mode: no packet may wait in a kernel block when it stops;
+	# a 32 MB buffer: no packet dropped in a burst
+	ip netns exec "$1" tcpdump -Z root --immediate-mode -B 32768 -i "$2" -w "$3" -U 2>"$err" &
 	CAPTURE_PIDS+=" $!"
 	for _ in $(seq 50); do
 		grep -q listening "$err" && return 0
