@@ -156,6 +156,14 @@ static __always_inline int kdf_aes(struct xdp_md *ctx, struct bpf_crypto_ctx *ae
 	return bpf_crypto_encrypt(aes, &d, &d, NULL);
 }
 
+/* The request, after a helper may have moved the packet data. */
+static __always_inline struct psp_kdf_req *kdf_req(struct xdp_md *ctx)
+{
+	struct psp_kdf_req *r = (void *)(long)ctx->data;
+
+	return (void *)(r + 1) > (void *)(long)ctx->data_end ? NULL : r;
+}
+
 /*
  * PSP key derivation: SP 800-108 counter mode with AES-256-CMAC keyed by
  * the device key of the SPI's phase. Each input is one whole block, so
@@ -166,14 +174,13 @@ static __always_inline int kdf_aes(struct xdp_md *ctx, struct bpf_crypto_ctx *ae
 SEC("xdp")
 int psp_kdf(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct psp_kdf_req *r = data;
+	struct psp_kdf_req *r = kdf_req(ctx);
 	struct psp_dev_key_id k;
 	struct psp_dev_key_val *v;
 	struct bpf_crypto_ctx *aes;
 	__u32 len, nblocks, spi;
 
-	if ((void *)(r + 1) > data_end)
+	if (!r)
 		return XDP_ABORTED;
 	__builtin_memset(r->work, 0, sizeof(r->work));
 	r->err = -EINVAL;
@@ -190,10 +197,8 @@ int psp_kdf(struct xdp_md *ctx)
 	if (!aes || kdf_aes(ctx, aes, 0, 16))
 		goto out;
 
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	r = data;
-	if ((void *)(r + 1) > data_end)
+	r = kdf_req(ctx);
+	if (!r)
 		return XDP_ABORTED;
 	cmac_dbl(r->work);	/* K1 */
 #pragma unroll
@@ -210,20 +215,16 @@ int psp_kdf(struct xdp_md *ctx)
 	}
 	if (kdf_aes(ctx, aes, 16, 16 + 16 * nblocks))
 		goto out;
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	r = data;
-	if ((void *)(r + 1) > data_end)
+	r = kdf_req(ctx);
+	if (!r)
 		return XDP_ABORTED;
 	__builtin_memcpy(r->key, r->work + 16, PSP_KEY_MAX_LEN);
 	if (nblocks == 1)
 		__builtin_memset(r->key + 16, 0, 16);
 	r->err = 0;
 out:
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	r = data;
-	if ((void *)(r + 1) <= data_end)
+	r = kdf_req(ctx);
+	if (r)
 		__builtin_memset(r->work, 0, sizeof(r->work));
 	return XDP_PASS;
 }

@@ -106,15 +106,8 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 	job->sk.dev_id = dev->id;
 	job->sk.spi = spi;
 	job->gcm.hdr_off = hdr_off;
-	job->gcm.version = version;
 	job->gcm.encrypt = 0;
-	if (psp_version_is_gmac(version)) {
-		job->gcm.aad_len = PSP_HDR_LEN + job->region_len;
-		job->gcm.ct_len = 0;
-	} else {
-		job->gcm.aad_len = PSP_HDR_LEN + crypt_off;
-		job->gcm.ct_len = job->region_len - crypt_off;
-	}
+	gcm_job_split(&job->gcm, version, job->region_len, crypt_off);
 	return RX_PSP;
 }
 

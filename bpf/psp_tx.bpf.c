@@ -254,15 +254,8 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	}
 
 	job->gcm.hdr_off = job->p.l4_off + PSP_UDP_HLEN;
-	job->gcm.version = sa->version;
 	job->gcm.encrypt = 1;
-	if (psp_version_is_gmac(sa->version)) {
-		job->gcm.aad_len = PSP_HDR_LEN + job->region_len;
-		job->gcm.ct_len = 0;
-	} else {
-		job->gcm.aad_len = PSP_HDR_LEN + crypt_off;
-		job->gcm.ct_len = job->region_len - crypt_off;
-	}
+	gcm_job_split(&job->gcm, sa->version, job->region_len, crypt_off);
 	return 0;
 }
 

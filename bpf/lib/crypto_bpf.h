@@ -33,6 +33,21 @@ struct gcm_job {
 	int encrypt;
 };
 
+/* AAD and ciphertext of a region (VC + payload) of a version: GMAC
+ * authenticates all of it, GCM leaves crypt_off bytes in clear. */
+static __always_inline void gcm_job_split(struct gcm_job *j, __u32 version, __u32 region_len,
+					  __u32 crypt_off)
+{
+	j->version = version;
+	if (psp_version_is_gmac(version)) {
+		j->aad_len = PSP_HDR_LEN + region_len;
+		j->ct_len = 0;
+	} else {
+		j->aad_len = PSP_HDR_LEN + crypt_off;
+		j->ct_len = region_len - crypt_off;
+	}
+}
+
 enum gcm_result {
 	GCM_OK = 0,
 	GCM_BAD_ICV = 1,	/* open only: the ICV does not verify */

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "cli.h"
+#include "json.h"
 #include "psp_ref.h"
 #include "pspbpf.h"
 
@@ -318,4 +320,53 @@ struct pspbpf *ctl_open(unsigned int flags)
 int ctl_fail(struct pspbpf *h, int ret)
 {
 	return op_error(-ret, "%s", pspbpf_errmsg(h));
+}
+
+int no_options(const char *cmd, int argc, char **argv, void (*usage)(void))
+{
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	int c;
+
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+		if (c != 'h')
+			return EXIT_USAGE;
+		usage();
+		return 0;
+	}
+	return -1;
+}
+
+int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
+		int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d))
+{
+	struct pspbpf_dev_info *list = NULL, one;
+	struct pspbpf *h;
+	size_t n = 0;
+	int ret = no_options(cmd, argc, argv, usage);
+
+	if (ret >= 0)
+		return ret;
+	if (optind < argc - 1)
+		return usage_error(cmd, "at most one DEV");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	if (optind < argc) {
+		ret = pspbpf_dev_info(h, argv[optind], &one);
+		if (!ret)
+			ret = fn(h, &one);
+	} else {
+		ret = pspbpf_dev_list(h, &list, &n);
+		out_open_array(NULL);
+		for (size_t i = 0; !ret && i < n; i++)
+			ret = fn(h, &list[i]);
+		out_close_array();
+		free(list);
+	}
+	if (ret)
+		ret = ctl_fail(h, ret);
+	out_end();
+	pspbpf_close(h);
+	return ret;
 }

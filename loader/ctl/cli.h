@@ -58,6 +58,18 @@ int parse_version(const char *cmd, const char *opt, const char *s, uint32_t *ver
 struct pspbpf;
 struct pspbpf_flow;
 
+struct pspbpf_dev_info;
+
+/* A command that takes only -h: returns -1 to go on, else an exit code. */
+int no_options(const char *cmd, int argc, char **argv, void (*usage)(void));
+
+/*
+ * CMD [DEV]: runs fn for DEV, or for each PSP device of the namespace
+ * inside a JSON array. Returns the exit code.
+ */
+int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
+		int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d));
+
 /* Opens the pinned state; on failure prints the reason and returns NULL. */
 struct pspbpf *ctl_open(unsigned int flags);
 /* Reports a failed library call (ret < 0) and returns EXIT_FAILED. */

@@ -281,19 +281,13 @@ int do_del_assoc(int argc, char **argv)
 
 static int do_assoc_show(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct pspbpf_assoc *list = NULL;
 	struct pspbpf *h;
 	size_t n = 0;
-	int c, ret;
+	int ret = no_options("assoc show", argc, argv, usage_show);
 
-	optind = 0;
-	while ((c = cli_getopt("assoc show", argc, argv, "", opts)) != -1) {
-		if (c != 'h')
-			return EXIT_USAGE;
-		usage_show();
-		return 0;
-	}
+	if (ret >= 0)
+		return ret;
 	if (optind < argc - 1)
 		return usage_error("assoc show", "at most one DEV");
 	h = ctl_open(0);

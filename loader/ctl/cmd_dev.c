@@ -111,17 +111,11 @@ static int do_add(int argc, char **argv)
 
 static int do_del(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct pspbpf *h;
-	int c, ret;
+	int ret = no_options("dev del", argc, argv, usage);
 
-	optind = 0;
-	while ((c = cli_getopt("dev del", argc, argv, "", opts)) != -1) {
-		if (c != 'h')
-			return EXIT_USAGE;
-		usage();
-		return 0;
-	}
+	if (ret >= 0)
+		return ret;
 	if (optind != argc - 1)
 		return usage_error("dev del", "one DEV is needed");
 	h = ctl_open(0);
@@ -134,43 +128,16 @@ static int do_del(int argc, char **argv)
 	return ret;
 }
 
+static int show_one(struct pspbpf *h, const struct pspbpf_dev_info *d)
+{
+	(void)h;
+	print_dev(d);
+	return 0;
+}
+
 static int do_show(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	struct pspbpf_dev_info *list = NULL, one;
-	struct pspbpf *h;
-	size_t n = 0;
-	int c, ret;
-
-	optind = 0;
-	while ((c = cli_getopt("dev show", argc, argv, "", opts)) != -1) {
-		if (c != 'h')
-			return EXIT_USAGE;
-		usage();
-		return 0;
-	}
-	if (optind < argc - 1)
-		return usage_error("dev show", "at most one DEV");
-	h = ctl_open(0);
-	if (!h)
-		return EXIT_FAILED;
-	if (optind < argc) {
-		ret = pspbpf_dev_info(h, argv[optind], &one);
-		if (!ret)
-			print_dev(&one);
-	} else {
-		ret = pspbpf_dev_list(h, &list, &n);
-		out_open_array(NULL);
-		for (size_t i = 0; !ret && i < n; i++)
-			print_dev(&list[i]);
-		out_close_array();
-		free(list);
-	}
-	if (ret)
-		ret = ctl_fail(h, ret);
-	out_end();
-	pspbpf_close(h);
-	return ret;
+	return for_devices("dev show", argc, argv, usage, show_one);
 }
 
 static int do_set(int argc, char **argv)

@@ -16,8 +16,9 @@ static void usage(void)
 	       "them; rx-bytes and tx-bytes exclude the PSP header and ICV. -v explains each.\n");
 }
 
-static int print_stats(struct pspbpf *h, const struct psp_dev_cfg *c)
+static int print_stats(struct pspbpf *h, const struct pspbpf_dev_info *d)
 {
+	const struct psp_dev_cfg *c = &d->cfg;
 	uint64_t cnt[PSP_CNT__MAX];
 	int ret = pspbpf_stats(h, c->id, cnt);
 
@@ -39,39 +40,5 @@ static int print_stats(struct pspbpf *h, const struct psp_dev_cfg *c)
 
 int do_stats(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	struct pspbpf_dev_info *list = NULL, one;
-	struct pspbpf *h;
-	size_t n = 0;
-	int c, ret;
-
-	optind = 0;
-	while ((c = cli_getopt("stats", argc, argv, "", opts)) != -1) {
-		if (c != 'h')
-			return EXIT_USAGE;
-		usage();
-		return 0;
-	}
-	if (optind < argc - 1)
-		return usage_error("stats", "at most one DEV");
-	h = ctl_open(0);
-	if (!h)
-		return EXIT_FAILED;
-	if (optind < argc) {
-		ret = pspbpf_dev_info(h, argv[optind], &one);
-		if (!ret)
-			ret = print_stats(h, &one.cfg);
-	} else {
-		ret = pspbpf_dev_list(h, &list, &n);
-		out_open_array(NULL);
-		for (size_t i = 0; !ret && i < n; i++)
-			ret = print_stats(h, &list[i].cfg);
-		out_close_array();
-		free(list);
-	}
-	if (ret)
-		ret = ctl_fail(h, ret);
-	out_end();
-	pspbpf_close(h);
-	return ret;
+	return for_devices("stats", argc, argv, usage, print_stats);
 }

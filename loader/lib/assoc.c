@@ -66,6 +66,19 @@ static int check_version(struct pspbpf *h, const struct psp_dev_cfg *cfg, uint32
 	return 0;
 }
 
+/* The locked device of an Rx association of version. */
+static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version, struct psp_dev_key *dk,
+		  struct psp_dev_cfg *cfg)
+{
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, dk, cfg);
+	if (!err)
+		err = check_version(h, cfg, version);
+	return err;
+}
+
 static int rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
 		      uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
@@ -93,12 +106,8 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 	struct psp_dev_cfg cfg;
 	struct psp_flow fk;
 	struct psp_rx_sa sa;
-	int err = pspbpf_lock(h);
+	int err = rx_dev(h, ifname, version, &dk, &cfg);
 
-	if (!err)
-		err = dev_find(h, ifname, &dk, &cfg);
-	if (!err)
-		err = check_version(h, &cfg, version);
 	if (err)
 		return err;
 	if (!(spi & PSP_SPI_INDEX_MASK))
@@ -118,12 +127,8 @@ int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	struct psp_dev_cfg cfg;
 	struct psp_flow fk;
 	uint32_t old;
-	int err = pspbpf_lock(h);
+	int err = rx_dev(h, ifname, version, &dk, &cfg);
 
-	if (!err)
-		err = dev_find(h, ifname, &dk, &cfg);
-	if (!err)
-		err = check_version(h, &cfg, version);
 	if (err)
 		return err;
 	flow_to_key(f, cfg.id, &fk);

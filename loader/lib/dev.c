@@ -118,10 +118,10 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 	struct bpf_map *map;
 	char path[256];
 
-	if (mkdir("/sys/fs/bpf/xdp", 0700) && errno != EEXIST)
-		return set_err(h, errno, "cannot create /sys/fs/bpf/xdp");
-	if (mkdir(PSPBPF_PIN_IPROUTE2, 0700) && errno != EEXIST)
-		return set_err(h, errno, "cannot create %s", PSPBPF_PIN_IPROUTE2);
+	int err = mkdir_p(PSPBPF_PIN_IPROUTE2);
+
+	if (err)
+		return set_err(h, -err, "cannot create %s", PSPBPF_PIN_IPROUTE2);
 	bpf_object__for_each_map(map, obj) {
 		struct bpf_map_info mine = {}, pinned = {};
 		__u32 len = sizeof(mine);
@@ -146,22 +146,6 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 	return 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
-}
-
 /* Attach both programs; the tcx link stays as a pin in the device's
  * directory, the XDP program with the device. */
 static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
@@ -182,7 +166,7 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 	if (err)
 		goto out;
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
-	err = mkdirs(dir);
+	err = mkdir_p(dir);
 	if (err) {
 		err = set_err(h, -err, "cannot create %s", dir);
 		goto out;

@@ -25,6 +25,9 @@ struct pspbpf {
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* mkdir -p, mode 0700; 0 or -errno. */
+int mkdir_p(const char *path);
+
 int pspbpf_lock(struct pspbpf *h);
 void pspbpf_unlock(struct pspbpf *h);
 /* The control programs, opened from their pins: NULL with the reason set

@@ -46,7 +46,7 @@ uint64_t pspbpf_netns_cookie(const struct pspbpf *h)
 	return h->netns_cookie;
 }
 
-static int mkdir_p(const char *path)
+int mkdir_p(const char *path)
 {
 	char buf[256];
 
