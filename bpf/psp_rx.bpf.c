@@ -199,6 +199,14 @@ __noinline int psp_rx_decap(struct xdp_md *ctx, const struct rx_job *job)
 	return job->tunnel ? decap_tunnel(ctx, job) : decap_transport(ctx, job);
 }
 
+/* A known SPI whose association went stale (its key is gone). */
+static __always_inline int rx_sa_stale(const struct psp_spi_key *sk)
+{
+	struct psp_rx_sa *sa = bpf_map_lookup_elem(&psp_rx_sa, sk);
+
+	return sa && (sa->generation & PSP_GEN_STALE);
+}
+
 SEC("xdp")
 int psp_rx(struct xdp_md *ctx)
 {
@@ -227,7 +235,7 @@ int psp_rx(struct xdp_md *ctx)
 		verdict = PSP_CNT_RX_AUTH_FAIL;
 		goto drop;
 	case GCM_NO_KEY:
-		verdict = PSP_CNT_RX_NO_SA;
+		verdict = rx_sa_stale(&job.sk) ? PSP_CNT_RX_STALE : PSP_CNT_RX_NO_SA;
 		goto drop;
 	default:
 		verdict = PSP_CNT_RX_ERROR;

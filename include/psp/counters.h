@@ -41,6 +41,8 @@
 	/* psp-bpf's own, after the kernel's */				\
 	X(RX_NO_SA, "rx-no-sa",						\
 	  "PSP packets dropped: no Rx association for the SPI")		\
+	X(RX_STALE, "rx-stale",						\
+	  "PSP packets dropped: their association went stale at a second key rotation") \
 	X(TX_NO_SA, "tx-no-sa",						\
 	  "packets that must be PSP (device mark) without a Tx association: dropped") \
 	X(MSS_CLAMPED, "mss-clamped",					\

@@ -55,6 +55,10 @@ struct psp_dev_cfg {
 	__u32 generation;	/* device key generation */
 	__u32 phase;		/* SPI bit 31 of new associations: the newest key */
 	__u32 spi_last;		/* lower 31 bits of the last SPI handed out */
+	/* control-plane counters, here rather than in the per-CPU psp_stats
+	 * that the datapath updates: userspace changes them under its lock */
+	__u64 key_rotations;
+	__u64 stale_events;
 	__u64 netns_cookie;
 	char ifname[16];
 };
@@ -86,7 +90,14 @@ struct psp_spi_key {
 	__u32 spi;
 };
 
-/* psp_rx_sa: what receive needs to know about an SPI, besides its key. */
+/*
+ * psp_rx_sa: what receive needs to know about an SPI, besides its key.
+ * generation: the device key generation it was derived in; after two
+ * rotations the association is stale (PSP_GEN_STALE set) and its key gone.
+ */
+#define PSP_GEN_MASK		0x7f
+#define PSP_GEN_STALE		0x80
+
 struct psp_rx_sa {
 	__u32 version;
 	__u32 generation;

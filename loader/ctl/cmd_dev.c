@@ -261,3 +261,41 @@ int do_key_import(int argc, char **argv)
 	pspbpf_close(h);
 	return ret;
 }
+
+static void usage_key_rotate(void)
+{
+	printf("Usage: psp-bpf-ctl key-rotate DEV\n"
+	       "\n"
+	       "Replaces the device key of the other phase with a new one, which new SPIs\n"
+	       "then use. Associations survive one rotation; at the second their Rx dies\n"
+	       "(stale-events counts them) while their Tx goes on, as in Linux net/psp.\n");
+}
+
+int do_key_rotate(int argc, char **argv)
+{
+	struct psp_dev_cfg cfg;
+	struct pspbpf *h;
+	int ret = no_options("key-rotate", argc, argv, usage_key_rotate);
+
+	if (ret >= 0)
+		return ret;
+	if (optind != argc - 1)
+		return usage_error("key-rotate", "one DEV is needed");
+	h = ctl_open(0);
+	if (!h)
+		return EXIT_FAILED;
+	ret = pspbpf_key_rotate(h, argv[optind], &cfg);
+	if (ret) {
+		ret = ctl_fail(h, ret);
+	} else {
+		out_open_object(NULL);
+		out_uint("id", "%llu: ", cfg.id);
+		out_string("ifname", "%s key rotated", cfg.ifname);
+		out_uint("key-generation", ", generation %llu", cfg.generation);
+		out_uint("phase", ", new SPIs in phase %llu\n", cfg.phase);
+		out_close_object();
+	}
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}

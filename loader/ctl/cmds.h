@@ -7,6 +7,7 @@ int do_pcap(int argc, char **argv);
 int do_derive(int argc, char **argv);
 int do_dev(int argc, char **argv);
 int do_key_import(int argc, char **argv);
+int do_key_rotate(int argc, char **argv);
 int do_rx_assoc(int argc, char **argv);
 int do_tx_assoc(int argc, char **argv);
 int do_add_assoc(int argc, char **argv);

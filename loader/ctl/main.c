@@ -26,6 +26,7 @@ static void usage(void)
 	       "Commands:\n"
 	       "  dev { add | del | show | set } [DEV] ...\n"
 	       "                                   PSP devices: the programs on a netdev\n"
+	       "  key-rotate DEV                   new device key for the other phase\n"
 	       "  key-import DEV --phase 0|1 --key HEX\n"
 	       "                                   a known device key (interop, tests)\n"
 	       "  rx-assoc DEV --flow LOCAL REMOTE [--version N]\n"
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
 	};
 	static const struct cmd cmds[] = {
 		{ "dev", do_dev },
+		{ "key-rotate", do_key_rotate },
 		{ "key-import", do_key_import },
 		{ "rx-assoc", do_rx_assoc },
 		{ "tx-assoc", do_tx_assoc },

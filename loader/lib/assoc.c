@@ -294,7 +294,9 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
+	struct psp_dev_key k, *prev = NULL;
 	struct psp_stats *per_cpu;
+	struct psp_dev_cfg cfg;
 
 	if (ncpu < 0)
 		return set_err(h, -ncpu, "cannot count CPUs");
@@ -310,5 +312,14 @@ int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
 		for (int i = 0; i < PSP_CNT__MAX; i++)
 			cnt[i] += per_cpu[c].cnt[i];
 	free(per_cpu);
+	/* the control plane's own, kept with the device */
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		prev = &k;
+		if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg) && cfg.id == dev_id) {
+			cnt[PSP_CNT_KEY_ROTATIONS] = cfg.key_rotations;
+			cnt[PSP_CNT_STALE_EVENTS] = cfg.stale_events;
+			break;
+		}
+	}
 	return 0;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <openssl/crypto.h>
@@ -118,4 +119,57 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 		err = install_dev_key(h, cfg.id, phase, cfg.flags, key);
 	pspbpf_unlock(h);
 	return err;
+}
+
+/* Marks the device's associations from two generations back stale and
+ * takes their Rx keys away; returns how many. */
+static uint64_t stale_assocs(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+{
+	struct psp_spi_key k, *prev = NULL;
+	struct psp_rx_sa sa;
+	uint64_t n = 0;
+
+	while (!bpf_map_get_next_key(h->map.rx_sa, prev, &k)) {
+		prev = &k;
+		if (k.dev_id != cfg->id || bpf_map_lookup_elem(h->map.rx_sa, &k, &sa) ||
+		    (sa.generation & PSP_GEN_STALE) ||
+		    ((cfg->generation - sa.generation) & PSP_GEN_MASK) < 2)
+			continue;
+		sa.generation |= PSP_GEN_STALE;
+		bpf_map_update_elem(h->map.rx_sa, &k, &sa, BPF_EXIST);
+		bpf_map_delete_elem(h->map.rx_keys, &k);
+		n++;
+	}
+	return n;
+}
+
+int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *out)
+{
+	uint8_t key[PSP_DEV_KEY_LEN];
+	struct psp_dev_key dk;
+	struct psp_dev_cfg cfg;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, &dk, &cfg);
+	if (err)
+		return err;
+	if (getrandom(key, sizeof(key), 0) != sizeof(key))
+		err = set_err(h, errno, "getrandom: %s", strerror(errno));
+	else
+		err = install_dev_key(h, cfg.id, !cfg.phase, cfg.flags, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (err)
+		return err;
+	/* new SPIs take the new key's phase, counting from 1 again */
+	cfg.phase = !cfg.phase;
+	cfg.spi_last = 0;
+	cfg.generation = (cfg.generation + 1) & PSP_GEN_MASK;
+	cfg.key_rotations++;
+	cfg.stale_events += stale_assocs(h, &cfg);
+	if (bpf_map_update_elem(h->map.devs, &dk, &cfg, BPF_EXIST))
+		return set_err(h, errno, "cannot update %s: %s", ifname, strerror(errno));
+	if (out)
+		*out = cfg;
+	return 0;
 }

@@ -53,6 +53,13 @@ int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
 int pspbpf_dev_set_versions(struct pspbpf *h, const char *ifname, uint32_t versions_ena);
 int pspbpf_dev_set_mark(struct pspbpf *h, const char *ifname, uint32_t value, uint32_t mask);
 
+/*
+ * Key rotation, as Linux net/psp does it: a new device key for the other
+ * phase, which new SPIs then use; associations survive one rotation, and
+ * at the second their Rx dies (stale-events +1 each). Tx goes on.
+ */
+int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *cfg);
+
 /* A device key for a phase, known to the caller (interop, tests). */
 int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 		      const uint8_t key[PSP_DEV_KEY_LEN]);

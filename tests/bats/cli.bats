@@ -128,7 +128,7 @@ setup() {
 	local args
 	for args in "-h" "--help" "help" "pcap -h" "pcap help" "pcap encrypt -h" \
 		"pcap decrypt --help" "derive -h" "dev -h" "dev add -h" "dev del -h" \
-		"dev show -h" "dev set -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" \
+		"dev show -h" "dev set -h" "key-rotate -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" \
 		"add-assoc -h" "del-assoc -h" "assoc show -h" "stats -h"; do
 		run "$CTL" $args
 		[ "$status" -eq 0 ] || fail "$args: status $status"
@@ -175,6 +175,7 @@ setup() {
 		"dev set x|nothing to set"
 		"dev set x --mark 1/zz|not a decimal or 0x-hex number"
 		"dev frob|unknown command 'frob'"
+		"key-rotate|one DEV is needed"
 		"key-import x --phase 2 --key $k|out of range 0-1"
 		"key-import x --phase 0|--phase and --key are required"
 		"rx-assoc x|--flow LOCAL REMOTE is required"
@@ -232,14 +233,14 @@ setup() {
 	local args opt man
 	man=$(cat "$ROOT/docs/psp-bpf-ctl.8")
 	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h" "dev -h" \
-		"key-import -h" "rx-assoc -h" "tx-assoc -h" "add-assoc -h" "del-assoc -h" \
+		"key-rotate -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" "add-assoc -h" "del-assoc -h" \
 		"assoc show -h" "stats -h"; do
 		for opt in $("$CTL" $args | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			[[ "$man" == *"${opt//-/\\-}"* ]] || fail "'$args' lists $opt, the man page does not"
 		done
 	done
 	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
-		"dev show [DEV]" "dev set DEV" "key-import DEV" "rx-assoc DEV" "tx-assoc DEV" \
+		"dev show [DEV]" "dev set DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" "tx-assoc DEV" \
 		"add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done

@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The control model of Linux net/psp, mirrored: each test names the case of
+# tools/testing/selftests/drivers/net/psp.py or of packetdrill's PSP tests
+# it stands for.
+
+load helpers
+load netns
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
+	netns_up
+}
+
+teardown_file() {
+	netns_down
+}
+
+# send_ok FLOW-PORTS...: a small transfer A -> B over the flow goes through
+send_small() {	# A_PORT B_PORT SECONDS
+	head -c 200k /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	xfer "$NS_A" "$NS_B" 10.88.0.1 "$1" 10.88.0.2 "$2" "$BATS_TEST_TMPDIR/in" \
+		"$BATS_TEST_TMPDIR/out" "${3:-20}" && cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "dev_rotate: each key-rotate answers with the device id; key-rotations +2" {
+	local before id
+	before=$(counter a key-rotations)
+	id=$(ctl_a -j dev show va | jq .id)
+	[ "$(ctl_a -j key-rotate va | jq .id)" -eq "$id" ]
+	[ "$(ctl_a -j key-rotate va | jq .id)" -eq "$id" ]
+	[ "$(counter a key-rotations)" -eq $((before + 2)) ]
+}
+
+@test "dev_rotate_spi: SPI bit 31 differs before and after one rotation" {
+	local s1 s2
+	s1=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42001 10.88.0.2:80 | jq -r .spi)
+	ctl_a key-rotate va >/dev/null
+	s2=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42002 10.88.0.2:80 | jq -r .spi)
+	[ $(( (0x$s1 >> 31) ^ (0x$s2 >> 31) )) -eq 1 ]
+	[ $(( 0x$s2 & 0x7fffffff )) -eq 1 ]	# counting starts over in the new phase
+}
+
+@test "packetdrill psp-key-rotate-basic: an association survives one rotation" {
+	psp_pair 10.88.0.1 42003 10.88.0.2 5103
+	ctl_b key-rotate vb >/dev/null
+	send_small 42003 5103
+}
+
+@test "data_stale_key, psp-key-rotate-disconnect: at the second rotation Rx dies" {
+	local stale before
+	psp_pair 10.88.0.1 42004 10.88.0.2 5104
+	send_small 42004 5104
+	stale=$(counter b stale-events)
+	ctl_b key-rotate vb >/dev/null
+	ctl_b key-rotate vb >/dev/null
+	[ "$(counter b stale-events)" -gt "$stale" ]
+	before=$(counter b rx-stale)
+	run send_small 42004 5104 3
+	[ "$status" -ne 0 ]
+	[ "$(counter b rx-stale)" -gt "$before" ]
+	# Tx goes on: B still sends PSP on the flow, counted at A
+	ctl_b assoc show vb | grep -q "42004 .*tx-spi"
+}
