@@ -37,9 +37,10 @@ struct rx_job {
 	__u32 ext;		/* header bytes after the first 16 (the VC) */
 	__u8 nexthdr;
 	__u8 tunnel;
+	__u8 clamped;		/* a SYN's MSS was lowered */
 };
 
-enum { RX_PSP = -1, RX_PASS = -2 };	/* or the counter of a drop */
+enum { RX_PSP = -1, RX_PASS = -2, RX_TCP = -3 };	/* or the counter of a drop */
 
 /* A SYN's MSS option, lowered in place: its own global function, as its
  * walk over the TCP options would multiply the caller's states. */
@@ -65,14 +66,14 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 
 	if (!dev || !job)
 		return RX_PASS;
+	job->clamped = 0;
 	p = &job->p;
 	__builtin_memset(p, 0, sizeof(*p));
 	if (parse_ip(data, data_end, p) || p->fragment)
 		return RX_PASS;
 	if (p->proto == IPPROTO_TCP) {
-		if (psp_rx_mss(ctx, p, psp_mss_limit(dev->mtu, p->family)))
-			return PSP_CNT_MSS_CLAMPED;	/* counted, and passed */
-		return RX_PASS;
+		job->clamped = psp_rx_mss(ctx, p, psp_mss_limit(dev->mtu, p->family));
+		return RX_TCP;
 	}
 	udp = pkt_ptr(data, p->l4_off);
 	if (p->proto != IPPROTO_UDP || (void *)(udp + 1) > data_end ||
@@ -199,6 +200,49 @@ __noinline int psp_rx_decap(struct xdp_md *ctx, const struct rx_job *job)
 	return job->tunnel ? decap_tunnel(ctx, job) : decap_transport(ctx, job);
 }
 
+/*
+ * The receive policy of a TCP packet's flow (include/psp/maps.h,
+ * psp_assocs), for a packet in clear (spi 0) or one that arrived in PSP
+ * with spi, then decapsulated. Returns RX_PASS or the counter to drop
+ * under.
+ */
+__noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev, __u32 spi)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct psp_assoc *a;
+	struct psp_flow f;
+	struct tcphdr *th;
+	struct pkt p = {};
+	__u32 payload;
+
+	if (!dev || parse_ip(data, data_end, &p))
+		return RX_PASS;
+	th = tcp_flow(data, data_end, &p, dev->id, 0, &f);
+	if (!th)
+		return RX_PASS;		/* not TCP: no socket policy applies */
+	a = bpf_map_lookup_elem(&psp_assocs, &f);
+	if (spi) {
+		if (!a || a->rx_spi != spi)
+			return PSP_CNT_RX_POLICY_DROP;
+		if (!a->peer_tx)
+			a->peer_tx = 1;		/* PSP Full from now on */
+		return RX_PASS;
+	}
+	if (!a || !a->has_tx)
+		return RX_PASS;			/* Normal, Rx PSP */
+	if (a->peer_tx)
+		return PSP_CNT_RX_PLAIN_DROP;	/* PSP Full: nothing in clear */
+	/* Tx PSP: no data; ACK and RST in clear, a FIN only at the latch */
+	payload = p.ip_end - p.l4_off - th->doff * 4;
+	if (th->rst)
+		return RX_PASS;
+	if (payload || th->syn)
+		return PSP_CNT_RX_PLAIN_DROP;
+	if (th->fin && a->upgrade_seq_set && bpf_ntohl(th->seq) != a->upgrade_seq)
+		return PSP_CNT_RX_PLAIN_DROP;
+	return RX_PASS;
+}
+
 /* A known SPI whose association went stale (its key is gone). */
 static __always_inline int rx_sa_stale(const struct psp_spi_key *sk)
 {
@@ -221,9 +265,13 @@ int psp_rx(struct xdp_md *ctx)
 	verdict = psp_rx_classify(ctx, dev, &job);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
-	if (verdict == PSP_CNT_MSS_CLAMPED) {
-		count(st, PSP_CNT_MSS_CLAMPED, 1);
-		return XDP_PASS;
+	if (verdict == RX_TCP) {
+		if (job.clamped)
+			count(st, PSP_CNT_MSS_CLAMPED, 1);
+		verdict = psp_rx_policy(ctx, dev, 0);
+		if (verdict == RX_PASS)
+			return XDP_PASS;
+		goto drop;
 	}
 	if (verdict != RX_PSP)
 		goto drop;
@@ -249,6 +297,12 @@ int psp_rx(struct xdp_md *ctx)
 	}
 	count(st, PSP_CNT_RX_PACKETS, 1);
 	count(st, PSP_CNT_RX_BYTES, job.region_len);
+	/* tunnel mode delivers whatever it carries, as Linux does */
+	if (!job.tunnel) {
+		verdict = psp_rx_policy(ctx, dev, job.sk.spi);
+		if (verdict != RX_PASS)
+			goto drop;
+	}
 	return XDP_PASS;
 drop:
 	count(st, verdict, 1);

@@ -56,7 +56,6 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 			       struct tx_job *job)
 {
 	void *data, *data_end;
-	struct tcphdr *th;
 	struct pkt *p;
 	int marked;
 
@@ -73,28 +72,8 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	job->clamped = psp_tx_mss(skb, p, psp_mss_limit(dev->mtu, p->family));
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	th = pkt_ptr(data, p->l4_off);
-	if ((void *)(th + 1) > data_end)
+	if (!tcp_flow(data, data_end, p, dev->id, 1, &job->flow))
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
-	job->flow.dev_id = dev->id;
-	job->flow.family = p->family;
-	job->flow.lport = th->source;
-	job->flow.rport = th->dest;
-	if (p->family == AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > data_end)
-			return TX_PASS;
-		job->flow.laddr[0] = ip->saddr;
-		job->flow.raddr[0] = ip->daddr;
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-
-		if ((void *)(ip6 + 1) > data_end)
-			return TX_PASS;
-		__builtin_memcpy(job->flow.laddr, &ip6->saddr, 16);
-		__builtin_memcpy(job->flow.raddr, &ip6->daddr, 16);
-	}
 	if (bpf_map_lookup_elem(&psp_tx_sa, &job->flow))
 		return TX_PSP;
 	return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
@@ -136,6 +115,19 @@ static __always_inline int tcp_csum_finalize(void *data, void *data_end, const s
 	sum += (u.tail_word & 0xffffffff) + (u.tail_word >> 32);
 	th->check = (__u16)~csum_fold(sum);
 	return 0;
+}
+
+/* The first encrypted packet's ACK is what the socket had received at
+ * the upgrade: the one sequence number a plain FIN may still carry. */
+static __always_inline void latch_upgrade(void *data, void *data_end, const struct tx_job *job)
+{
+	struct tcphdr *th = pkt_ptr(data, job->p.l4_off);
+	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, &job->flow);
+
+	if (!a || a->upgrade_seq_set || (void *)(th + 1) > data_end)
+		return;
+	a->upgrade_seq = bpf_ntohl(th->ack_seq);
+	a->upgrade_seq_set = 1;
 }
 
 /* IPv4 options or IPv6 extension headers, which adjust_room left after
@@ -187,6 +179,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	if (BPF_CORE_READ_BITFIELD(kskb, ip_summed) == CHECKSUM_PARTIAL &&
 	    tcp_csum_finalize(data, data_end, &job->p))
 		return -1;
+	latch_upgrade(data, data_end, job);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
 	vc_len = sa->has_vc ? PSP_VC_LEN : 0;

@@ -51,6 +51,14 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct psp_flow);
+	__type(value, struct psp_assoc);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_assocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_flow);
 	__type(value, struct psp_tx_sa);
 	__uint(max_entries, PSP_MAX_ASSOCS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

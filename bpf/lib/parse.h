@@ -8,6 +8,7 @@
 #define __PSP_BPF_PARSE_H
 
 #include "compat.h"
+#include <psp/maps.h>
 
 #define ETH_HLEN	14
 #define ETH_P_IP	0x0800
@@ -112,6 +113,40 @@ static __always_inline int parse_ip(void *data, void *data_end, struct pkt *p)
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
 		return parse_ipv6(data, data_end, p);
 	return -1;
+}
+
+/*
+ * The TCP flow of a parsed packet, as this host sees it: local_src for a
+ * packet it sends, 0 for one it receives. Returns the TCP header, or NULL.
+ */
+static __always_inline struct tcphdr *tcp_flow(void *data, void *data_end, const struct pkt *p,
+					       __u32 dev_id, int local_src, struct psp_flow *f)
+{
+	struct tcphdr *th = pkt_ptr(data, p->l4_off);
+
+	if (p->proto != IPPROTO_TCP || p->fragment || (void *)(th + 1) > data_end)
+		return NULL;
+	__builtin_memset(f, 0, sizeof(*f));
+	f->dev_id = dev_id;
+	f->family = p->family;
+	f->lport = local_src ? th->source : th->dest;
+	f->rport = local_src ? th->dest : th->source;
+	if (p->family == AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		if ((void *)(ip + 1) > data_end)
+			return NULL;
+		f->laddr[0] = local_src ? ip->saddr : ip->daddr;
+		f->raddr[0] = local_src ? ip->daddr : ip->saddr;
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return NULL;
+		__builtin_memcpy(f->laddr, local_src ? &ip6->saddr : &ip6->daddr, 16);
+		__builtin_memcpy(f->raddr, local_src ? &ip6->daddr : &ip6->saddr, 16);
+	}
+	return th;
 }
 
 #endif /* __PSP_BPF_PARSE_H */

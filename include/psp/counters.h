@@ -43,6 +43,10 @@
 	  "PSP packets dropped: no Rx association for the SPI")		\
 	X(RX_STALE, "rx-stale",						\
 	  "PSP packets dropped: their association went stale at a second key rotation") \
+	X(RX_PLAIN_DROP, "rx-plain-drop",				\
+	  "TCP packets in clear dropped: their flow is upgraded to PSP")	\
+	X(RX_POLICY_DROP, "rx-policy-drop",				\
+	  "PSP packets dropped: their flow has no association, or another SPI") \
 	X(TX_NO_SA, "tx-no-sa",						\
 	  "packets that must be PSP (device mark) without a Tx association: dropped") \
 	X(MSS_CLAMPED, "mss-clamped",					\

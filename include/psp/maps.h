@@ -67,7 +67,7 @@ struct psp_dev_cfg {
  * Per-device counters, indexed by device id (PERCPU_ARRAY). A power-of-two
  * number of slots lets the programs bound an index with a mask.
  */
-#define PSP_STATS_SLOTS		16
+#define PSP_STATS_SLOTS		32
 _Static_assert(PSP_CNT__MAX <= PSP_STATS_SLOTS, "more counters than slots");
 
 struct psp_stats {
@@ -102,6 +102,31 @@ struct psp_rx_sa {
 	__u32 version;
 	__u32 generation;
 	struct psp_flow flow;
+};
+
+/*
+ * psp_assocs: the PSP state of a TCP flow, for the receive policy of Linux
+ * net/psp (Documentation/networking/psp.rst):
+ *
+ *                          no entry   Rx PSP   Tx PSP   PSP Full
+ *   plain data             accept     accept   drop     drop
+ *   plain ACK/RST/FIN(*)   accept     accept   accept   drop
+ *   PSP of its SPI         drop       accept   accept   accept
+ *   PSP of another SPI     drop       drop     drop     drop
+ *
+ * Rx PSP: rx-assoc done; Tx PSP: tx-assoc done too; PSP Full: a PSP packet
+ * of the flow has arrived since. (*) a FIN only at the sequence number the
+ * upgrade latched: the first encrypted packet's ACK, what the socket had
+ * received by then.
+ */
+struct psp_assoc {
+	__u32 rx_spi;
+	__u32 version;
+	__u8 has_tx;		/* Tx PSP */
+	__u8 peer_tx;		/* PSP Full */
+	__u8 upgrade_seq_set;
+	__u8 pad;
+	__u32 upgrade_seq;
 };
 
 /* psp_tx_sa: how to send a flow's packets. */

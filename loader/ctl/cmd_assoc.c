@@ -304,8 +304,12 @@ static int do_assoc_show(int argc, char **argv)
 		out_uint("dev-id", "dev %llu", a->dev_id);
 		out_string("flow", " flow %s", flow);
 		out_uint("version", " version %llu", a->version);
+		out_string("state", " %s", a->state == PSPBPF_PSP_FULL ? "psp-full" :
+			   a->state == PSPBPF_TX_PSP ? "tx-psp" : "rx-psp");
 		if (a->has_rx)
 			out_hex32("rx-spi", " rx-spi %s", a->rx_spi);
+		if (a->rx_stale)
+			out_string("rx", " rx %s", "stale");
 		if (a->has_tx) {
 			out_hex32("tx-spi", " tx-spi %s", a->tx_spi);
 			out_uint("crypt-off", " crypt-off %llu", a->crypt_off);

@@ -38,26 +38,6 @@ void flow_from_key(const struct psp_flow *k, struct pspbpf_flow *f)
 	memcpy(f->raddr, k->raddr, sizeof(k->raddr));
 }
 
-/* The Rx SPI of a flow, if it has one. */
-static int rx_spi_of(struct pspbpf *h, const struct psp_flow *fk, uint32_t *spi,
-		     struct psp_rx_sa *sa_out)
-{
-	struct psp_spi_key k, *prev = NULL;
-	struct psp_rx_sa sa;
-
-	while (!bpf_map_get_next_key(h->map.rx_sa, prev, &k)) {
-		prev = &k;
-		if (k.dev_id == fk->dev_id && !bpf_map_lookup_elem(h->map.rx_sa, &k, &sa) &&
-		    !memcmp(&sa.flow, fk, sizeof(*fk))) {
-			*spi = k.spi;
-			if (sa_out)
-				*sa_out = sa;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 static int check_version(struct pspbpf *h, const struct psp_dev_cfg *cfg, uint32_t version)
 {
 	if (version > PSP_VERSION_MAX || !(cfg->versions_cap & (1u << version)))
@@ -79,22 +59,31 @@ static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version, struct
 	return err;
 }
 
+/*
+ * The Rx half: key, SPI state, then the flow's state, which the receive
+ * policy reads. The flow must have none yet.
+ */
 static int rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
 		      uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	struct psp_spi_key sk = { .dev_id = cfg->id, .spi = spi };
 	struct psp_rx_sa sa = { .version = version, .generation = cfg->generation, .flow = *fk };
+	struct psp_assoc a = { .rx_spi = spi, .version = version };
 	int err;
 
 	err = pspbpf_derive(h, cfg->id, spi, version, key);
 	if (!err)
 		err = install_assoc_key(h, 0, cfg->id, spi, NULL, version, cfg->flags, key);
-	if (!err && bpf_map_update_elem(h->map.rx_sa, &sk, &sa, BPF_NOEXIST)) {
+	if (!err && bpf_map_update_elem(h->map.rx_sa, &sk, &sa, BPF_NOEXIST))
 		err = set_err(h, errno, "cannot add the Rx association: %s", strerror(errno));
+	else if (!err && bpf_map_update_elem(h->map.assocs, fk, &a, BPF_NOEXIST))
+		err = set_err(h, errno == EEXIST ? EBUSY : errno, "%s",
+			      errno == EEXIST ? "Socket already has PSP state" : strerror(errno));
+	if (err) {
+		bpf_map_delete_elem(h->map.rx_sa, &sk);
 		bpf_map_delete_elem(h->map.rx_keys, &sk);
-	}
-	if (err)
 		OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
+	}
 	return err;
 }
 
@@ -117,6 +106,8 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 	if (!bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
 		return set_err(h, EBUSY, "SPI %08x is in use", spi);
 	flow_to_key(f, cfg.id, &fk);
+	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &(struct psp_assoc){ 0 }))
+		return set_err(h, EBUSY, "Socket already has PSP state");
 	return rx_install(h, &cfg, &fk, version, spi, key);
 }
 
@@ -125,15 +116,15 @@ int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 {
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;
+	struct psp_assoc old;
 	struct psp_flow fk;
-	uint32_t old;
 	int err = rx_dev(h, ifname, version, &dk, &cfg);
 
 	if (err)
 		return err;
 	flow_to_key(f, cfg.id, &fk);
-	if (rx_spi_of(h, &fk, &old, NULL))
-		return set_err(h, EBUSY, "the flow already has PSP state (SPI %08x)", old);
+	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &old))
+		return set_err(h, EBUSY, "Socket already has PSP state (SPI %08x)", old.rx_spi);
 	/* SPIs count up within the current key's phase; 0 is never one */
 	if ((cfg.spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
 		return set_err(h, ENOSPC, "SPI space exhausted");
@@ -150,9 +141,8 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_flow fk;
-	struct psp_rx_sa rx;
+	struct psp_assoc a;
 	struct psp_tx_sa sa = { 0 };
-	uint32_t rx_spi;
 	int err = pspbpf_lock(h);
 
 	if (!err)
@@ -160,9 +150,9 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	if (err)
 		return err;
 	flow_to_key(f, cfg.id, &fk);
-	if (!rx_spi_of(h, &fk, &rx_spi, &rx))
+	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
 		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
-	if (p->version != rx.version)
+	if (p->version != a.version)
 		return set_err(h, EINVAL, "PSP version mismatch with existing state");
 	if (p->key_len != psp_key_len(p->version))
 		return set_err(h, EINVAL, "incorrect key length: %zu bytes for version %u",
@@ -173,7 +163,7 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	if (p->crypt_off * PSP_CRYPT_OFF_UNIT > 20 + (p->has_vc ? PSP_VC_LEN : 0))
 		return set_err(h, EINVAL, "crypt offset %u is past a bare TCP header",
 			       p->crypt_off);
-	if (!bpf_map_lookup_elem(h->map.tx_sa, &fk, &sa))
+	if (a.has_tx)
 		return set_err(h, EBUSY, "Tx key already set");
 
 	/* the key first: psp_tx encrypts as soon as the flow has a psp_tx_sa */
@@ -186,6 +176,14 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	if (bpf_map_update_elem(h->map.tx_sa, &fk, &sa, BPF_NOEXIST)) {
 		err = set_err(h, errno, "cannot add the Tx association: %s", strerror(errno));
 		bpf_map_delete_elem(h->map.tx_keys, &fk);
+		return err;
+	}
+	/* Tx PSP: the receive policy refuses data in clear from now on */
+	a.has_tx = 1;
+	if (bpf_map_update_elem(h->map.assocs, &fk, &a, BPF_EXIST)) {
+		err = set_err(h, errno, "cannot update the flow: %s", strerror(errno));
+		bpf_map_delete_elem(h->map.tx_sa, &fk);
+		bpf_map_delete_elem(h->map.tx_keys, &fk);
 	}
 	return err;
 }
@@ -194,38 +192,25 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 {
 	struct psp_dev_cfg cfg;
 	struct psp_spi_key sk;
+	struct psp_assoc a;
 	struct psp_flow fk;
-	int err = pspbpf_lock(h), found = 0;
+	int err = pspbpf_lock(h);
 
 	if (!err)
 		err = dev_find(h, ifname, NULL, &cfg);
 	if (err)
 		return err;
 	flow_to_key(f, cfg.id, &fk);
-	found |= !bpf_map_delete_elem(h->map.tx_sa, &fk);
+	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
+		return set_err(h, ENOENT, "the flow has no association on %s", ifname);
+	bpf_map_delete_elem(h->map.tx_sa, &fk);
 	bpf_map_delete_elem(h->map.tx_keys, &fk);
 	sk.dev_id = cfg.id;
-	if (rx_spi_of(h, &fk, &sk.spi, NULL)) {
-		found = 1;
-		bpf_map_delete_elem(h->map.rx_sa, &sk);
-		bpf_map_delete_elem(h->map.rx_keys, &sk);
-	}
-	return found ? 0 : set_err(h, ENOENT, "the flow has no association on %s", ifname);
-}
-
-/* The entry for flow fk in the list, added if new. */
-static struct pspbpf_assoc *assoc_slot(struct pspbpf_assoc *v, size_t *n, const struct psp_flow *fk)
-{
-	struct pspbpf_flow f;
-
-	flow_from_key(fk, &f);
-	for (size_t i = 0; i < *n; i++)
-		if (v[i].dev_id == fk->dev_id && !memcmp(&v[i].flow, &f, sizeof(f)))
-			return &v[i];
-	memset(&v[*n], 0, sizeof(v[*n]));
-	v[*n].flow = f;
-	v[*n].dev_id = fk->dev_id;
-	return &v[(*n)++];
+	sk.spi = a.rx_spi;
+	bpf_map_delete_elem(h->map.rx_sa, &sk);
+	bpf_map_delete_elem(h->map.rx_keys, &sk);
+	bpf_map_delete_elem(h->map.assocs, &fk);
+	return 0;
 }
 
 int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc **out,
@@ -233,11 +218,11 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 {
 	uint8_t ids[PSP_MAX_DEVS] = { 0 };
 	struct pspbpf_dev_info *devs;
-	struct psp_spi_key sk, *sprev = NULL;
-	struct psp_flow fk, *fprev = NULL;
+	struct psp_flow fk, *prev = NULL;
 	struct pspbpf_assoc *v;
-	struct psp_rx_sa rx;
+	struct psp_assoc a;
 	struct psp_tx_sa tx;
+	struct psp_rx_sa rx;
 	size_t ndev;
 	int err;
 
@@ -257,35 +242,34 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 			ids[devs[i].cfg.id] = 1;
 		free(devs);
 	}
-	v = calloc(2 * PSP_MAX_ASSOCS, sizeof(*v));
+	v = calloc(PSP_MAX_ASSOCS, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(h->map.rx_sa, sprev, &sk)) {
-		struct pspbpf_assoc *a;
+	while (!bpf_map_get_next_key(h->map.assocs, prev, &fk) && *n < PSP_MAX_ASSOCS) {
+		struct pspbpf_assoc *e = &v[*n];
+		struct psp_spi_key sk = { .dev_id = fk.dev_id };
 
-		sprev = &sk;
-		if (sk.dev_id >= PSP_MAX_DEVS || !ids[sk.dev_id] ||
-		    bpf_map_lookup_elem(h->map.rx_sa, &sk, &rx) || *n >= 2 * PSP_MAX_ASSOCS)
-			continue;
-		a = assoc_slot(v, n, &rx.flow);
-		a->has_rx = 1;
-		a->rx_spi = sk.spi;
-		a->version = rx.version;
-	}
-	while (!bpf_map_get_next_key(h->map.tx_sa, fprev, &fk)) {
-		struct pspbpf_assoc *a;
-
-		fprev = &fk;
+		prev = &fk;
 		if (fk.dev_id >= PSP_MAX_DEVS || !ids[fk.dev_id] ||
-		    bpf_map_lookup_elem(h->map.tx_sa, &fk, &tx) || *n >= 2 * PSP_MAX_ASSOCS)
+		    bpf_map_lookup_elem(h->map.assocs, &fk, &a))
 			continue;
-		a = assoc_slot(v, n, &fk);
-		a->has_tx = 1;
-		a->tx_spi = tx.spi;
-		a->version = tx.version;
-		a->crypt_off = tx.crypt_off;
-		a->has_vc = tx.has_vc;
-		a->tx_iv = tx.iv;
+		flow_from_key(&fk, &e->flow);
+		e->dev_id = fk.dev_id;
+		e->has_rx = 1;
+		e->rx_spi = a.rx_spi;
+		e->version = a.version;
+		e->state = a.peer_tx ? PSPBPF_PSP_FULL : a.has_tx ? PSPBPF_TX_PSP : PSPBPF_RX_PSP;
+		sk.spi = a.rx_spi;
+		e->rx_stale = !bpf_map_lookup_elem(h->map.rx_sa, &sk, &rx) &&
+			      (rx.generation & PSP_GEN_STALE);
+		if (!bpf_map_lookup_elem(h->map.tx_sa, &fk, &tx)) {
+			e->has_tx = 1;
+			e->tx_spi = tx.spi;
+			e->crypt_off = tx.crypt_off;
+			e->has_vc = tx.has_vc;
+			e->tx_iv = tx.iv;
+		}
+		(*n)++;
 	}
 	*out = v;
 	return 0;

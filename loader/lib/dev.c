@@ -240,6 +240,7 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 
 static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
 {
+	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
 	purge(h->map.tx_sa, sizeof(struct psp_flow), c->id);
 	purge(h->map.tx_keys, sizeof(struct psp_flow), c->id);
 	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
@@ -413,7 +414,7 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 	dev_pin_dir(h, cfg->ifname, info->pin_dir, sizeof(info->pin_dir));
 	snprintf(path, sizeof(path), "%s/tx_link", info->pin_dir);
 	info->tx_attached = !access(path, F_OK);
-	info->rx_assocs = count_of(h->map.rx_sa, sizeof(struct psp_spi_key), cfg->id);
+	info->rx_assocs = count_of(h->map.assocs, sizeof(struct psp_flow), cfg->id);
 	info->tx_assocs = count_of(h->map.tx_sa, sizeof(struct psp_flow), cfg->id);
 }
 

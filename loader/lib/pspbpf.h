@@ -92,10 +92,18 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 		    const struct pspbpf_tx_params *p);
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f);
 
+/* The receive policy state of a flow (include/psp/maps.h). */
+enum pspbpf_assoc_state {
+	PSPBPF_RX_PSP,		/* rx-assoc: clear and PSP accepted */
+	PSPBPF_TX_PSP,		/* tx-assoc: PSP out, data in clear refused */
+	PSPBPF_PSP_FULL,	/* the peer sends PSP too: nothing in clear */
+};
+
 struct pspbpf_assoc {
 	struct pspbpf_flow flow;
 	uint32_t dev_id;
-	int has_rx, has_tx;
+	enum pspbpf_assoc_state state;
+	int has_rx, has_tx, rx_stale;
 	uint32_t rx_spi, tx_spi, version;
 	uint8_t crypt_off, has_vc;
 	uint64_t tx_iv;			/* IVs used so far */

@@ -15,7 +15,7 @@ struct pspbpf {
 	int locked;
 	uint64_t netns_cookie;
 	struct {
-		int devs, stats, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys;
+		int devs, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys;
 	} map;
 	struct ctl_progs prog;	/* -1 until first used */
 	char err[256];

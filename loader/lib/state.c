@@ -84,7 +84,8 @@ struct pin {
 
 #define PIN(field, name) { name, offsetof(struct pspbpf, map.field) }
 static const struct pin pins[] = {
-	PIN(devs, "psp_devs"), PIN(stats, "psp_stats"), PIN(rx_sa, "psp_rx_sa"),
+	PIN(devs, "psp_devs"), PIN(stats, "psp_stats"), PIN(assocs, "psp_assocs"),
+	PIN(rx_sa, "psp_rx_sa"),
 	PIN(tx_sa, "psp_tx_sa"), PIN(rx_keys, "psp_rx_keys"), PIN(tx_keys, "psp_tx_keys"),
 	PIN(dev_keys, "psp_dev_keys"),
 };

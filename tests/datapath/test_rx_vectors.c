@@ -42,6 +42,28 @@ static size_t unpadded_len(const struct frame *f)
 	return 14 + 40 + (f->data[18] << 8 | f->data[19]);
 }
 
+/* The TCP flow, receiver's view, of the first TCP packet among the clear
+ * frames: the receive policy checks the SPI against it. */
+static void tcp_flow_of(const struct frame *clear, int n, struct pspbpf_flow *f)
+{
+	for (int i = 0; i < n; i++) {
+		const uint8_t *ip = clear[i].data + 14;
+		int v4 = clear[i].data[12] == 0x08;
+		size_t hl = v4 ? (ip[0] & 0xf) * 4u : 40;
+		const uint8_t *l4 = ip + hl;
+
+		if ((v4 ? ip[9] : ip[6]) != IPPROTO_TCP)
+			continue;
+		memset(f, 0, sizeof(*f));
+		f->family = v4 ? AF_INET : AF_INET6;
+		memcpy(f->laddr, ip + (v4 ? 16 : 24), v4 ? 4 : 16);
+		memcpy(f->raddr, ip + (v4 ? 12 : 8), v4 ? 4 : 16);
+		f->lport = (uint16_t)(l4[2] << 8 | l4[3]);
+		f->rport = (uint16_t)(l4[0] << 8 | l4[1]);
+		return;
+	}
+}
+
 struct ctx {
 	struct test_env *e;
 	const char *dir;
@@ -74,6 +96,8 @@ static void check_vector(char **f, int n, void *arg)
 	nc = pcap_load(path, &clear);
 	snprintf(path, sizeof(path), "%s/%s", c->dir, f[2]);
 	np = pcap_load(path, &psp);
+	if (nc > 0)
+		tcp_flow_of(clear, nc, &flow);
 
 	err = pspbpf_key_import(e->h, "psp0", 0, m[0]) ?:
 	      pspbpf_key_import(e->h, "psp0", 1, m[1]) ?:

@@ -123,21 +123,37 @@ TEST(tc_encrypt_matches_reference)
 				}
 }
 
-/* psp_tx then psp_rx with the same key: the packet comes back. */
+/* The flow the other end sees: what psp0 sends, it receives. */
+static void reverse(const struct pspbpf_flow *f, struct pspbpf_flow *r)
+{
+	*r = *f;
+	memcpy(r->laddr, f->raddr, sizeof(r->laddr));
+	memcpy(r->raddr, f->laddr, sizeof(r->raddr));
+	r->lport = f->rport;
+	r->rport = f->lport;
+}
+
+/*
+ * psp_tx then psp_rx on the same device, as if psp0 talked to itself: the
+ * flow out has an Rx SPI of its own and sends to the SPI of the flow back,
+ * whose key the device derived; the packet comes back.
+ */
 TEST(tc_then_xdp)
 {
 	static uint8_t frame[2048], wire[16384], back[16384];
 	struct test_env *e = test_env();
 	struct pspbpf_tx_params tx = { .spi = 0x80000777, .version = 1 };
-	struct pspbpf_flow flow;
-	uint8_t key[32];
+	struct pspbpf_flow flow, back_flow;
+	uint8_t key[32], own[32];
 	unsigned int bad = 0, n = 0;
 
 	if (!e)
 		return;
 	make_frame(frame, 6, 100, 7);
 	flow_of(frame, 6, &flow);
-	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 1, tx.spi, key)) {
+	reverse(&flow, &back_flow);
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", &back_flow, 1, tx.spi, key) ||
+	    pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 1, 0x778, own)) {
 		tap_ok(0, "rx assoc: %s", pspbpf_errmsg(e->h));
 		return;
 	}
@@ -153,5 +169,6 @@ TEST(tc_then_xdp)
 			bad++;
 	}
 	pspbpf_assoc_del(e->h, "psp0", &flow);
+	pspbpf_assoc_del(e->h, "psp0", &back_flow);
 	tap_ok(!bad, "%u IPv6 packets through psp_tx and back through psp_rx, %u wrong", n, bad);
 }

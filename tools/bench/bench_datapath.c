@@ -143,10 +143,12 @@ int main(void)
 	struct pspbpf_tx_params tx = { .spi = 0x77, .version = 0, .key_len = 16 };
 	struct pspbpf_flow flow = { .family = AF_INET, .laddr = { 10, 0, 0, 1 },
 				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 5001 };
+	struct pspbpf_flow back = { .family = AF_INET, .laddr = { 10, 0, 0, 2 },
+				    .raddr = { 10, 0, 0, 1 }, .lport = 5001, .rport = 40000 };
 	struct bench_ecb *skel;
 	struct test_env *e;
 	size_t sizes[3] = { 64, 1500, 0 };
-	uint8_t key[32];
+	uint8_t key[32], own[32];
 
 	if (unshare(CLONE_NEWNET)) {
 		perror("bench: unshare (needs root)");
@@ -163,8 +165,10 @@ int main(void)
 	e = test_env();
 	if (!e)
 		return 1;
-	/* one SPI both ways on psp0: what psp_tx seals, psp_rx opens */
-	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
+	/* psp0 talks to itself: the flow out sends to the SPI of the flow
+	 * back, so what psp_tx seals psp_rx opens */
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", &back, 0, tx.spi, key) ||
+	    pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi + 1, own)) {
 		fprintf(stderr, "bench: %s\n", pspbpf_errmsg(e->h));
 		return 1;
 	}
