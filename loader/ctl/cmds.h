@@ -14,5 +14,6 @@ int do_add_assoc(int argc, char **argv);
 int do_del_assoc(int argc, char **argv);
 int do_assoc(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_monitor(int argc, char **argv);
 
 #endif /* __PSPBPF_CTL_CMDS_H */

@@ -171,9 +171,13 @@ void out_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Ends a document: the next value starts a new one (monitor prints a
+ * stream of them). */
 void out_end(void)
 {
 	if (o.json)
 		fputc('\n', out_file());
 	fflush(out_file());
+	o.depth = 0;
+	o.first[0] = 1;
 }

@@ -38,6 +38,7 @@ static void usage(void)
 	       "  del-assoc DEV --flow LOCAL REMOTE\n"
 	       "  assoc show [DEV]                 associations (never keys)\n"
 	       "  stats [DEV]                      counters\n"
+	       "  monitor [DEV]                    rotations, stale associations, drops\n"
 	       "  pcap { encrypt | decrypt } ...   PSP over pcap files (userspace reference)\n"
 	       "  derive --master HEX --spi HEX --version N\n"
 	       "                                   the key PSP derives for an SPI\n"
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 		{ "del-assoc", do_del_assoc },
 		{ "assoc", do_assoc },
 		{ "stats", do_stats },
+		{ "monitor", do_monitor },
 		{ "pcap", do_pcap },
 		{ "derive", do_derive },
 		{ 0 }

@@ -125,11 +125,22 @@ int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	flow_to_key(f, cfg.id, &fk);
 	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &old))
 		return set_err(h, EBUSY, "Socket already has PSP state (SPI %08x)", old.rx_spi);
-	/* SPIs count up within the current key's phase; 0 is never one */
-	if ((cfg.spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
-		return set_err(h, ENOSPC, "SPI space exhausted");
-	cfg.spi_last++;
-	*spi = (cfg.phase ? PSP_SPI_PHASE : 0) | cfg.spi_last;
+	/*
+	 * SPIs count up within the current key's phase; 0 is never one. A
+	 * stale association of the phase's previous key may still hold one.
+	 */
+	do {
+		struct psp_rx_sa sa;
+		struct psp_spi_key sk = { .dev_id = cfg.id };
+
+		if ((cfg.spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
+			return set_err(h, ENOSPC, "SPI space exhausted");
+		cfg.spi_last++;
+		*spi = (cfg.phase ? PSP_SPI_PHASE : 0) | cfg.spi_last;
+		sk.spi = *spi;
+		if (bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
+			break;
+	} while (1);
 	if (bpf_map_update_elem(h->map.devs, &dk, &cfg, BPF_EXIST))
 		return set_err(h, errno, "cannot allocate an SPI: %s", strerror(errno));
 	return rx_install(h, &cfg, &fk, version, *spi, key);

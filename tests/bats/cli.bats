@@ -129,7 +129,7 @@ setup() {
 	for args in "-h" "--help" "help" "pcap -h" "pcap help" "pcap encrypt -h" \
 		"pcap decrypt --help" "derive -h" "dev -h" "dev add -h" "dev del -h" \
 		"dev show -h" "dev set -h" "key-rotate -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" \
-		"add-assoc -h" "del-assoc -h" "assoc show -h" "stats -h"; do
+		"add-assoc -h" "del-assoc -h" "assoc show -h" "stats -h" "monitor -h"; do
 		run "$CTL" $args
 		[ "$status" -eq 0 ] || fail "$args: status $status"
 		[[ "$output" == Usage:* ]] || fail "$args: $output"
@@ -187,6 +187,7 @@ setup() {
 		"add-assoc x --flow 10.0.0.1:1 10.0.0.2:1 --tx-spi 1|go together"
 		"assoc show a b|at most one DEV"
 		"stats a b|at most one DEV"
+		"monitor --interval 0|at least 1 ms"
 		"-n|needs an argument"
 		"-n a/b derive|not a namespace name"
 	)
@@ -234,14 +235,14 @@ setup() {
 	man=$(cat "$ROOT/docs/psp-bpf-ctl.8")
 	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h" "dev -h" \
 		"key-rotate -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" "add-assoc -h" "del-assoc -h" \
-		"assoc show -h" "stats -h"; do
+		"assoc show -h" "stats -h" "monitor -h"; do
 		for opt in $("$CTL" $args | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			[[ "$man" == *"${opt//-/\\-}"* ]] || fail "'$args' lists $opt, the man page does not"
 		done
 	done
 	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
 		"dev show [DEV]" "dev set DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" "tx-assoc DEV" \
-		"add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV]"; do
+		"add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV]" "monitor [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done
 }

@@ -63,3 +63,18 @@ send_small() {	# A_PORT B_PORT SECONDS
 	# Tx goes on: B still sends PSP on the flow, counted at A
 	ctl_b assoc show vb | grep -q "42004 .*tx-spi"
 }
+
+@test "monitor: rotations, stale associations and drops as they happen" {
+	local out=$BATS_TEST_TMPDIR/events
+	ctl_b -j monitor vb --interval 100 --count 2 >"$out" &
+	local pid=$!
+	sleep 0.5
+	ctl_b key-rotate vb >/dev/null
+	# a packet with an SPI B never allocated: rx-no-sa
+	psp_pair 10.88.0.1 42010 10.88.0.2 5110
+	ctl_b del-assoc vb --flow 10.88.0.2:5110 10.88.0.1:42010
+	run send_small 42010 5110 2
+	wait $pid
+	[ "$(jq -r 'select(.event == "key-rotations") | .ifname' "$out")" = vb ]
+	[ "$(jq -r 'select(.event == "rx-no-sa" or .event == "rx-policy-drop") | .count' "$out" | head -1)" -gt 0 ]
+}
