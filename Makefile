@@ -49,11 +49,15 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench demo vmlinux install clean
 
-all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BUILD)/psp-xfer
+all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
 $(BUILD)/psp-xfer: $(call objs,obj,tools/psp-xfer.c)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/psp-responder: $(call objs,obj,tools/psp-responder.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # BPF programs, and skeletons the loader embeds (bpftool gen skeleton).
 BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -I. -Iinclude -Ibpf \
@@ -67,8 +71,14 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
+# A digest of the map layouts, stamped into the pinned state: a build never
+# runs on maps laid out by another.
+$(BUILD)/bpf/psp_layout.h: include/psp/maps.h include/psp/types.h bpf/lib/maps.h
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define PSP_STATE_LAYOUT 0x%sU\n' $$(cat $^ | sha256sum | cut -c1-8) > $@
+
 # The library includes the skeletons.
-$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS)
+$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h
 
 # One object tree per flavour: plain, and ASan+UBSan for the unit tests.
 $(BUILD)/obj/%.o: %.c
@@ -99,6 +109,11 @@ $(BUILD)/tests/unit-san: $(call objs,san,$(UNIT_SRCS) $(LIB_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CTL_LIBS)
+
+$(BUILD)/tests/psp-cases: $(call objs,obj,tests/selftests/psp_cases.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
@@ -138,14 +153,19 @@ $(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c test
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath
+$(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/datapath/env.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc
 	$(Q)$(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-datapath
+	$(Q)$(BUILD)/bench/bench-assoc
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
-      $(BUILD)/tests/datapath
+      $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

@@ -22,54 +22,87 @@ extern void bpf_obj_drop_impl(void *kptr, void *meta__ign) __ksym;
 #define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
 #define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
 
-/* An AES-ECB context with the request's key. */
-static __always_inline struct bpf_crypto_ctx *aes_ctx(const struct psp_key_install *in,
-						      int *err)
-{
-	static const char ct[] = "ecb(aes)", generic[] = "ecb(aes-generic)";
-	struct bpf_crypto_params params = {
-		.type = "skcipher",
-		.key_len = in->key_len,
-	};
+#define EBUSY	16
+#define EEXIST	17
 
-	if (in->key_len != 16 && in->key_len != 32) {
+/*
+ * An AES-ECB context, in two steps around the caller's copy of its key
+ * into the parameters (the caller's: a context pointer cannot be handed
+ * on with an offset): bpf_crypto_params is more than the stack can spare
+ * next to the callers' frames, so it is put together in this CPU's
+ * control scratch slot (the program cannot migrate while it runs), and
+ * the key is wiped there as soon as the context exists.
+ */
+static __always_inline struct bpf_crypto_params *aes_params(__u32 key_len, __u32 flags)
+{
+	static const char type[] = "skcipher", ct[] = "ecb(aes)", generic[] = "ecb(aes-generic)";
+	__u32 slot = PSP_SCRATCH_CTL;
+	struct bpf_crypto_params *p = bpf_map_lookup_elem(&psp_scratch, &slot);
+
+	if (!p || (key_len != 16 && key_len != 32))
+		return NULL;
+	__builtin_memset(p, 0, sizeof(*p));
+	__builtin_memcpy(p->type, type, sizeof(type));
+	if (flags & PSP_DEV_F_AES_GENERIC)
+		__builtin_memcpy(p->algo, generic, sizeof(generic));
+	else
+		__builtin_memcpy(p->algo, ct, sizeof(ct));
+	p->key_len = key_len;
+	return p;
+}
+
+static __always_inline struct bpf_crypto_ctx *aes_ctx(struct bpf_crypto_params *p, int *err)
+{
+	struct bpf_crypto_ctx *ctx;
+
+	if (!p) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (in->flags & PSP_DEV_F_AES_GENERIC)
-		__builtin_memcpy(params.algo, generic, sizeof(generic));
-	else
-		__builtin_memcpy(params.algo, ct, sizeof(ct));
-	__builtin_memcpy(params.key, in->key, PSP_KEY_MAX_LEN);
-	return bpf_crypto_ctx_create(&params, sizeof(params), err);
+	ctx = bpf_crypto_ctx_create(p, sizeof(*p), err);
+	__builtin_memset(p->key, 0, sizeof(p->key));
+	return ctx;
 }
 
-/* Installs an association key under mkey in map, replacing any. */
-#define INSTALL_ASSOC_KEY(map, mkey, in)					\
+/* The context for the key of request r (which has key, key_len, flags). */
+#define AES_CTX(r, err)								\
+({										\
+	struct bpf_crypto_params *__p = aes_params((r)->key_len, (r)->flags);	\
+										\
+	if (__p)								\
+		__builtin_memcpy(__p->key, (r)->key, PSP_KEY_MAX_LEN);		\
+	aes_ctx(__p, err);							\
+})
+_Static_assert(sizeof(struct psp_scratch) >= sizeof(struct bpf_crypto_params),
+	       "the control scratch slot holds crypto parameters");
+
+/* The request's key under k in map (psp_rx_keys or psp_tx_keys), with its
+ * GHASH key, replacing any. */
+#define ASSOC_KEY_ADD(map, k, r)						\
 ({										\
 	struct psp_key __zero = {}, *__v;					\
 	struct bpf_crypto_ctx *__aes, *__old;					\
 	struct psp_hkey *__h, *__oldh;						\
 	int __err = 0;								\
 										\
-	__aes = aes_ctx(in, &__err);						\
+	__aes = AES_CTX(r, &__err);						\
 	__h = __aes ? bpf_obj_new(struct psp_hkey) : NULL;			\
 	if (__aes && !__h) {							\
 		bpf_crypto_ctx_release(__aes);					\
 		__err = -ENOMEM;						\
 	}									\
 	if (__h) {								\
-		__h->hi = bpf_be64_to_cpu(*(__u64 *)&(in)->h[0]);		\
-		__h->lo = bpf_be64_to_cpu(*(__u64 *)&(in)->h[8]);		\
+		__h->hi = bpf_be64_to_cpu(*(__u64 *)&(r)->h[0]);		\
+		__h->lo = bpf_be64_to_cpu(*(__u64 *)&(r)->h[8]);		\
 		/* a fresh element: the old one's kptrs are released */	\
-		__err = bpf_map_update_elem(&map, mkey, &__zero, BPF_ANY);	\
-		__v = __err ? NULL : bpf_map_lookup_elem(&map, mkey);		\
+		__err = bpf_map_update_elem(&map, k, &__zero, BPF_ANY);		\
+		__v = __err ? NULL : bpf_map_lookup_elem(&map, k);		\
 		if (!__v) {							\
 			bpf_crypto_ctx_release(__aes);				\
 			bpf_obj_drop(__h);					\
 			__err = __err ?: -ENOENT;				\
 		} else {							\
-			__v->version = (in)->version;				\
+			__v->version = (r)->version;				\
 			__old = bpf_kptr_xchg(&__v->aes, __aes);		\
 			if (__old)						\
 				bpf_crypto_ctx_release(__old);			\
@@ -81,39 +114,110 @@ static __always_inline struct bpf_crypto_ctx *aes_ctx(const struct psp_key_insta
 	__err;									\
 })
 
-SEC("syscall")
-int psp_rx_key_set(struct psp_key_install *in)
+/* RX_ADD: key, SPI state, then the flow's, each undone if a later fails. */
+static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_key *k)
 {
-	struct psp_spi_key k = { .dev_id = in->dev_id, .spi = in->spi_or_phase };
+	struct psp_assoc a = {
+		.rx_spi = r->spi, .version = r->version,
+		.clear_end_set = !!r->clear_end_set, .clear_end = r->clear_end,
+	};
+	struct psp_rx_sa rx;
+	int err;
 
-	in->err = INSTALL_ASSOC_KEY(psp_rx_keys, &k, in);
+	if (bpf_map_lookup_elem(&psp_rx_sa, k))
+		return -EEXIST;
+	err = ASSOC_KEY_ADD(psp_rx_keys, k, r);
+	if (err)
+		return err;
+	/* helpers take no pointer into the context: a copy on the stack */
+	__builtin_memcpy(&rx, &r->rx, sizeof(rx));
+	err = bpf_map_update_elem(&psp_rx_sa, k, &rx, BPF_NOEXIST);
+	if (!err && rx.flow.family) {
+		err = bpf_map_update_elem(&psp_assocs, &rx.flow, &a, BPF_NOEXIST);
+		if (err == -EEXIST)
+			err = -EBUSY;
+		if (err)
+			bpf_map_delete_elem(&psp_rx_sa, k);
+	}
+	if (err)
+		bpf_map_delete_elem(&psp_rx_keys, k);
+	return err;
+}
+
+/* TX_ADD: the key first, as psp_tx encrypts once the flow has Tx state.
+ * An unbound flow: the key alone, for a socket not connected yet. */
+static __always_inline int tx_add(struct psp_assoc_req *r, const struct psp_spi_key *k,
+				  const struct psp_flow *f)
+{
+	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, f);
+	struct psp_tx_sa tx;
+	int err;
+
+	if (!f->family)
+		return ASSOC_KEY_ADD(psp_tx_keys, k, r);
+	if (!a)
+		return -ENOENT;
+	err = ASSOC_KEY_ADD(psp_tx_keys, k, r);
+	if (err)
+		return err;
+	__builtin_memcpy(&tx, &r->tx, sizeof(tx));
+	err = bpf_map_update_elem(&psp_tx_sa, f, &tx, BPF_NOEXIST);
+	if (err == -EEXIST)
+		err = -EBUSY;
+	if (err) {
+		bpf_map_delete_elem(&psp_tx_keys, k);
+		return err;
+	}
+	a->has_tx = 1;
 	return 0;
 }
 
 SEC("syscall")
-int psp_tx_key_set(struct psp_key_install *in)
+int psp_assoc_set(struct psp_assoc_req *r)
 {
+	struct psp_spi_key k = { .dev_id = r->dev_id, .spi = r->spi };
+	struct psp_assoc *a;
 	struct psp_flow f;
 
-	__builtin_memcpy(&f, &in->flow, sizeof(f));
-	in->err = INSTALL_ASSOC_KEY(psp_tx_keys, &f, in);
+	__builtin_memcpy(&f, &r->flow, sizeof(f));
+	switch (r->op) {
+	case PSP_ASSOC_RX_ADD:
+		r->err = rx_add(r, &k);
+		break;
+	case PSP_ASSOC_TX_ADD:
+		r->err = tx_add(r, &k, &f);
+		break;
+	case PSP_ASSOC_TX_LATCH:
+	case PSP_ASSOC_TX_UNLATCH:
+		a = bpf_map_lookup_elem(&psp_assocs, &f);
+		r->err = a ? 0 : -ENOENT;
+		if (!a)
+			break;
+		a->has_tx = r->op == PSP_ASSOC_TX_LATCH;
+		r->clear_end_set = a->clear_end_set;
+		r->clear_end = a->clear_end;
+		break;
+	default:
+		r->err = -EINVAL;
+	}
+	/* the key bytes are the caller's to wipe, and wiped here too */
+	__builtin_memset(r->key, 0, sizeof(r->key));
 	return 0;
 }
 
 SEC("syscall")
 int psp_dev_key_set(struct psp_key_install *in)
 {
-	struct psp_dev_key_id k = { .dev_id = in->dev_id };
+	struct psp_dev_key_id k = { .dev_id = in->dev_id, .phase = in->phase };
 	struct psp_dev_key_val zero = {}, *v;
 	struct bpf_crypto_ctx *aes, *old;
 	int err = 0;
 
-	k.phase = in->spi_or_phase;
 	if (k.phase > 1 || in->key_len != PSP_DEV_KEY_LEN) {
 		in->err = -EINVAL;
 		return 0;
 	}
-	aes = aes_ctx(in, &err);
+	aes = AES_CTX(in, &err);
 	if (!aes) {
 		in->err = err;
 		return 0;

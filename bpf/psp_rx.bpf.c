@@ -5,9 +5,9 @@
  * PSP packets (UDP to port 1000) are checked, authenticated, decrypted in
  * place and decapsulated: the original packet in transport mode, the
  * inner packet in tunnel mode. Anything malformed, unknown or
- * unauthenticated is dropped and counted, never passed. Everything that
- * is not PSP passes untouched, except that a TCP SYN's MSS is lowered to
- * leave room for the PSP overhead on the way back.
+ * unauthenticated is dropped and counted, never passed. TCP, in PSP or in
+ * clear, then meets its flow's receive policy (psp_rx_policy). Everything
+ * else passes untouched.
  *
  * Three stages, each a global function the verifier checks once on its
  * own, called one after the other so that only one of them at a time adds
@@ -21,7 +21,7 @@
 #include "lib/crypto_bpf.h"
 #include "lib/csum.h"
 #include "lib/dev.h"
-#include "lib/mss.h"
+#include "lib/flow.h"
 #include "lib/parse.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -37,19 +37,9 @@ struct rx_job {
 	__u32 ext;		/* header bytes after the first 16 (the VC) */
 	__u8 nexthdr;
 	__u8 tunnel;
-	__u8 clamped;		/* a SYN's MSS was lowered */
 };
 
 enum { RX_PSP = -1, RX_PASS = -2, RX_TCP = -3 };	/* or the counter of a drop */
-
-/* A SYN's MSS option, lowered in place: its own global function, as its
- * walk over the TCP options would multiply the caller's states. */
-__noinline int psp_rx_mss(struct xdp_md *ctx, const struct pkt *p, __u32 limit)
-{
-	if (!p)
-		return 0;
-	return mss_clamp((void *)(long)ctx->data, (void *)(long)ctx->data_end, p, limit, 1);
-}
 
 /*
  * Stage 1: is it PSP, and is its header one we can take? Returns RX_PSP
@@ -66,15 +56,12 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 
 	if (!dev || !job)
 		return RX_PASS;
-	job->clamped = 0;
 	p = &job->p;
 	__builtin_memset(p, 0, sizeof(*p));
 	if (parse_ip(data, data_end, p) || p->fragment)
 		return RX_PASS;
-	if (p->proto == IPPROTO_TCP) {
-		job->clamped = psp_rx_mss(ctx, p, psp_mss_limit(dev->mtu, p->family));
+	if (p->proto == IPPROTO_TCP)
 		return RX_TCP;
-	}
 	udp = pkt_ptr(data, p->l4_off);
 	if (p->proto != IPPROTO_UDP || (void *)(udp + 1) > data_end ||
 	    udp->dest != bpf_htons(PSP_UDP_PORT))
@@ -226,20 +213,27 @@ __noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev, 
 			return PSP_CNT_RX_POLICY_DROP;
 		if (!a->peer_tx)
 			a->peer_tx = 1;		/* PSP Full from now on */
+		flow_seen(a, th, PSP_CLOSING_FIN_RX);
 		return RX_PASS;
 	}
-	if (!a || !a->has_tx)
-		return RX_PASS;			/* Normal, Rx PSP */
+	if (!a || flow_reopened(&f, a, th))
+		return RX_PASS;			/* Normal */
+	payload = p.ip_end - p.l4_off - th->doff * 4;
+	if (!a->has_tx) {			/* Rx PSP */
+		flow_clear_data(a, bpf_ntohl(th->seq) + payload, payload);
+		goto accept;
+	}
 	if (a->peer_tx)
 		return PSP_CNT_RX_PLAIN_DROP;	/* PSP Full: nothing in clear */
 	/* Tx PSP: no data; ACK and RST in clear, a FIN only at the latch */
-	payload = p.ip_end - p.l4_off - th->doff * 4;
 	if (th->rst)
-		return RX_PASS;
+		goto accept;
 	if (payload || th->syn)
 		return PSP_CNT_RX_PLAIN_DROP;
 	if (th->fin && a->upgrade_seq_set && bpf_ntohl(th->seq) != a->upgrade_seq)
 		return PSP_CNT_RX_PLAIN_DROP;
+accept:
+	flow_seen(a, th, PSP_CLOSING_FIN_RX);
 	return RX_PASS;
 }
 
@@ -266,8 +260,6 @@ int psp_rx(struct xdp_md *ctx)
 	if (verdict == RX_PASS)
 		return XDP_PASS;
 	if (verdict == RX_TCP) {
-		if (job.clamped)
-			count(st, PSP_CNT_MSS_CLAMPED, 1);
 		verdict = psp_rx_policy(ctx, dev, 0);
 		if (verdict == RX_PASS)
 			return XDP_PASS;

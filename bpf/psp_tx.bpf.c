@@ -6,8 +6,9 @@
  * transport mode (UDP to port 1000, PSP header with a fresh IV, optional
  * VC, ICV) and encrypted, its TCP checksum finalised first. A packet that
  * carries the device's mark must be PSP: without a Tx association it is
- * dropped, never sent in clear. Every TCP SYN's MSS is lowered to leave
- * room for the PSP overhead. Everything else passes untouched.
+ * dropped, never sent in clear. A socket's SYN binds the association its
+ * socket got before connect() to the flow. Everything else passes
+ * untouched.
  *
  * Stages as in psp_rx: classify, encapsulate, encrypt, each a global
  * function checked once, called in turn from the entry point.
@@ -16,7 +17,7 @@
 #include "lib/crypto_bpf.h"
 #include "lib/csum.h"
 #include "lib/dev.h"
-#include "lib/mss.h"
+#include "lib/flow.h"
 #include "lib/parse.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -30,22 +31,74 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct tx_job {
 	struct pkt p;
 	struct psp_flow flow;
+	struct psp_spi_key key;	/* the association's, by its Rx SPI */
 	struct gcm_job gcm;
 	__u32 region_len;	/* VC + TCP segment: tx-bytes */
-	__u8 clamped;		/* the MSS option was lowered */
 };
 
 enum { TX_PSP = -1, TX_PASS = -2 };	/* or the counter of a drop */
 
-__noinline int psp_tx_mss(struct __sk_buff *skb, const struct pkt *p, __u32 limit)
+/*
+ * The association a socket got before it was connected (psp_sk_assocs),
+ * bound to the flow its SYN opens. Returns 0, or -1 if the socket must
+ * send PSP and its association cannot be bound.
+ */
+static __always_inline int bind_socket_assoc(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+					     const struct psp_flow *f)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct psp_assoc a = {};
+	struct psp_sk_assoc *sa;
+	struct psp_spi_key k;
+	struct psp_rx_sa *rx;
+	struct bpf_sock *sk;
 
-	if (!p)
+	sk = skb->sk;
+	if (!sk)
 		return 0;
-	/* A CHECKSUM_PARTIAL checksum is summed over the bytes later. */
-	return mss_clamp((void *)(long)skb->data, (void *)(long)skb->data_end, p, limit,
-			 BPF_CORE_READ_BITFIELD(kskb, ip_summed) != CHECKSUM_PARTIAL);
+	sk = bpf_sk_fullsock(sk);
+	sa = sk ? bpf_sk_storage_get(&psp_sk_assocs, sk, 0, 0) : NULL;
+	if (!sa || sa->dev_id != dev->id)
+		return 0;
+	k.dev_id = dev->id;
+	k.spi = sa->rx_spi;
+	rx = bpf_map_lookup_elem(&psp_rx_sa, &k);
+	/* its Rx SPI, still waiting for this very socket */
+	if (!rx || rx->flow.family || rx->sk_cookie != bpf_get_socket_cookie(skb))
+		goto fail;
+	a.rx_spi = sa->rx_spi;
+	a.version = sa->version;
+	a.has_tx = !!sa->has_tx;
+	if (a.has_tx && bpf_map_update_elem(&psp_tx_sa, f, &sa->tx, BPF_NOEXIST))
+		goto fail;
+	if (bpf_map_update_elem(&psp_assocs, f, &a, BPF_NOEXIST)) {
+		if (a.has_tx)
+			bpf_map_delete_elem(&psp_tx_sa, f);
+		goto fail;
+	}
+	__builtin_memcpy(&rx->flow, f, sizeof(*f));
+	bpf_sk_storage_delete(&psp_sk_assocs, sk);
+	return 0;
+fail:
+	return sa->has_tx ? -1 : 0;
+}
+
+/*
+ * Connections opening and closing: a SYN binds a socket's association, or
+ * ends what is left of a closed connection on the flow; FIN and RST mark
+ * the flow closing. Returns 0, or -1 to drop (bind_socket_assoc()).
+ */
+static __always_inline int tx_flow_event(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+					 struct psp_flow *f, const struct tcphdr *th)
+{
+	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, f);
+
+	if (a && !flow_reopened(f, a, th)) {
+		flow_seen(a, th, PSP_CLOSING_FIN_TX);
+		return 0;
+	}
+	if (th->syn && !th->ack)
+		return bind_socket_assoc(skb, dev, f);
+	return 0;
 }
 
 /*
@@ -56,6 +109,8 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 			       struct tx_job *job)
 {
 	void *data, *data_end;
+	struct psp_tx_sa *sa;
+	struct tcphdr *th;
 	struct pkt *p;
 	int marked;
 
@@ -69,14 +124,17 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	if (parse_ip(data, data_end, p) || p->proto != IPPROTO_TCP || p->fragment)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
 
-	job->clamped = psp_tx_mss(skb, p, psp_mss_limit(dev->mtu, p->family));
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (!tcp_flow(data, data_end, p, dev->id, 1, &job->flow))
+	th = tcp_flow(data, data_end, p, dev->id, 1, &job->flow);
+	if (!th)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
-	if (bpf_map_lookup_elem(&psp_tx_sa, &job->flow))
-		return TX_PSP;
-	return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+	if ((th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &job->flow, th))
+		return PSP_CNT_TX_NO_SA;
+	sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+	if (!sa)
+		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+	job->key.dev_id = dev->id;
+	job->key.spi = sa->rx_spi;
+	return TX_PSP;
 }
 
 /* The TCP checksum, complete: a CHECKSUM_PARTIAL packet holds only the
@@ -124,10 +182,14 @@ static __always_inline void latch_upgrade(void *data, void *data_end, const stru
 	struct tcphdr *th = pkt_ptr(data, job->p.l4_off);
 	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, &job->flow);
 
-	if (!a || a->upgrade_seq_set || (void *)(th + 1) > data_end)
+	if (!a || (void *)(th + 1) > data_end)
 		return;
-	a->upgrade_seq = bpf_ntohl(th->ack_seq);
-	a->upgrade_seq_set = 1;
+	if (!a->upgrade_seq_set) {
+		a->upgrade_seq = bpf_ntohl(th->ack_seq);
+		a->upgrade_seq_set = 1;
+	}
+	if (bpf_ktime_get_coarse_ns() - a->last_ns > PSP_LAST_NS_STEP)
+		a->last_ns = bpf_ktime_get_coarse_ns();
 }
 
 /* IPv4 options or IPv6 extension headers, which adjust_room left after
@@ -253,7 +315,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 }
 
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
-DEFINE_PSP_GCM(psp_tx_gcm, struct __sk_buff, psp_tx_keys, struct psp_flow, PSP_SCRATCH_TX)
+DEFINE_PSP_GCM(psp_tx_gcm, struct __sk_buff, psp_tx_keys, struct psp_spi_key, PSP_SCRATCH_TX)
 
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
@@ -277,15 +339,13 @@ int psp_tx(struct __sk_buff *skb)
 	st = dev_stats(dev);
 	pull_headers(skb);
 	verdict = psp_tx_classify(skb, dev, &job);
-	if (job.clamped)
-		count(st, PSP_CNT_MSS_CLAMPED, 1);
 	if (verdict == TX_PASS)
 		return TC_ACT_OK;
 	if (verdict != TX_PSP)
 		goto drop;
 	/* Fail closed: a PSP packet that cannot be sealed is not sent. */
 	verdict = PSP_CNT_TX_ERROR;
-	if (psp_tx_encap(skb, dev, &job) || psp_tx_gcm(skb, &job.gcm, &job.flow) != GCM_OK)
+	if (psp_tx_encap(skb, dev, &job) || psp_tx_gcm(skb, &job.gcm, &job.key) != GCM_OK)
 		goto drop;
 	count(st, PSP_CNT_TX_PACKETS, 1);
 	count(st, PSP_CNT_TX_BYTES, job.region_len);

@@ -33,6 +33,14 @@ struct {
 } psp_devs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct psp_ctl_state);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_ctl_state SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
 	__type(value, struct psp_stats);
@@ -75,11 +83,20 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct psp_flow);
+	__type(key, struct psp_spi_key);
 	__type(value, struct psp_key);
 	__uint(max_entries, PSP_MAX_ASSOCS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_tx_keys SEC(".maps");
+
+/* Associations of sockets not connected yet, by socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct psp_sk_assoc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_sk_assocs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

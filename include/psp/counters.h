@@ -48,9 +48,9 @@
 	X(RX_POLICY_DROP, "rx-policy-drop",				\
 	  "PSP packets dropped: their flow has no association, or another SPI") \
 	X(TX_NO_SA, "tx-no-sa",						\
-	  "packets that must be PSP (device mark) without a Tx association: dropped") \
-	X(MSS_CLAMPED, "mss-clamped",					\
-	  "TCP SYNs whose MSS was lowered to leave room for PSP")
+	  "packets that must be PSP (device mark, or a socket's association "	\
+	  "made before connect that could not be bound) without a Tx "	\
+	  "association: dropped")
 
 enum psp_counter {
 #define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,

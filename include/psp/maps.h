@@ -21,6 +21,10 @@
 #include "counters.h"
 #include "wire.h"
 
+#ifndef __VMLINUX_H__
+#include <linux/bpf.h>		/* struct bpf_timer */
+#endif
+
 #define PSP_MAX_DEVS		256	/* device ids 1..255 */
 #define PSP_MAX_ASSOCS		1024	/* Rx and Tx associations, each */
 
@@ -63,6 +67,13 @@ struct psp_dev_cfg {
 	char ifname[16];
 };
 
+/* psp_ctl_state, one entry: the control plane's own. */
+struct psp_ctl_state {
+	__u32 last_dev_id;	/* ids are handed out round, as Linux does */
+	__u32 layout;		/* digest of the map layouts that made the state */
+	__u64 last_reclaim_ns;	/* the last reclaim of dead flows (gc.c) */
+};
+
 /*
  * Per-device counters, indexed by device id (PERCPU_ARRAY). A power-of-two
  * number of slots lets the programs bound an index with a mask.
@@ -94,6 +105,9 @@ struct psp_spi_key {
  * psp_rx_sa: what receive needs to know about an SPI, besides its key.
  * generation: the device key generation it was derived in; after two
  * rotations the association is stale (PSP_GEN_STALE set) and its key gone.
+ * An association made on a socket that is not connected yet has no flow
+ * (flow.family 0) but the socket's cookie, until psp_tx binds it
+ * (psp_sk_assoc).
  */
 #define PSP_GEN_MASK		0x7f
 #define PSP_GEN_STALE		0x80
@@ -102,6 +116,9 @@ struct psp_rx_sa {
 	__u32 version;
 	__u32 generation;
 	struct psp_flow flow;
+	__u32 pad;
+	__u64 sk_cookie;	/* unbound: the socket it waits for */
+	__u64 created_ns;	/* unbound ones expire (the control plane's reclaim) */
 };
 
 /*
@@ -118,26 +135,61 @@ struct psp_rx_sa {
  * of the flow has arrived since. (*) a FIN only at the sequence number the
  * upgrade latched: the first encrypted packet's ACK, what the socket had
  * received by then.
+ *
+ * The kernel frees an association with its socket. The datapath sees the
+ * socket close instead: a RST, or a FIN each way, sets closing, and a
+ * timer reclaims the flow's state PSP_TIME_WAIT_NS later, as long as
+ * TIME_WAIT lasts, so that its last ACKs still go out in PSP. A new SYN
+ * on a closing flow reclaims it at once. last_ns (coarse, updated at most
+ * once a second) tells the control plane's reclaim which flows are idle.
  */
+#define PSP_CLOSING_FIN_RX	(1u << 0)
+#define PSP_CLOSING_FIN_TX	(1u << 1)
+#define PSP_CLOSING_RST		(1u << 2)
+#define PSP_CLOSING_ARMED	(1u << 3)	/* the reclaim timer runs */
+#define PSP_TIME_WAIT_NS	(60ull * 1000000000ull)	/* TCP_TIMEWAIT_LEN */
+
 struct psp_assoc {
 	__u32 rx_spi;
 	__u32 version;
 	__u8 has_tx;		/* Tx PSP */
 	__u8 peer_tx;		/* PSP Full */
 	__u8 upgrade_seq_set;
-	__u8 pad;
+	__u8 clear_end_set;
 	__u32 upgrade_seq;
+	__u32 clear_end;	/* after the last data received in clear (tx-assoc's check) */
+	__u32 pad;
+	__u64 closing;		/* PSP_CLOSING_*, set atomically */
+	__u64 last_ns;		/* bpf_ktime_get_coarse_ns() of the last packet */
+	struct bpf_timer timer;	/* the reclaim */
 };
 
-/* psp_tx_sa: how to send a flow's packets. */
+/* psp_tx_sa: how to send a flow's packets; its key is the association's,
+ * found by the local SPI that names the association. */
 struct psp_tx_sa {
 	__u32 spi;
+	__u32 rx_spi;
 	__u8 version;
 	__u8 crypt_off;		/* 4-byte units */
 	__u8 has_vc;
 	__u8 pad;
 	__u8 vc[PSP_VC_LEN];
 	__u64 iv;		/* last IV used; atomically incremented */
+};
+
+/*
+ * psp_sk_assocs (socket storage, written through the socket's fd): the
+ * association of a socket that had none of its flow yet when it was made,
+ * rx-assoc and tx-assoc on a socket before connect(). psp_tx binds it to
+ * the flow of the socket's SYN and deletes it; a socket that must send
+ * PSP and cannot be bound has its SYN dropped, never sent in clear.
+ */
+struct psp_sk_assoc {
+	__u32 dev_id;
+	__u32 rx_spi;
+	__u32 version;
+	__u32 has_tx;
+	struct psp_tx_sa tx;
 };
 
 /*
@@ -149,7 +201,8 @@ struct psp_hkey {
 	__u64 hi, lo;		/* big-endian words */
 };
 
-/* psp_rx_keys (by SPI), psp_tx_keys (by flow): an association's key. */
+/* psp_rx_keys, psp_tx_keys: an association's keys, by the device and the
+ * SPI it receives on (an association is known by that SPI). */
 struct psp_key {
 	__psp_kptr(bpf_crypto_ctx) aes;		/* AES-ECB with the association key */
 	__psp_kptr(psp_hkey) hkey;
@@ -168,20 +221,57 @@ struct psp_dev_key_val {
 };
 
 /*
- * Context of the SYSCALL programs that install keys (only those may create
- * a crypto context). Association keys come with H = AES_K(0). The program
- * writes err.
+ * psp_dev_key_set's context: a device key (only a SYSCALL program may
+ * create a crypto context). The program writes err.
  */
 struct psp_key_install {
 	__u32 dev_id;
-	__u32 spi_or_phase;	/* SPI for association keys, phase for device keys */
-	struct psp_flow flow;	/* Tx keys: the flow */
+	__u32 phase;
+	__u32 key_len;		/* PSP_DEV_KEY_LEN */
+	__u32 flags;		/* PSP_DEV_F_AES_GENERIC */
+	__s32 err;
+	__u8 key[PSP_DEV_KEY_LEN];
+};
+
+/*
+ * psp_assoc_set's context: one step of making an association, all of its
+ * map changes in one program run, so that none is half done.
+ *
+ *   RX_ADD      the key (with H = AES_K(0)) under (dev_id, spi), rx as the
+ *               SPI's state and, unless rx.flow is unbound, the flow's
+ *               policy state (Rx PSP), clear_end as where the data it had
+ *               received in clear ended. -EEXIST: the SPI is taken;
+ *               -EBUSY: the flow has PSP state.
+ *   TX_LATCH    the flow goes to Tx PSP (data in clear refused) and
+ *               clear_end says where the data it received in clear ended.
+ *   TX_UNLATCH  back to Rx PSP, if the socket turned out not to be ready.
+ *   TX_ADD      the Tx key under (dev_id, spi), tx as the flow's Tx state,
+ *               and Tx PSP; the key alone if the flow is unbound. -ENOENT:
+ *               the flow has no Rx state.
+ */
+enum psp_assoc_op {
+	PSP_ASSOC_RX_ADD,
+	PSP_ASSOC_TX_LATCH,
+	PSP_ASSOC_TX_UNLATCH,
+	PSP_ASSOC_TX_ADD,
+};
+
+struct psp_assoc_req {
+	__u32 op;		/* enum psp_assoc_op */
+	__s32 err;
+	__u32 dev_id;
+	__u32 spi;		/* the association's own, its Rx SPI */
 	__u32 key_len;		/* 16 or 32 */
 	__u32 flags;		/* PSP_DEV_F_AES_GENERIC */
 	__u32 version;
-	__s32 err;
+	__u32 clear_end_set;	/* RX_ADD in, TX_LATCH out */
+	__u32 clear_end;
+	__u32 pad;
 	__u8 key[PSP_KEY_MAX_LEN];
 	__u8 h[16];
+	struct psp_flow flow;
+	struct psp_rx_sa rx;
+	struct psp_tx_sa tx;
 };
 
 /*

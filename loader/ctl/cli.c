@@ -342,18 +342,28 @@ int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
 {
 	struct pspbpf_dev_info *list = NULL, one;
 	struct pspbpf *h;
+	uint64_t id = 0;
 	size_t n = 0;
-	int ret = no_options(cmd, argc, argv, usage);
+	int ret = no_options(cmd, argc, argv, usage), by_id = 0;
 
 	if (ret >= 0)
 		return ret;
-	if (optind < argc - 1)
+	/* DEV, or `id N` as Linux numbers PSP devices */
+	if (optind < argc && !strcmp(argv[optind], "id")) {
+		if (optind != argc - 2)
+			return usage_error(cmd, "id needs one device id");
+		if (parse_uint(cmd, "id", argv[optind + 1], UINT32_MAX, &id))
+			return EXIT_USAGE;
+		by_id = 1;
+	} else if (optind < argc - 1) {
 		return usage_error(cmd, "at most one DEV");
+	}
 	h = ctl_open(0);
 	if (!h)
 		return EXIT_FAILED;
 	if (optind < argc) {
-		ret = pspbpf_dev_info(h, argv[optind], &one);
+		ret = by_id ? pspbpf_dev_info_id(h, (uint32_t)id, &one) :
+			   pspbpf_dev_info(h, argv[optind], &one);
 		if (!ret)
 			ret = fn(h, &one);
 	} else {

@@ -28,7 +28,7 @@ static void usage(void)
 static int is_event(int c)
 {
 	return c != PSP_CNT_RX_PACKETS && c != PSP_CNT_RX_BYTES && c != PSP_CNT_TX_PACKETS &&
-	       c != PSP_CNT_TX_BYTES && c != PSP_CNT_MSS_CLAMPED;
+	       c != PSP_CNT_TX_BYTES;
 }
 
 struct seen {

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/rtnetlink.h>
 #include <openssl/crypto.h>
 
 #include "pspbpf_int.h"
@@ -59,61 +61,97 @@ static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version, struct
 	return err;
 }
 
-/*
- * The Rx half: key, SPI state, then the flow's state, which the receive
- * policy reads. The flow must have none yet.
- */
-static int rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
-		      uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
+uint64_t monotonic_ns(void)
 {
-	struct psp_spi_key sk = { .dev_id = cfg->id, .spi = spi };
-	struct psp_rx_sa sa = { .version = version, .generation = cfg->generation, .flow = *fk };
-	struct psp_assoc a = { .rx_spi = spi, .version = version };
-	int err;
+	struct timespec ts;
 
-	err = pspbpf_derive(h, cfg->id, spi, version, key);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
+		     const uint32_t *clear_end, uint64_t sk_cookie, uint32_t version, uint32_t spi,
+		     uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_assoc_req r = {
+		.op = PSP_ASSOC_RX_ADD, .dev_id = cfg->id, .spi = spi,
+		.key_len = psp_key_len(version), .flags = cfg->flags, .version = version,
+		.rx = { .version = version, .generation = cfg->generation },
+	};
+	int err = check_version(h, cfg, version);
+
 	if (!err)
-		err = install_assoc_key(h, 0, cfg->id, spi, NULL, version, cfg->flags, key);
-	if (!err && bpf_map_update_elem(h->map.rx_sa, &sk, &sa, BPF_NOEXIST))
-		err = set_err(h, errno, "cannot add the Rx association: %s", strerror(errno));
-	else if (!err && bpf_map_update_elem(h->map.assocs, fk, &a, BPF_NOEXIST))
-		err = set_err(h, errno == EEXIST ? EBUSY : errno, "%s",
-			      errno == EEXIST ? "Socket already has PSP state" : strerror(errno));
-	if (err) {
-		bpf_map_delete_elem(h->map.rx_sa, &sk);
-		bpf_map_delete_elem(h->map.rx_keys, &sk);
-		OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
+		err = pspbpf_derive(h, cfg->id, spi, version, key);
+	if (err)
+		return err;
+	if (clear_end) {
+		r.clear_end_set = 1;
+		r.clear_end = *clear_end;
 	}
-	return err;
+	if (fk) {
+		r.rx.flow = *fk;
+	} else {
+		r.rx.flow.dev_id = cfg->id;
+		r.rx.sk_cookie = sk_cookie;
+		r.rx.created_ns = monotonic_ns();
+	}
+	memcpy(r.key, key, r.key_len);
+	err = assoc_req_run(h, &r);
+	if (!err)
+		return 0;
+	OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
+	if (err == -EEXIST)
+		return set_err(h, EBUSY, "SPI %08x is in use", spi);
+	if (err == -EBUSY)
+		return set_err(h, EBUSY, "Socket already has PSP state");
+	return set_err(h, -err, "cannot add the Rx association: %s", strerror(-err));
 }
 
 int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
-	struct psp_spi_key sk;
+	LOCK_GUARD(h);
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_flow fk;
-	struct psp_rx_sa sa;
 	int err = rx_dev(h, ifname, version, &dk, &cfg);
 
 	if (err)
 		return err;
 	if (!(spi & PSP_SPI_INDEX_MASK))
 		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
-	sk.dev_id = cfg.id;
-	sk.spi = spi;
-	if (!bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
-		return set_err(h, EBUSY, "SPI %08x is in use", spi);
 	flow_to_key(f, cfg.id, &fk);
-	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &(struct psp_assoc){ 0 }))
-		return set_err(h, EBUSY, "Socket already has PSP state");
-	return rx_install(h, &cfg, &fk, version, spi, key);
+	return assoc_rx_install(h, &cfg, &fk, NULL, 0, version, spi, key);
+}
+
+int assoc_spi_alloc(struct pspbpf *h, const struct psp_dev_key *dk, struct psp_dev_cfg *cfg,
+		    uint32_t *spi)
+{
+	/*
+	 * SPIs count up within the current key's phase; 0 is never one. A
+	 * stale association of the phase's previous key may still hold one.
+	 */
+	do {
+		struct psp_rx_sa sa;
+		struct psp_spi_key sk = { .dev_id = cfg->id };
+
+		if ((cfg->spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
+			return set_err(h, ENOSPC, "SPI space exhausted");
+		cfg->spi_last++;
+		*spi = (cfg->phase ? PSP_SPI_PHASE : 0) | cfg->spi_last;
+		sk.spi = *spi;
+		if (bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
+			break;
+	} while (1);
+	if (bpf_map_update_elem(h->map.devs, dk, cfg, BPF_EXIST))
+		return set_err(h, errno, "cannot allocate an SPI: %s", strerror(errno));
+	return 0;
 }
 
 int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
+	LOCK_GUARD(h);
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_assoc old;
@@ -125,45 +163,16 @@ int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	flow_to_key(f, cfg.id, &fk);
 	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &old))
 		return set_err(h, EBUSY, "Socket already has PSP state (SPI %08x)", old.rx_spi);
-	/*
-	 * SPIs count up within the current key's phase; 0 is never one. A
-	 * stale association of the phase's previous key may still hold one.
-	 */
-	do {
-		struct psp_rx_sa sa;
-		struct psp_spi_key sk = { .dev_id = cfg.id };
-
-		if ((cfg.spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
-			return set_err(h, ENOSPC, "SPI space exhausted");
-		cfg.spi_last++;
-		*spi = (cfg.phase ? PSP_SPI_PHASE : 0) | cfg.spi_last;
-		sk.spi = *spi;
-		if (bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
-			break;
-	} while (1);
-	if (bpf_map_update_elem(h->map.devs, &dk, &cfg, BPF_EXIST))
-		return set_err(h, errno, "cannot allocate an SPI: %s", strerror(errno));
-	return rx_install(h, &cfg, &fk, version, *spi, key);
+	err = assoc_spi_alloc(h, &dk, &cfg, spi);
+	if (!err)
+		err = assoc_rx_install(h, &cfg, &fk, NULL, 0, version, *spi, key);
+	return err;
 }
 
-int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
-		    const struct pspbpf_tx_params *p)
+int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
+		   const struct pspbpf_tx_params *p)
 {
-	struct psp_dev_key dk;
-	struct psp_dev_cfg cfg;
-	struct psp_flow fk;
-	struct psp_assoc a;
-	struct psp_tx_sa sa = { 0 };
-	int err = pspbpf_lock(h);
-
-	if (!err)
-		err = dev_find(h, ifname, &dk, &cfg);
-	if (err)
-		return err;
-	flow_to_key(f, cfg.id, &fk);
-	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
-		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
-	if (p->version != a.version)
+	if (p->version != rx_version)
 		return set_err(h, EINVAL, "PSP version mismatch with existing state");
 	if (p->key_len != psp_key_len(p->version))
 		return set_err(h, EINVAL, "incorrect key length: %zu bytes for version %u",
@@ -174,35 +183,82 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	if (p->crypt_off * PSP_CRYPT_OFF_UNIT > 20 + (p->has_vc ? PSP_VC_LEN : 0))
 		return set_err(h, EINVAL, "crypt offset %u is past a bare TCP header",
 			       p->crypt_off);
-	if (a.has_tx)
+	if (has_tx)
 		return set_err(h, EBUSY, "Tx key already set");
+	return 0;
+}
 
-	/* the key first: psp_tx encrypts as soon as the flow has a psp_tx_sa */
-	err = install_assoc_key(h, 1, cfg.id, p->spi, &fk, p->version, cfg.flags, p->key);
+void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_tx_sa *sa)
+{
+	*sa = (struct psp_tx_sa){ .spi = p->spi, .rx_spi = rx_spi, .version = (uint8_t)p->version,
+				  .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc };
+	memcpy(sa->vc, p->vc, sizeof(sa->vc));
+}
+
+int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table)
+{
+	struct psp_assoc_req r = {
+		.op = PSP_ASSOC_TX_ADD, .dev_id = cfg->id, .spi = a->rx_spi,
+		.key_len = (uint32_t)p->key_len, .flags = cfg->flags, .version = p->version,
+	};
+	int err;
+
+	/* room for the PSP overhead on the path, before the first PSP segment */
+	err = route_tx_mtu(h, cfg, f, PSP_ENCAP_HLEN + PSP_ICV_LEN + (p->has_vc ? PSP_VC_LEN : 0),
+			   table);
 	if (err)
 		return err;
-	sa = (struct psp_tx_sa){ .spi = p->spi, .version = (uint8_t)p->version,
-				 .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc };
-	memcpy(sa.vc, p->vc, sizeof(sa.vc));
-	if (bpf_map_update_elem(h->map.tx_sa, &fk, &sa, BPF_NOEXIST)) {
-		err = set_err(h, errno, "cannot add the Tx association: %s", strerror(errno));
-		bpf_map_delete_elem(h->map.tx_keys, &fk);
+	flow_to_key(f, cfg->id, &r.flow);
+	assoc_tx_sa(p, a->rx_spi, &r.tx);
+	memcpy(r.key, p->key, p->key_len);
+	err = assoc_req_run(h, &r);
+	if (err == -ENOENT)
+		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
+	if (err == -EBUSY)
+		return set_err(h, EBUSY, "Tx key already set");
+	if (err)
+		return set_err(h, -err, "cannot add the Tx association: %s", strerror(-err));
+	return 0;
+}
+
+int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		    const struct pspbpf_tx_params *p)
+{
+	LOCK_GUARD(h);
+	struct psp_dev_cfg cfg;
+	struct psp_flow fk;
+	struct psp_assoc a;
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = dev_find(h, ifname, NULL, &cfg);
+	if (err)
 		return err;
-	}
-	/* Tx PSP: the receive policy refuses data in clear from now on */
-	a.has_tx = 1;
-	if (bpf_map_update_elem(h->map.assocs, &fk, &a, BPF_EXIST)) {
-		err = set_err(h, errno, "cannot update the flow: %s", strerror(errno));
-		bpf_map_delete_elem(h->map.tx_sa, &fk);
-		bpf_map_delete_elem(h->map.tx_keys, &fk);
-	}
+	flow_to_key(f, cfg.id, &fk);
+	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
+		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
+	err = assoc_tx_check(h, a.version, a.has_tx, p);
+	if (!err)
+		err = assoc_tx_install(h, &cfg, f, &a, p, RT_TABLE_MAIN);
 	return err;
+}
+
+void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi)
+{
+	struct psp_spi_key sk = { .dev_id = fk->dev_id, .spi = rx_spi };
+
+	bpf_map_delete_elem(h->map.tx_sa, fk);
+	bpf_map_delete_elem(h->map.tx_keys, &sk);
+	bpf_map_delete_elem(h->map.rx_sa, &sk);
+	bpf_map_delete_elem(h->map.rx_keys, &sk);
+	bpf_map_delete_elem(h->map.assocs, fk);
 }
 
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f)
 {
+	LOCK_GUARD(h);
 	struct psp_dev_cfg cfg;
-	struct psp_spi_key sk;
 	struct psp_assoc a;
 	struct psp_flow fk;
 	int err = pspbpf_lock(h);
@@ -214,13 +270,7 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	flow_to_key(f, cfg.id, &fk);
 	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
 		return set_err(h, ENOENT, "the flow has no association on %s", ifname);
-	bpf_map_delete_elem(h->map.tx_sa, &fk);
-	bpf_map_delete_elem(h->map.tx_keys, &fk);
-	sk.dev_id = cfg.id;
-	sk.spi = a.rx_spi;
-	bpf_map_delete_elem(h->map.rx_sa, &sk);
-	bpf_map_delete_elem(h->map.rx_keys, &sk);
-	bpf_map_delete_elem(h->map.assocs, &fk);
+	assoc_forget(h, &fk, a.rx_spi);
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  * PSP devices: a network device running psp_rx (XDP, native) and psp_tx
  * (tcx egress), with its configuration in psp_devs and its two device
  * keys. dev add prepares the device so that TC sees one packet per TCP
- * segment (gso_max_segs 1); the programs lower every SYN's MSS so that
- * encapsulated segments fit the MTU. dev del undoes all of it.
+ * segment (gso_max_segs 1); Tx associations make room on the path for the
+ * PSP overhead (route.c). dev del undoes all of it.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -29,15 +29,27 @@
 #define BPF_TCX_EGRESS 47	/* Linux 6.6; libbpf 1.1.2 predates it */
 #endif
 
+static int dev_lookup(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+		      struct psp_dev_cfg *cfg)
+{
+	key->netns_cookie = h->netns_cookie;
+	key->ifindex = ifindex;
+	key->pad = 0;
+	return ifindex && !bpf_map_lookup_elem(h->map.devs, key, cfg) ? 0 : -ENODEV;
+}
+
 int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
 	     struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k = { .netns_cookie = h->netns_cookie }, next;
+	struct psp_dev_key k, next;
 	struct psp_dev_cfg c;
 	void *prev = NULL;
 
-	k.ifindex = if_nametoindex(ifname);
-	if (k.ifindex && !bpf_map_lookup_elem(h->map.devs, &k, &c))
+	/* the last name asked for, checked against the device it named */
+	if (!strcmp(h->last_ifname, ifname) && !dev_lookup(h, h->last_ifindex, &k, &c) &&
+	    !strncmp(c.ifname, ifname, sizeof(c.ifname)))
+		goto found;
+	if (!dev_lookup(h, if_nametoindex(ifname), &k, &c))
 		goto found;
 	/* The network device may be gone: find its PSP device by name. */
 	while (!bpf_map_get_next_key(h->map.devs, prev, &next)) {
@@ -53,6 +65,8 @@ int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
 	return set_err(h, ENODEV, "'%s' is not a PSP device (psp-bpf-ctl dev add %s)",
 		       ifname, ifname);
 found:
+	snprintf(h->last_ifname, sizeof(h->last_ifname), "%s", ifname);
+	h->last_ifindex = k.ifindex;
 	if (key)
 		*key = k;
 	if (cfg)
@@ -60,22 +74,70 @@ found:
 	return 0;
 }
 
+int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+		     struct psp_dev_cfg *cfg)
+{
+	struct psp_dev_key k;
+	struct psp_dev_cfg c;
+
+	if (dev_lookup(h, ifindex, &k, &c))
+		return -ENODEV;
+	if (key)
+		*key = k;
+	if (cfg)
+		*cfg = c;
+	return 0;
+}
+
+int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg)
+{
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg c;
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(h->map.devs, &k, &c) || c.id != id)
+			continue;
+		/* as Linux: a device of another namespace is not to be seen */
+		if (k.netns_cookie != h->netns_cookie)
+			return set_err(h, ENOENT, "PSP device %u is not in this namespace", id);
+		if (key)
+			*key = k;
+		if (cfg)
+			*cfg = c;
+		return 0;
+	}
+	return set_err(h, ENODEV, "no PSP device %u", id);
+}
+
+/* The next free device id after the last one handed out: a device that
+ * goes and comes back is a new device, as in Linux. */
 static int free_dev_id(struct pspbpf *h, uint32_t *id)
 {
 	uint8_t used[PSP_MAX_DEVS] = { 0 };
 	struct psp_dev_key k, *prev = NULL;
+	struct psp_ctl_state st = { 0 };
 	struct psp_dev_cfg c;
+	uint32_t zero = 0;
 
 	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
 		if (!bpf_map_lookup_elem(h->map.devs, &k, &c) && c.id < PSP_MAX_DEVS)
 			used[c.id] = 1;
 		prev = &k;
 	}
-	for (uint32_t i = 1; i < PSP_MAX_DEVS; i++)
-		if (!used[i]) {
-			*id = i;
-			return 0;
-		}
+	bpf_map_lookup_elem(h->map.ctl_state, &zero, &st);
+	for (uint32_t n = 1; n < PSP_MAX_DEVS; n++) {
+		uint32_t i = (st.last_dev_id + n - 1) % (PSP_MAX_DEVS - 1) + 1;
+
+		if (used[i])
+			continue;
+		st.last_dev_id = i;
+		if (bpf_map_update_elem(h->map.ctl_state, &zero, &st, BPF_ANY))
+			return set_err(h, errno, "cannot allocate a device id: %s",
+				       strerror(errno));
+		*id = i;
+		return 0;
+	}
 	return set_err(h, ENOSPC, "all %d PSP device ids are in use", PSP_MAX_DEVS - 1);
 }
 
@@ -242,7 +304,7 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 {
 	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
 	purge(h->map.tx_sa, sizeof(struct psp_flow), c->id);
-	purge(h->map.tx_keys, sizeof(struct psp_flow), c->id);
+	purge(h->map.tx_keys, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.rx_keys, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
@@ -301,7 +363,7 @@ static void gc_stale(struct pspbpf *h)
 	}
 }
 
-int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
+static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
 		   struct psp_dev_cfg *out)
 {
 	struct psp_dev_key k = { .netns_cookie = h->netns_cookie };
@@ -311,9 +373,6 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 
 	if (strlen(ifname) >= sizeof(cfg.ifname))
 		return set_err(h, EINVAL, "device name '%s' is too long", ifname);
-	err = pspbpf_lock(h);
-	if (err)
-		return err;
 	gc_stale(h);
 	k.ifindex = if_nametoindex(ifname);
 	if (!k.ifindex)
@@ -361,8 +420,36 @@ undo_keys:
 	return err;
 }
 
+int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
+		   struct psp_dev_cfg *out)
+{
+	LOCK_GUARD(h);
+	int err = pspbpf_lock(h);
+
+	if (!err)
+		err = state_hold(h);
+	if (!err)
+		err = dev_add(h, ifname, o, out);
+	if (err)
+		state_release(h);
+	return err;
+}
+
+static int netns_has_devs(struct pspbpf *h)
+{
+	struct psp_dev_key k, *prev = NULL;
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		if (k.netns_cookie == h->netns_cookie)
+			return 1;
+		prev = &k;
+	}
+	return 0;
+}
+
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 {
+	LOCK_GUARD(h);
 	struct psp_dev_key k;
 	struct psp_dev_cfg cfg;
 	int err;
@@ -375,7 +462,11 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 	detach(h, &cfg);
 	/* the device may be gone already; then there is nothing to restore */
 	nl_link_set_gso_max_segs((int)cfg.ifindex, cfg.saved_gso_max_segs);
+	routes_prune(h, cfg.ifindex, 1);
 	forget(h, &k, &cfg);
+	if (!netns_has_devs(h))
+		routes_forget_rules();
+	state_release(h);
 	return 0;
 }
 
@@ -428,6 +519,16 @@ int pspbpf_dev_info(struct pspbpf *h, const char *ifname, struct pspbpf_dev_info
 	return err;
 }
 
+int pspbpf_dev_info_id(struct pspbpf *h, uint32_t id, struct pspbpf_dev_info *info)
+{
+	struct psp_dev_cfg cfg;
+	int err = dev_find_id(h, id, NULL, &cfg);
+
+	if (!err)
+		fill_info(h, &cfg, info);
+	return err;
+}
+
 int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
 {
 	struct psp_dev_key k, *prev = NULL;
@@ -449,6 +550,7 @@ int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
 static int dev_update(struct pspbpf *h, const char *ifname,
 		      void (*change)(struct psp_dev_cfg *c, const void *arg), const void *arg)
 {
+	LOCK_GUARD(h);
 	struct psp_dev_key k;
 	struct psp_dev_cfg cfg;
 	int err = pspbpf_lock(h);

@@ -15,31 +15,24 @@
 
 #include "pspbpf_int.h"
 
-static int run_install(struct pspbpf *h, int prog_fd, struct psp_key_install *in)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = in, .ctx_size_in = sizeof(*in));
-	int err;
-
-	err = bpf_prog_test_run_opts(prog_fd, &o) ? -errno : in->err;
-	OPENSSL_cleanse(in, sizeof(*in));
-	if (err)
-		return set_err(h, -err, "cannot install the key: %s", strerror(-err));
-	return 0;
-}
-
 int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,
 		    const uint8_t key[PSP_DEV_KEY_LEN])
 {
 	struct psp_key_install in = {
-		.dev_id = dev_id, .spi_or_phase = phase, .key_len = PSP_DEV_KEY_LEN,
-		.flags = flags,
+		.dev_id = dev_id, .phase = phase, .key_len = PSP_DEV_KEY_LEN, .flags = flags,
 	};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &in, .ctx_size_in = sizeof(in));
 	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	int err;
 
 	if (!ctl)
 		return -ENOENT;
 	memcpy(in.key, key, PSP_DEV_KEY_LEN);
-	return run_install(h, ctl->dev_key_set, &in);
+	err = bpf_prog_test_run_opts(ctl->dev_key_set, &o) ? -errno : in.err;
+	OPENSSL_cleanse(&in, sizeof(in));
+	if (err)
+		return set_err(h, -err, "cannot install the device key: %s", strerror(-err));
+	return 0;
 }
 
 /* H = AES_K(0^128), the GHASH key of K. */
@@ -58,28 +51,22 @@ static int ghash_key(const uint8_t *key, size_t len, uint8_t h[16])
 	return ok ? 0 : -EIO;
 }
 
-int install_assoc_key(struct pspbpf *h, int tx, uint32_t dev_id, uint32_t spi,
-		      const struct psp_flow *flow, uint32_t version, uint32_t flags,
-		      const uint8_t *key)
+int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r)
 {
-	struct psp_key_install in = {
-		.dev_id = dev_id, .spi_or_phase = spi, .key_len = psp_key_len(version),
-		.flags = flags, .version = version,
-	};
+	/* a SYSCALL program's context comes back where it came from */
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = r, .ctx_size_in = sizeof(*r));
 	const struct ctl_progs *ctl = pspbpf_ctl(h);
-	int err;
+	int err = 0;
 
+	if (ctl && r->key_len)
+		err = ghash_key(r->key, r->key_len, r->h);
 	if (!ctl)
-		return -ENOENT;
-	if (flow)
-		in.flow = *flow;
-	memcpy(in.key, key, in.key_len);
-	err = ghash_key(key, in.key_len, in.h);
-	if (err) {
-		OPENSSL_cleanse(&in, sizeof(in));
-		return set_err(h, -err, "cannot compute the GHASH key");
-	}
-	return run_install(h, tx ? ctl->tx_key_set : ctl->rx_key_set, &in);
+		err = -ENOENT;
+	else if (!err)
+		err = bpf_prog_test_run_opts(ctl->assoc_set, &o) ? -errno : r->err;
+	OPENSSL_cleanse(r->key, sizeof(r->key));
+	OPENSSL_cleanse(r->h, sizeof(r->h));
+	return err;
 }
 
 int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t version,
@@ -107,6 +94,7 @@ int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t vers
 int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 		      const uint8_t key[PSP_DEV_KEY_LEN])
 {
+	LOCK_GUARD(h);
 	struct psp_dev_cfg cfg;
 	int err;
 
@@ -117,7 +105,6 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 		err = dev_find(h, ifname, NULL, &cfg);
 	if (!err)
 		err = install_dev_key(h, cfg.id, phase, cfg.flags, key);
-	pspbpf_unlock(h);
 	return err;
 }
 
@@ -145,6 +132,7 @@ static uint64_t stale_assocs(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 
 int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *out)
 {
+	LOCK_GUARD(h);
 	uint8_t key[PSP_DEV_KEY_LEN];
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;

@@ -1,37 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The few rtnetlink and sock_diag requests the library makes: links (dev
+ * add, dev del), routes (the path MTU a Tx association needs, and the
+ * device a socket's traffic takes), sockets (whether a flow still has
+ * one). Each request is one exchange on a socket of its own.
+ */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "netlink.h"
 
 struct nl_req {
 	struct nlmsghdr nh;
-	struct ifinfomsg ifi;
-	char attrs[64];
+	char body[512];		/* the family's header, then attributes */
 };
 
-static void add_u32(struct nl_req *r, unsigned short type, uint32_t v)
+static void nl_init(struct nl_req *r, unsigned short type, unsigned short flags,
+		    const void *hdr, size_t hdr_len)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(hdr_len);
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	memcpy(NLMSG_DATA(&r->nh), hdr, hdr_len);
+}
+
+static struct rtattr *nl_put(struct nl_req *r, unsigned short type, const void *data,
+			     size_t len)
 {
 	struct rtattr *rta = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
 
 	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(sizeof(v));
-	memcpy(RTA_DATA(rta), &v, sizeof(v));
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
 	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
 }
 
-/* Sends one request and reads the answer into buf; returns its length or
- * -errno (an NLMSG_ERROR with an error included). */
-static int nl_talk(struct nl_req *r, char *buf, size_t size)
+static void nl_put_u32(struct nl_req *r, unsigned short type, uint32_t v)
+{
+	nl_put(r, type, &v, sizeof(v));
+}
+
+/* A nest ends where the message now ends. */
+static void nl_nest_end(struct nl_req *r, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
+}
+
+/*
+ * Sends one request on a socket of protocol proto and hands each message
+ * of the answer to cb (a dump's many too). Returns 0, the first non-zero
+ * value cb returns, or -errno (an NLMSG_ERROR's included).
+ */
+static int nl_talk(int proto, struct nl_req *r,
+		   int (*cb)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n, err = 0;
-	struct nlmsghdr *nh;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto), err = 0, done = 0;
+	char buf[32768];
 
 	if (fd < 0)
 		return -errno;
@@ -39,41 +78,40 @@ static int nl_talk(struct nl_req *r, char *buf, size_t size)
 		err = -errno;
 		goto out;
 	}
-	n = (int)recv(fd, buf, size, 0);
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	nh = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(nh, (unsigned int)n)) {
-		err = -EIO;
-	} else if (nh->nlmsg_type == NLMSG_ERROR) {
-		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-	} else {
-		err = n;
+	while (!done && !err) {
+		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+		int n = (int)recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (; NLMSG_OK(nh, (unsigned int)n) && !done && !err; nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+			} else if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				done = 1;
+			} else if (cb) {
+				err = cb(nh, arg);
+			}
+			/* a single answer ends with its one message */
+			if (!(nh->nlmsg_flags & NLM_F_MULTI))
+				done = 1;
+		}
 	}
 out:
 	close(fd);
 	return err;
 }
 
-int nl_link_get(int ifindex, struct nl_link *link)
+static int link_cb(const struct nlmsghdr *nh, void *arg)
 {
-	struct nl_req r = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-			.nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST },
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
-	};
-	char buf[16384];
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-	struct rtattr *rta;
-	int n = nl_talk(&r, buf, sizeof(buf)), len;
+	struct nl_link *link = arg;
+	int len = (int)IFLA_PAYLOAD(nh);
 
-	if (n < 0)
-		return n;
-	memset(link, 0, sizeof(*link));
-	len = (int)IFLA_PAYLOAD(nh);
-	for (rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+	for (struct rtattr *rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len);
+	     rta = RTA_NEXT(rta, len)) {
 		if (RTA_PAYLOAD(rta) < sizeof(uint32_t))
 			continue;
 		if (rta->rta_type == IFLA_MTU)
@@ -81,20 +119,237 @@ int nl_link_get(int ifindex, struct nl_link *link)
 		else if (rta->rta_type == IFLA_GSO_MAX_SEGS)
 			memcpy(&link->gso_max_segs, RTA_DATA(rta), sizeof(uint32_t));
 	}
+	return 0;
+}
+
+int nl_link_get(int ifindex, struct nl_link *link)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_req r;
+	int err;
+
+	memset(link, 0, sizeof(*link));
+	nl_init(&r, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	err = nl_talk(NETLINK_ROUTE, &r, link_cb, link);
+	if (err)
+		return err;
 	return link->mtu ? 0 : -EIO;
 }
 
 int nl_link_set_gso_max_segs(int ifindex, uint32_t segs)
 {
-	struct nl_req r = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-			.nlmsg_type = RTM_NEWLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
-	};
-	char buf[1024];
-	int n;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_req r;
 
-	add_u32(&r, IFLA_GSO_MAX_SEGS, segs);
-	n = nl_talk(&r, buf, sizeof(buf));
-	return n < 0 ? n : 0;
+	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	nl_put_u32(&r, IFLA_GSO_MAX_SEGS, segs);
+	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static void route_parse(const struct nlmsghdr *nh, struct nl_route *rt)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nh);
+	int len = (int)RTM_PAYLOAD(nh);
+	size_t alen = addr_len(rtm->rtm_family);
+
+	memset(rt, 0, sizeof(*rt));
+	rt->family = rtm->rtm_family;
+	rt->dst_len = rtm->rtm_dst_len;
+	rt->protocol = rtm->rtm_protocol;
+	rt->scope = rtm->rtm_scope;
+	rt->type = rtm->rtm_type;
+	rt->table = rtm->rtm_table;
+	for (struct rtattr *rta = RTM_RTA(rtm); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		void *d = RTA_DATA(rta);
+		size_t l = RTA_PAYLOAD(rta);
+
+		switch (rta->rta_type) {
+		case RTA_DST:
+			if (l == alen)
+				memcpy(rt->dst, d, alen);
+			break;
+		case RTA_GATEWAY:
+			rt->has_gateway = l == alen;
+			if (rt->has_gateway)
+				memcpy(rt->gateway, d, alen);
+			break;
+		case RTA_PREFSRC:
+			rt->has_prefsrc = l == alen;
+			if (rt->has_prefsrc)
+				memcpy(rt->prefsrc, d, alen);
+			break;
+		case RTA_OIF:
+			if (l == 4)
+				memcpy(&rt->oif, d, 4);
+			break;
+		case RTA_TABLE:
+			if (l == 4)
+				memcpy(&rt->table, d, 4);
+			break;
+		case RTA_METRICS: {
+			int mlen = (int)l;
+
+			for (struct rtattr *m = d; RTA_OK(m, mlen); m = RTA_NEXT(m, mlen))
+				if (m->rta_type == RTAX_MTU && RTA_PAYLOAD(m) == 4)
+					memcpy(&rt->mtu, RTA_DATA(m), 4);
+			break;
+		}
+		}
+	}
+}
+
+static int route_one_cb(const struct nlmsghdr *nh, void *arg)
+{
+	if (nh->nlmsg_type == RTM_NEWROUTE)
+		route_parse(nh, arg);
+	return 0;
+}
+
+int nl_route_get(int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
+		 struct nl_route *rt)
+{
+	struct rtmsg rtm = {
+		.rtm_family = (unsigned char)family,
+		.rtm_dst_len = (unsigned char)(addr_len(family) * 8),
+		.rtm_flags = RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE,	/* which table, too */
+	};
+	struct nl_req r;
+
+	nl_init(&r, RTM_GETROUTE, 0, &rtm, sizeof(rtm));
+	nl_put(&r, RTA_DST, dst, addr_len(family));
+	if (src)
+		nl_put(&r, RTA_SRC, src, addr_len(family));
+	if (mark)
+		nl_put_u32(&r, RTA_MARK, mark);
+	rt->family = 0;
+	return nl_talk(NETLINK_ROUTE, &r, route_one_cb, rt) ?: (rt->family ? 0 : -ENOENT);
+}
+
+static int route_change(const struct nl_route *rt, unsigned short type, unsigned short flags)
+{
+	struct rtmsg rtm = {
+		.rtm_family = (unsigned char)rt->family,
+		.rtm_dst_len = rt->dst_len,
+		.rtm_table = rt->table < 256 ? (unsigned char)rt->table : RT_TABLE_UNSPEC,
+		.rtm_protocol = rt->protocol,
+		.rtm_scope = rt->scope,
+		.rtm_type = rt->type,
+	};
+	size_t alen = addr_len(rt->family);
+	struct nl_req r;
+
+	nl_init(&r, type, NLM_F_ACK | flags, &rtm, sizeof(rtm));
+	nl_put(&r, RTA_DST, rt->dst, alen);
+	nl_put_u32(&r, RTA_TABLE, rt->table);
+	if (rt->oif)
+		nl_put_u32(&r, RTA_OIF, rt->oif);
+	if (rt->has_gateway)
+		nl_put(&r, RTA_GATEWAY, rt->gateway, alen);
+	if (rt->has_prefsrc)
+		nl_put(&r, RTA_PREFSRC, rt->prefsrc, alen);
+	if (rt->mtu) {
+		struct rtattr *m = nl_put(&r, RTA_METRICS, NULL, 0);
+
+		nl_put_u32(&r, RTAX_MTU, rt->mtu);
+		nl_nest_end(&r, m);
+	}
+	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+int nl_route_add(const struct nl_route *rt, int replace)
+{
+	return route_change(rt, RTM_NEWROUTE,
+			    NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
+}
+
+int nl_route_del(const struct nl_route *rt)
+{
+	return route_change(rt, RTM_DELROUTE, 0);
+}
+
+struct route_walk {
+	int (*cb)(const struct nl_route *rt, void *arg);
+	void *arg;
+};
+
+static int route_walk_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct route_walk *w = arg;
+	struct nl_route rt;
+
+	if (nh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	route_parse(nh, &rt);
+	return w->cb(&rt, w->arg);
+}
+
+int nl_route_dump(int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg)
+{
+	struct rtmsg rtm = { .rtm_family = (unsigned char)family };
+	struct route_walk w = { cb, arg };
+	struct nl_req r;
+
+	nl_init(&r, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm));
+	return nl_talk(NETLINK_ROUTE, &r, route_walk_cb, &w);
+}
+
+static int rule_change(int family, unsigned short type, unsigned short flags, uint32_t mark,
+		       uint32_t mask, uint32_t table, uint32_t pref)
+{
+	struct fib_rule_hdr frh = {
+		.family = (uint8_t)family,
+		.table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
+		.action = FR_ACT_TO_TBL,
+	};
+	struct nl_req r;
+
+	nl_init(&r, type, NLM_F_ACK | flags, &frh, sizeof(frh));
+	nl_put_u32(&r, FRA_FWMARK, mark);
+	nl_put_u32(&r, FRA_FWMASK, mask);
+	nl_put_u32(&r, FRA_TABLE, table);
+	nl_put_u32(&r, FRA_PRIORITY, pref);
+	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+int nl_rule_add(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
+{
+	int err = rule_change(family, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, mark, mask, table,
+			      pref);
+
+	return err == -EEXIST ? 0 : err;
+}
+
+int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
+{
+	return rule_change(family, RTM_DELRULE, 0, mark, mask, table, pref);
+}
+
+int nl_tcp_sock_exists(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+		       uint16_t rport)
+{
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = (uint8_t)family,
+		.sdiag_protocol = IPPROTO_TCP,
+		.idiag_states = ~0u,
+		.id = {
+			.idiag_sport = htons(lport),
+			.idiag_dport = htons(rport),
+			.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
+		},
+	};
+	struct nl_req r;
+	int err;
+
+	memcpy(req.id.idiag_src, laddr, addr_len(family));
+	memcpy(req.id.idiag_dst, raddr, addr_len(family));
+	nl_init(&r, SOCK_DIAG_BY_FAMILY, 0, &req, sizeof(req));
+	err = nl_talk(NETLINK_SOCK_DIAG, &r, NULL, NULL);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* The few rtnetlink link operations dev add and dev del need. */
+/* The rtnetlink and sock_diag requests of the library, in the caller's
+ * network namespace. Each returns 0 or -errno unless it says otherwise. */
 #ifndef __PSPBPF_NETLINK_H
 #define __PSPBPF_NETLINK_H
 
@@ -10,8 +11,34 @@ struct nl_link {
 	uint32_t gso_max_segs;
 };
 
-/* In the caller's network namespace. 0 or -errno. */
 int nl_link_get(int ifindex, struct nl_link *link);
 int nl_link_set_gso_max_segs(int ifindex, uint32_t segs);
+
+/* A route as rtnetlink has it; addresses in network order. */
+struct nl_route {
+	int family;
+	uint8_t dst[16], gateway[16], prefsrc[16];
+	int has_gateway, has_prefsrc;
+	uint32_t oif, table, mtu;	/* mtu: the metric, 0 if none */
+	uint8_t dst_len, protocol, scope, type;
+};
+
+/* The FIB entry traffic from src (or any source) to dst, with mark, takes. */
+int nl_route_get(int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
+		 struct nl_route *rt);
+/* Adds rt, or replaces the route of its destination. */
+int nl_route_add(const struct nl_route *rt, int replace);
+int nl_route_del(const struct nl_route *rt);
+/* Every route of family to cb, which stops the walk by returning non-zero. */
+int nl_route_dump(int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg);
+
+/* A rule sending traffic of (mark & mask) to table; adding one that is
+ * there already succeeds. */
+int nl_rule_add(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
+int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
+
+/* Whether a TCP socket (TIME_WAIT too) holds this flow: 1, 0, or -errno. */
+int nl_tcp_sock_exists(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
+		       uint16_t rport);
 
 #endif /* __PSPBPF_NETLINK_H */

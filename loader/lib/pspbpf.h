@@ -48,6 +48,9 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		   struct psp_dev_cfg *cfg);
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname);
 int pspbpf_dev_info(struct pspbpf *h, const char *ifname, struct pspbpf_dev_info *info);
+/* By PSP device id, as Linux names devices: ENODEV if there is none,
+ * ENOENT if it is another namespace's. */
+int pspbpf_dev_info_id(struct pspbpf *h, uint32_t id, struct pspbpf_dev_info *info);
 /* The devices of this namespace; *infos is malloc'ed. */
 int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n);
 int pspbpf_dev_set_versions(struct pspbpf *h, const char *ifname, uint32_t versions_ena);
@@ -91,6 +94,23 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    const struct pspbpf_tx_params *p);
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f);
+
+/*
+ * The same on a TCP socket, as Linux net/psp takes them (its sock-fd):
+ * the flow is the socket's, the device that of its route (*dev_id 0), or
+ * the PSP device *dev_id names, which must then be the route's if that is
+ * a PSP device (EINVAL otherwise); rx-assoc returns the device in
+ * *dev_id. A socket not connected yet needs dev_id; its association
+ * binds to the connection when the socket connects through the device.
+ * tx-assoc refuses (EBUSY) while the socket holds data received in clear
+ * that it has not read, and lowers its MSS by the PSP overhead at once.
+ * TCP repair mode, which the checks use for a moment, needs
+ * CAP_NET_ADMIN.
+ */
+int pspbpf_sk_rx_assoc(struct pspbpf *h, int fd, uint32_t *dev_id, uint32_t version,
+		       uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN]);
+int pspbpf_sk_tx_assoc(struct pspbpf *h, int fd, uint32_t dev_id,
+		       const struct pspbpf_tx_params *p);
 
 /* The receive policy state of a flow (include/psp/maps.h). */
 enum pspbpf_assoc_state {

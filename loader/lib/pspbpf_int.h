@@ -7,7 +7,7 @@
 
 /* The control programs (bpf/psp_ctl.bpf.c), by file descriptor. */
 struct ctl_progs {
-	int dev_key_set, rx_key_set, tx_key_set, kdf;
+	int dev_key_set, assoc_set, kdf;
 };
 
 struct pspbpf {
@@ -15,9 +15,11 @@ struct pspbpf {
 	int locked;
 	uint64_t netns_cookie;
 	struct {
-		int devs, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys;
+		int devs, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys, sk_assocs, ctl_state;
 	} map;
 	struct ctl_progs prog;	/* -1 until first used */
+	char last_ifname[16];	/* dev_find()'s last answer */
+	uint32_t last_ifindex;
 	char err[256];
 };
 
@@ -30,6 +32,35 @@ int mkdir_p(const char *path);
 
 int pspbpf_lock(struct pspbpf *h);
 void pspbpf_unlock(struct pspbpf *h);
+
+/*
+ * LOCK_GUARD(h) at the top of a function that changes state: whatever
+ * takes the lock within it, it is let go when the function returns,
+ * unless the caller held it already. A long-lived handle (an
+ * application's) holds it only while it works.
+ */
+struct lock_guard {
+	struct pspbpf *h;
+	int held;
+};
+
+static inline void lock_guard_end(struct lock_guard *g)
+{
+	if (!g->held)
+		pspbpf_unlock(g->h);
+}
+
+#define LOCK_GUARD(h)								\
+	struct lock_guard __lock_guard __attribute__((cleanup(lock_guard_end))) = \
+		{ (h), (h)->locked }
+/*
+ * Under the lock, before a device is added: the handle's maps are still
+ * the pinned ones, or the state is made again (the last device's removal
+ * unpins it, and may have since this handle was opened).
+ */
+int state_hold(struct pspbpf *h);
+/* Under the lock: unpins the shared state if no device uses it. */
+void state_release(struct pspbpf *h);
 /* The control programs, opened from their pins: NULL with the reason set
  * if they cannot be. */
 const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
@@ -37,15 +68,58 @@ const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
 /* The device of this namespace named ifname; -ENODEV if it is none. */
 int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
 	     struct psp_dev_cfg *cfg);
+/* The device of this namespace on ifindex; -ENODEV, no reason set. */
+int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+		     struct psp_dev_cfg *cfg);
+/* The device of id: -ENODEV if none, -ENOENT if of another namespace. */
+int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg);
 /* Per-device pin directory: PSPBPF_PIN_ROOT/<netns cookie>/<ifname>. */
 void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t size);
 
 /* Key installation through the control programs (keys.c). */
 int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,
 		    const uint8_t key[PSP_DEV_KEY_LEN]);
-int install_assoc_key(struct pspbpf *h, int tx, uint32_t dev_id, uint32_t spi,
-		      const struct psp_flow *flow, uint32_t version, uint32_t flags,
-		      const uint8_t *key);
+/* One step of making an association (psp_assoc_set, include/psp/maps.h),
+ * its key, if any, with its GHASH key; the key bytes are wiped. 0 or the
+ * program's -errno, with no reason set: the caller knows what it means. */
+int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r);
+
+/* Associations (assoc.c), in the steps the flow and socket forms share;
+ * each sets the reason of a failure. */
+uint64_t monotonic_ns(void);
+int assoc_spi_alloc(struct pspbpf *h, const struct psp_dev_key *dk, struct psp_dev_cfg *cfg,
+		    uint32_t *spi);
+/* The Rx half; fk NULL: of a socket not connected yet (sk_cookie).
+ * clear_end: where the data in clear the socket has not read yet ends. */
+int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
+		     const uint32_t *clear_end, uint64_t sk_cookie, uint32_t version, uint32_t spi,
+		     uint8_t key[PSP_KEY_MAX_LEN]);
+/* What Linux checks before a Tx key goes in. */
+int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
+		   const struct pspbpf_tx_params *p);
+void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_tx_sa *sa);
+/* The Tx half, with room on the path for it (route_tx_mtu() in table). */
+int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table);
+/* Everything of the flow's association gone. */
+void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
+
+/* Routes that make room for PSP on the path (route.c). */
+#define PSPBPF_RTPROT		80	/* their protocol: ip route show proto 80 */
+#define PSPBPF_RT_TABLE		80	/* sockets' routes: ip route show table 80 */
+#define PSPBPF_RULE_PREF	80	/* the rule for PSP sockets' marks */
+#define PSPBPF_SK_MARK		0x50000000u
+#define PSPBPF_SK_MARK_MASK	0xff000000u
+/* Room for overhead bytes on the path to f's peer, by a route in table
+ * (RT_TABLE_MAIN, or PSPBPF_RT_TABLE for marked sockets). */
+int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		 uint32_t overhead, uint32_t table);
+/* The rule that sends marked sockets' traffic to PSPBPF_RT_TABLE. */
+int route_sk_rule(struct pspbpf *h, int family);
+void routes_forget_rules(void);
+/* Removes the routes via ifindex (0: any) that no Tx association needs
+ * (all: every one); returns how many, or -errno. */
+int routes_prune(struct pspbpf *h, uint32_t ifindex, int all);
 
 void flow_to_key(const struct pspbpf_flow *f, uint32_t dev_id, struct psp_flow *k);
 void flow_from_key(const struct psp_flow *k, struct pspbpf_flow *f);

@@ -4,6 +4,7 @@
  * serialises changes between concurrent psp-bpf-ctl invocations, and the
  * control programs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <linux/magic.h>
 
 #include "psp_ctl.skel.h"
+#include "psp_layout.h"
 #include "pspbpf_int.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -87,7 +89,8 @@ static const struct pin pins[] = {
 	PIN(devs, "psp_devs"), PIN(stats, "psp_stats"), PIN(assocs, "psp_assocs"),
 	PIN(rx_sa, "psp_rx_sa"),
 	PIN(tx_sa, "psp_tx_sa"), PIN(rx_keys, "psp_rx_keys"), PIN(tx_keys, "psp_tx_keys"),
-	PIN(dev_keys, "psp_dev_keys"),
+	PIN(dev_keys, "psp_dev_keys"), PIN(sk_assocs, "psp_sk_assocs"),
+	PIN(ctl_state, "psp_ctl_state"),
 };
 #define N_PINS (sizeof(pins) / sizeof(pins[0]))
 
@@ -96,15 +99,40 @@ static int *pin_fd(struct pspbpf *h, const struct pin *p)
 	return (int *)((char *)h + p->off);
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void close_maps(struct pspbpf *h)
+{
+	for (size_t i = 0; i < N_PINS; i++)
+		close_fd(pin_fd(h, &pins[i]));
+}
+
+/* Opens every shared map; -ESTALE when they were laid out by another build. */
 static int open_maps(struct pspbpf *h)
 {
+	struct psp_ctl_state st = { 0 };
+	uint32_t zero = 0;
 	char path[256];
 
 	for (size_t i = 0; i < N_PINS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_MAPS, pins[i].name);
 		*pin_fd(h, &pins[i]) = bpf_obj_get(path);
-		if (*pin_fd(h, &pins[i]) < 0)
-			return -errno;
+		if (*pin_fd(h, &pins[i]) < 0) {
+			int err = -errno;
+
+			close_maps(h);
+			return err;
+		}
+	}
+	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &st) ||
+	    st.layout != PSP_STATE_LAYOUT) {
+		close_maps(h);
+		return -ESTALE;
 	}
 	return 0;
 }
@@ -121,8 +149,7 @@ static const struct {
 	size_t off;
 } ctl_pins[] = {
 	{ "psp_dev_key_set", offsetof(struct ctl_progs, dev_key_set) },
-	{ "psp_rx_key_set", offsetof(struct ctl_progs, rx_key_set) },
-	{ "psp_tx_key_set", offsetof(struct ctl_progs, tx_key_set) },
+	{ "psp_assoc_set", offsetof(struct ctl_progs, assoc_set) },
 	{ "psp_kdf", offsetof(struct ctl_progs, kdf) },
 };
 #define N_CTL (sizeof(ctl_pins) / sizeof(ctl_pins[0]))
@@ -136,11 +163,14 @@ static int *ctl_fd(struct pspbpf *h, size_t i)
  * The control programs are loaded once, with the maps, and stay pinned:
  * the GHASH key objects they put in the maps must be of the very BTF the
  * maps were created with, which a later load of the same object would
- * not be. Called under the lock when creating.
+ * not be. The state is stamped with the layout of this build's maps.
+ * Called under the lock when creating.
  */
 static int ctl_create(struct pspbpf *h)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS);
+	struct psp_ctl_state st = { .layout = PSP_STATE_LAYOUT };
+	uint32_t zero = 0;
 	struct psp_ctl *skel;
 	char path[256];
 	int err;
@@ -154,7 +184,8 @@ static int ctl_create(struct pspbpf *h)
 		return set_err(h, -err, "cannot load the control programs (BPF crypto kfuncs "
 			       "need Linux 6.10 or later; maps pinned by another loader?)");
 	}
-	if (mkdir(PIN_PROGS, 0700) && errno != EEXIST)
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.psp_ctl_state), &zero, &st, BPF_ANY) ||
+	    (mkdir(PIN_PROGS, 0700) && errno != EEXIST))
 		err = -errno;
 	for (size_t i = 0; !err && i < N_CTL; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, ctl_pins[i].name);
@@ -167,7 +198,7 @@ static int ctl_create(struct pspbpf *h)
 	return err ? set_err(h, -err, "cannot pin the control programs: %s", strerror(-err)) : 0;
 }
 
-const struct ctl_progs *pspbpf_ctl(struct pspbpf *h)
+static int open_ctl(struct pspbpf *h)
 {
 	char path[256];
 
@@ -176,12 +207,83 @@ const struct ctl_progs *pspbpf_ctl(struct pspbpf *h)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
 		*ctl_fd(h, i) = bpf_obj_get(path);
-		if (*ctl_fd(h, i) < 0) {
-			set_err(h, errno, "the control programs are not pinned (%s)", path);
-			return NULL;
-		}
+		if (*ctl_fd(h, i) < 0)
+			return set_err(h, errno, "the control programs are not pinned (%s)", path);
 	}
-	return &h->prog;
+	return 0;
+}
+
+const struct ctl_progs *pspbpf_ctl(struct pspbpf *h)
+{
+	return open_ctl(h) ? NULL : &h->prog;
+}
+
+/* Unlinks every entry of a bpffs directory whose name starts with prefix. */
+static void unpin_dir(const char *dir, const char *prefix, bool remove_dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !strncmp(e->d_name, prefix, strlen(prefix)))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	if (remove_dir)
+		rmdir(dir);
+}
+
+/*
+ * Removes the shared pins, whichever build made them: the maps and control
+ * programs, and the maps' second names where ip(8) looks for them.
+ */
+static void unpin_state(void)
+{
+	unpin_dir(PSPBPF_PIN_MAPS, "", true);
+	unpin_dir(PIN_PROGS, "", true);
+	unpin_dir(PSPBPF_PIN_IPROUTE2, "psp_", false);
+}
+
+static bool state_in_use(void)
+{
+	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
+	struct psp_dev_key k;
+	bool used;
+
+	if (fd < 0)
+		return false;
+	used = !bpf_map_get_next_key(fd, NULL, &k);
+	close(fd);
+	return used;
+}
+
+/*
+ * Makes the shared state, under the lock. State left by another build (an
+ * upgrade) or by a loader that died half way is replaced while no device
+ * uses it; a device still on it must first be removed by the build that
+ * added it, as the programs attached to it use those maps.
+ */
+static int state_create(struct pspbpf *h)
+{
+	int err = open_maps(h);
+
+	if (!err && !open_ctl(h))
+		return 0;
+	if (state_in_use())
+		return set_err(h, ESTALE, "%s holds devices added by another psp-bpf build; "
+			       "remove them with that build's psp-bpf-ctl dev del", PSPBPF_PIN_ROOT);
+	close_maps(h);
+	unpin_state();
+	err = mkdir_p(PSPBPF_PIN_MAPS);
+	if (err)
+		return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS, strerror(-err));
+	err = ctl_create(h);
+	if (err)
+		return err;
+	err = open_maps(h);
+	return err ? set_err(h, -err, "cannot open the new state in %s: %s", PSPBPF_PIN_MAPS,
+			     strerror(-err)) : 0;
 }
 
 int pspbpf_open(struct pspbpf **out, unsigned int flags)
@@ -206,9 +308,9 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	if (err)
 		return set_err(h, -err, "cannot tell the network namespace: %s", strerror(-err));
 	if (flags & PSPBPF_CREATE) {
-		err = mkdir_p(PSPBPF_PIN_MAPS);
+		err = mkdir_p(PSPBPF_PIN_ROOT);
 		if (err)
-			return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS,
+			return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_ROOT,
 				       strerror(-err));
 	}
 	h->root_fd = open(PSPBPF_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -217,58 +319,60 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 			       PSPBPF_PIN_ROOT);
 	if (flags & PSPBPF_CREATE) {
 		err = pspbpf_lock(h);
-		if (!err && open_maps(h))
-			err = ctl_create(h);
-		if (err)
-			return err;
+		if (!err)
+			err = state_create(h);
+		pspbpf_unlock(h);
+		return err;
 	}
 	err = open_maps(h);
+	if (err == -ESTALE)
+		return set_err(h, ESTALE, "%s was made by another psp-bpf build", PSPBPF_PIN_ROOT);
 	if (err)
 		return set_err(h, ENODEV, "no PSP device has been added (%s incomplete)",
 			       PSPBPF_PIN_MAPS);
 	return 0;
 }
 
-/* Removes the shared pins once no device uses the maps. */
-static void unpin_if_unused(struct pspbpf *h)
+void state_release(struct pspbpf *h)
 {
 	struct psp_dev_key k;
-	char path[256];
 
-	if (h->map.devs < 0 || !bpf_map_get_next_key(h->map.devs, NULL, &k))
-		return;
-	for (size_t i = 0; i < N_PINS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_MAPS, pins[i].name);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_IPROUTE2, pins[i].name);
-		unlink(path);
-	}
-	/* psp_scratch belongs to the programs only, pinned all the same */
-	unlink(PSPBPF_PIN_MAPS "/psp_scratch");
-	unlink(PSPBPF_PIN_IPROUTE2 "/psp_scratch");
-	rmdir(PSPBPF_PIN_MAPS);
-	for (size_t i = 0; i < N_CTL; i++) {
-		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
-		unlink(path);
-	}
-	rmdir(PIN_PROGS);
+	if (h->map.devs >= 0 && bpf_map_get_next_key(h->map.devs, NULL, &k))
+		unpin_state();
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+int state_hold(struct pspbpf *h)
+{
+	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
+	bool same = fd >= 0 && map_id(fd) == map_id(h->map.devs);
+
+	if (fd >= 0)
+		close(fd);
+	if (same)
+		return 0;
+	for (size_t i = 0; i < N_CTL; i++)
+		close_fd(ctl_fd(h, i));
+	close_maps(h);
+	return state_create(h);
 }
 
 void pspbpf_close(struct pspbpf *h)
 {
 	if (!h)
 		return;
-	if (h->locked)
-		unpin_if_unused(h);
 	pspbpf_unlock(h);
 	for (size_t i = 0; i < N_CTL; i++)
-		if (*ctl_fd(h, i) >= 0)
-			close(*ctl_fd(h, i));
-	for (size_t i = 0; i < N_PINS; i++)
-		if (*pin_fd(h, &pins[i]) >= 0)
-			close(*pin_fd(h, &pins[i]));
-	if (h->root_fd >= 0)
-		close(h->root_fd);
+		close_fd(ctl_fd(h, i));
+	close_maps(h);
+	close_fd(&h->root_fd);
 	free(h);
 }
 

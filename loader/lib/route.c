@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Room for PSP on the path. Linux net/psp lowers a socket's MSS by the PSP
+ * overhead at tx-assoc (icsk_ext_hdr_len), which no BPF program can reach.
+ * Instead the peer gets a host route through the PSP device whose mtu
+ * leaves room for the overhead, and TCP takes that as its path MTU, for
+ * connections opened before too, at their next transmission.
+ *
+ * A socket's association (sock.c) marks the socket (PSPBPF_SK_MARK), and
+ * a rule sends marked traffic to a table of its own (PSPBPF_RT_TABLE)
+ * that holds these routes: other connections to the peer keep their MSS.
+ * An association made by flow has no socket to mark: its route goes in
+ * the main table, for every connection to the peer while it is there.
+ *
+ * The routes carry protocol PSPBPF_RTPROT; routes_prune() removes those no
+ * Tx association needs any more.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <linux/rtnetlink.h>
+
+#include "netlink.h"
+#include "pspbpf_int.h"
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+int route_sk_rule(struct pspbpf *h, int family)
+{
+	int err = nl_rule_add(family, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+			      PSPBPF_RULE_PREF);
+
+	if (err)
+		return set_err(h, -err, "cannot add the routing rule for PSP sockets: %s",
+			       strerror(-err));
+	return 0;
+}
+
+int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		 uint32_t overhead, uint32_t table)
+{
+	uint32_t mark = table == RT_TABLE_MAIN ? 0 : PSPBPF_SK_MARK;
+	size_t alen = addr_len(f->family);
+	struct nl_route fib, rt;
+	struct nl_link link;
+	uint32_t mtu;
+	int ours, err;
+
+	/* no route to the peer, or one that does not go through the device:
+	 * the flow's packets never meet psp_tx */
+	if (nl_route_get(f->family, f->raddr, f->laddr, mark, &fib) || fib.oif != cfg->ifindex)
+		return 0;
+	err = nl_link_get((int)fib.oif, &link);
+	if (err)
+		return set_err(h, -err, "cannot read the MTU of %s: %s", cfg->ifname,
+			       strerror(-err));
+	ours = fib.protocol == PSPBPF_RTPROT && fib.dst_len == alen * 8 && fib.table == table;
+	/* ours: made for less overhead (a VC) than this association's */
+	mtu = !ours && fib.mtu && fib.mtu < link.mtu ? fib.mtu : link.mtu;
+	if (ours && fib.mtu && fib.mtu + overhead <= link.mtu)
+		return 0;	/* there already, with room enough */
+	if (!ours && fib.dst_len == alen * 8 && fib.table == table)
+		return 0;	/* someone else's host route: theirs to set */
+	if (mtu <= overhead + 68)
+		return set_err(h, EINVAL, "MTU %u of the path to the peer leaves no room for PSP",
+			       mtu);
+	rt = fib;
+	memcpy(rt.dst, f->raddr, alen);
+	rt.dst_len = (uint8_t)(alen * 8);
+	rt.table = table;
+	rt.protocol = PSPBPF_RTPROT;
+	rt.type = RTN_UNICAST;
+	rt.scope = fib.has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rt.mtu = mtu - overhead;
+	err = nl_route_add(&rt, ours);
+	if (err)
+		return set_err(h, -err, "cannot add the route for PSP's room on the path: %s",
+			       strerror(-err));
+	return 0;
+}
+
+struct prune {
+	struct pspbpf *h;
+	uint32_t ifindex;	/* 0: every device's */
+	int all;		/* even those a Tx association needs */
+	struct nl_route *doomed;
+	size_t n, cap;
+};
+
+/* Whether a Tx association of the device the route goes through has the
+ * route's destination as its peer. */
+static int route_needed(struct pspbpf *h, const struct nl_route *rt)
+{
+	struct psp_flow k, *prev = NULL;
+	struct psp_dev_cfg cfg;
+
+	if (dev_find_ifindex(h, rt->oif, NULL, &cfg))
+		return 0;
+	while (!bpf_map_get_next_key(h->map.tx_sa, prev, &k)) {
+		prev = &k;
+		if (k.dev_id == cfg.id && k.family == rt->family &&
+		    !memcmp(k.raddr, rt->dst, addr_len(rt->family)))
+			return 1;
+	}
+	return 0;
+}
+
+static int prune_cb(const struct nl_route *rt, void *arg)
+{
+	struct prune *p = arg;
+
+	if (rt->protocol != PSPBPF_RTPROT || (p->ifindex && rt->oif != p->ifindex) ||
+	    (!p->all && route_needed(p->h, rt)))
+		return 0;
+	/* deleted after the dump: not while the kernel walks the table */
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		struct nl_route *d = realloc(p->doomed, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		p->doomed = d;
+		p->cap = cap;
+	}
+	p->doomed[p->n++] = *rt;
+	return 0;
+}
+
+int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct prune p = { .h = h, .ifindex = ifindex, .all = all };
+	int err = 0, removed = 0;
+
+	for (size_t i = 0; i < 2 && !err; i++)
+		err = nl_route_dump(families[i], prune_cb, &p);
+	for (size_t i = 0; i < p.n; i++)
+		if (!nl_route_del(&p.doomed[i]))
+			removed++;
+	free(p.doomed);
+	return err ? err : removed;
+}
+
+void routes_forget_rules(void)
+{
+	nl_rule_del(AF_INET, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+		    PSPBPF_RULE_PREF);
+	nl_rule_del(AF_INET6, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+		    PSPBPF_RULE_PREF);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The control plane's speed: associations installed per second through
+ * libpspbpf (rx-assoc then tx-assoc, one TCP flow each), the latency of
+ * each pair (p50, p99, p999), and the kernel memory one live association
+ * holds. The device is psp0 of a network namespace of the bench's own
+ * (tests/datapath/env.c). One JSON line per figure.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include "env.h"
+#include "tap.h"
+
+#define FLOWS	PSP_MAX_ASSOCS	/* a full table, then emptied, per round */
+#define ROUNDS	4
+
+int tap_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return cond;
+	fputs("bench: setup failed: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return cond;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void flow_of(struct pspbpf_flow *f, int i)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = AF_INET;
+	inet_pton(AF_INET, "10.77.0.1", f->laddr);
+	inet_pton(AF_INET, "10.77.0.2", f->raddr);
+	f->lport = (uint16_t)(20000 + i);
+	f->rport = 443;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Kernel slab memory in bytes (/proc/meminfo): the crypto contexts and
+ * key objects an association allocates come from there; its map entries
+ * are preallocated with the maps.
+ */
+static long slab_bytes(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *m = fopen("/proc/meminfo", "r");
+
+	while (m && fgets(line, sizeof(line), m))
+		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+			break;
+	if (m)
+		fclose(m);
+	return kb * 1024;
+}
+
+int main(void)
+{
+	static uint64_t lat[FLOWS * ROUNDS];
+	struct test_env *e = test_env();
+	uint8_t key[PSP_KEY_MAX_LEN];
+	struct pspbpf_flow f;
+	uint64_t t0, total = 0;
+	long slab0, slab_full = 0;
+	size_t n = 0;
+	int err = 0;
+
+	if (!e)
+		return 1;
+	slab0 = slab_bytes();
+	for (int r = 0; r < ROUNDS && !err; r++) {
+		for (int i = 0; i < FLOWS && !err; i++) {
+			struct pspbpf_tx_params tx = { .version = 0, .key = key, .key_len = 16 };
+			uint64_t t;
+
+			flow_of(&f, i);
+			t = now_ns();
+			err = pspbpf_rx_assoc(e->h, "psp0", &f, 0, &tx.spi, key);
+			if (!err)
+				err = pspbpf_tx_assoc(e->h, "psp0", &f, &tx);
+			t = now_ns() - t;
+			lat[n++] = t;
+			total += t;
+		}
+		if (!r)
+			slab_full = slab_bytes();
+		for (int i = 0; i < FLOWS && !err && r + 1 < ROUNDS; i++) {
+			flow_of(&f, i);
+			err = pspbpf_assoc_del(e->h, "psp0", &f);
+		}
+	}
+	if (err) {
+		fprintf(stderr, "bench: association %zu: %s\n", n, pspbpf_errmsg(e->h));
+		return 1;
+	}
+	t0 = total / n;
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	printf("{\"bench\":\"assoc-install\",\"assocs\":%zu,\"per_sec\":%.0f,\"mean_us\":%.2f,"
+	       "\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"target_per_sec\":100000,"
+	       "\"target_p99_us\":100}\n",
+	       n, 1e9 / (double)t0, t0 / 1e3, lat[n / 2] / 1e3, lat[n * 99 / 100] / 1e3,
+	       lat[n * 999 / 1000] / 1e3);
+	/* map entries: Rx by SPI (state, key), the flow (policy, Tx state, key) */
+	printf("{\"bench\":\"assoc-memory\",\"live_assocs\":%d,\"map_entry_bytes\":%zu,"
+	       "\"slab_bytes_per_assoc\":%ld}\n", FLOWS,
+	       2 * sizeof(struct psp_spi_key) + sizeof(struct psp_rx_sa) + sizeof(struct psp_key) +
+	       3 * sizeof(struct psp_flow) + sizeof(struct psp_assoc) + sizeof(struct psp_tx_sa) +
+	       sizeof(struct psp_key), (slab_full - slab0) / FLOWS);
+	return 0;
+}
