@@ -126,11 +126,12 @@ static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_
 
 	if (bpf_map_lookup_elem(&psp_rx_sa, k))
 		return -EEXIST;
+	/* helpers take no pointer into the context: a copy on the stack */
+	__builtin_memcpy(&rx, &r->rx, sizeof(rx));
+	a.last_ns = rx.created_ns;	/* idle from now on (gc.c) */
 	err = ASSOC_KEY_ADD(psp_rx_keys, k, r);
 	if (err)
 		return err;
-	/* helpers take no pointer into the context: a copy on the stack */
-	__builtin_memcpy(&rx, &r->rx, sizeof(rx));
 	err = bpf_map_update_elem(&psp_rx_sa, k, &rx, BPF_NOEXIST);
 	if (!err && rx.flow.family) {
 		err = bpf_map_update_elem(&psp_assocs, &rx.flow, &a, BPF_NOEXIST);

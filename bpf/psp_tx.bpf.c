@@ -67,6 +67,7 @@ static __always_inline int bind_socket_assoc(struct __sk_buff *skb, const struct
 		goto fail;
 	a.rx_spi = sa->rx_spi;
 	a.version = sa->version;
+	a.last_ns = bpf_ktime_get_coarse_ns();
 	a.has_tx = !!sa->has_tx;
 	if (a.has_tx && bpf_map_update_elem(&psp_tx_sa, f, &sa->tx, BPF_NOEXIST))
 		goto fail;

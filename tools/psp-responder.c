@@ -110,11 +110,39 @@ static size_t take(struct responder *r, const char *cmd)
 	return n;
 }
 
+static void accept_data(struct responder *r)
+{
+	int fd = accept(r->listen_fd, NULL, NULL);
+
+	if (fd < 0) {
+		perror("responder: accept");
+		return;
+	}
+	close_data(r);
+	r->data_fd = fd;
+	r->data_read = 0;
+	if (r->next == NEXT_PSP && upgrade(r))
+		close_data(r);
+	r->next = NEXT_NONE;
+}
+
+/* The data connection, if a conn command wants one and it has come: the
+ * client's connect() returns before the responder accepts, and it may send
+ * the commands that use it meanwhile. Never blocks. */
+static void accept_pending(struct responder *r)
+{
+	struct pollfd p = { .fd = r->listen_fd, .events = POLLIN };
+
+	if (r->next != NEXT_NONE && poll(&p, 1, 0) == 1)
+		accept_data(r);
+}
+
 /* Runs the whole commands in the buffer. */
 static void commands(struct responder *r)
 {
 	char num[32];
 
+	accept_pending(r);
 	while (r->len) {
 		if (take(r, "read len")) {
 			snprintf(num, sizeof(num), "%zu", r->data_read);
@@ -150,30 +178,14 @@ static void commands(struct responder *r)
 	}
 }
 
-static void accept_data(struct responder *r)
-{
-	int fd = accept(r->listen_fd, NULL, NULL);
-
-	if (fd < 0) {
-		perror("responder: accept");
-		return;
-	}
-	close_data(r);
-	r->data_fd = fd;
-	r->data_read = 0;
-	if (r->next == NEXT_PSP && upgrade(r))
-		close_data(r);
-	if (r->next == NEXT_NONE)
-		fprintf(stderr, "responder: data connection without conn command\n");
-	r->next = NEXT_NONE;
-}
-
 /* One control connection, until it closes. */
 static void session(struct responder *r)
 {
 	while (1) {
+		/* connections are data connections only after a conn command:
+		 * until then one is the next control connection, queued */
 		struct pollfd p[3] = {
-			{ .fd = r->listen_fd, .events = POLLIN },
+			{ .fd = r->next != NEXT_NONE ? r->listen_fd : -1, .events = POLLIN },
 			{ .fd = r->ctl_fd, .events = POLLIN },
 			{ .fd = r->data_fd, .events = POLLIN },
 		};
@@ -201,7 +213,7 @@ static void session(struct responder *r)
 			commands(r);
 		}
 		if (p[0].revents & POLLIN)
-			accept_data(r);
+			accept_pending(r);	/* unless commands() took it */
 	}
 }
 

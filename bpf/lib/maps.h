@@ -53,6 +53,7 @@ struct {
 	__type(key, struct psp_spi_key);
 	__type(value, struct psp_rx_sa);
 	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_rx_sa SEC(".maps");
 
@@ -61,6 +62,7 @@ struct {
 	__type(key, struct psp_flow);
 	__type(value, struct psp_assoc);
 	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_assocs SEC(".maps");
 
@@ -69,6 +71,7 @@ struct {
 	__type(key, struct psp_flow);
 	__type(value, struct psp_tx_sa);
 	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_tx_sa SEC(".maps");
 
@@ -78,6 +81,7 @@ struct {
 	__type(key, struct psp_spi_key);
 	__type(value, struct psp_key);
 	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_rx_keys SEC(".maps");
 
@@ -86,6 +90,7 @@ struct {
 	__type(key, struct psp_spi_key);
 	__type(value, struct psp_key);
 	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_tx_keys SEC(".maps");
 

@@ -26,7 +26,8 @@
 #endif
 
 #define PSP_MAX_DEVS		256	/* device ids 1..255 */
-#define PSP_MAX_ASSOCS		1024	/* Rx and Tx associations, each */
+/* Rx and Tx associations, each; allocated as they come (BPF_F_NO_PREALLOC) */
+#define PSP_MAX_ASSOCS		65536
 
 /* Longest region (VC + payload) the datapath encrypts, in 16-byte blocks. */
 #define PSP_MAX_BLOCKS		576	/* 9216 bytes: a 9000-byte MTU and then some */
@@ -118,7 +119,7 @@ struct psp_rx_sa {
 	struct psp_flow flow;
 	__u32 pad;
 	__u64 sk_cookie;	/* unbound: the socket it waits for */
-	__u64 created_ns;	/* unbound ones expire (the control plane's reclaim) */
+	__u64 created_ns;	/* CLOCK_MONOTONIC: unbound ones expire (gc.c) */
 };
 
 /*

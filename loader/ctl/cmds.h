@@ -15,5 +15,6 @@ int do_del_assoc(int argc, char **argv);
 int do_assoc(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_gc(int argc, char **argv);
 
 #endif /* __PSPBPF_CTL_CMDS_H */

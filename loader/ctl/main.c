@@ -39,6 +39,7 @@ static void usage(void)
 	       "  assoc show [DEV]                 associations (never keys)\n"
 	       "  stats [DEV]                      counters\n"
 	       "  monitor [DEV]                    rotations, stale associations, drops\n"
+	       "  gc [DEV] [--idle SECONDS]        reclaim associations no socket holds\n"
 	       "  pcap { encrypt | decrypt } ...   PSP over pcap files (userspace reference)\n"
 	       "  derive --master HEX --spi HEX --version N\n"
 	       "                                   the key PSP derives for an SPI\n"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 		{ "assoc", do_assoc },
 		{ "stats", do_stats },
 		{ "monitor", do_monitor },
+		{ "gc", do_gc },
 		{ "pcap", do_pcap },
 		{ "derive", do_derive },
 		{ 0 }

@@ -93,10 +93,16 @@ int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 	} else {
 		r.rx.flow.dev_id = cfg->id;
 		r.rx.sk_cookie = sk_cookie;
-		r.rx.created_ns = monotonic_ns();
 	}
+	r.rx.created_ns = monotonic_ns();
+	gc_if_due(h);
 	memcpy(r.key, key, r.key_len);
 	err = assoc_req_run(h, &r);
+	if (err == -E2BIG && !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
+		/* the maps were full: once more with what the sweep freed */
+		memcpy(r.key, key, r.key_len);
+		err = assoc_req_run(h, &r);
+	}
 	if (!err)
 		return 0;
 	OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
@@ -104,6 +110,9 @@ int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 		return set_err(h, EBUSY, "SPI %08x is in use", spi);
 	if (err == -EBUSY)
 		return set_err(h, EBUSY, "Socket already has PSP state");
+	if (err == -E2BIG)
+		return set_err(h, ENOSPC, "the association maps are full (%d entries)",
+			       PSP_MAX_ASSOCS);
 	return set_err(h, -err, "cannot add the Rx association: %s", strerror(-err));
 }
 
@@ -279,12 +288,12 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 {
 	uint8_t ids[PSP_MAX_DEVS] = { 0 };
 	struct pspbpf_dev_info *devs;
-	struct psp_flow fk, *prev = NULL;
+	struct psp_flow *keys;
 	struct pspbpf_assoc *v;
 	struct psp_assoc a;
 	struct psp_tx_sa tx;
 	struct psp_rx_sa rx;
-	size_t ndev;
+	size_t ndev, nkeys;
 	int err;
 
 	*n = 0;
@@ -303,14 +312,17 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 			ids[devs[i].cfg.id] = 1;
 		free(devs);
 	}
-	v = calloc(PSP_MAX_ASSOCS, sizeof(*v));
-	if (!v)
+	keys = map_keys(h->map.assocs, sizeof(*keys), &nkeys);
+	v = calloc(nkeys ? nkeys : 1, sizeof(*v));
+	if (!v) {
+		free(keys);
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(h->map.assocs, prev, &fk) && *n < PSP_MAX_ASSOCS) {
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		struct psp_flow fk = keys[i];
 		struct pspbpf_assoc *e = &v[*n];
 		struct psp_spi_key sk = { .dev_id = fk.dev_id };
 
-		prev = &fk;
 		if (fk.dev_id >= PSP_MAX_DEVS || !ids[fk.dev_id] ||
 		    bpf_map_lookup_elem(h->map.assocs, &fk, &a))
 			continue;
@@ -332,6 +344,7 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 		}
 		(*n)++;
 	}
+	free(keys);
 	*out = v;
 	return 0;
 }

@@ -262,7 +262,7 @@ out:
 /* Detaches psp_rx (ours, or loaded by ip link), and the tcx link. */
 static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	char dir[160], path[192];
+	char dir[192];
 	__u32 id = 0;
 
 	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
@@ -277,11 +277,7 @@ static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 			close(fd);
 	}
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/tx_link", dir);
-	unlink(path);
-	rmdir(dir);
-	*strrchr(dir, '/') = 0;
-	rmdir(dir);	/* the namespace's directory, once empty */
+	dev_dir_remove(dir);
 }
 
 /* Removes everything of device id from a map keyed by a struct starting
@@ -312,33 +308,6 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	zero_stats(h, c->id);
 }
 
-/*
- * Whether a device's network device still exists: its tcx link, pinned in
- * the device's directory, loses its ifindex when the device goes (with its
- * namespace, say). These headers' bpf_link_info has no tcx member; the
- * ifindex is the first word of the union, like netns.netns_ino.
- */
-static int dev_alive(const struct psp_dev_cfg *cfg)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info), ifindex;
-	char path[192];
-	int fd;
-
-	/* a device of any namespace: its directory is under its cookie */
-	snprintf(path, sizeof(path), "%s/%llu/%s/tx_link", PSPBPF_PIN_ROOT,
-		 (unsigned long long)cfg->netns_cookie, cfg->ifname);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.type = 0;
-	close(fd);
-	memcpy(&ifindex, (char *)&info + offsetof(struct bpf_link_info, netns.netns_ino),
-	       sizeof(ifindex));
-	return info.type && ifindex;
-}
-
 /* Forgets the devices whose network device is gone without a dev del. */
 static void gc_stale(struct pspbpf *h)
 {
@@ -347,17 +316,18 @@ static void gc_stale(struct pspbpf *h)
 	char dir[192];
 
 	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		if (bpf_map_lookup_elem(h->map.devs, &k, &c) || dev_alive(&c)) {
+		if (bpf_map_lookup_elem(h->map.devs, &k, &c)) {
 			prev = &k;
 			continue;
 		}
-		snprintf(dir, sizeof(dir), "%s/%llu/%s/tx_link", PSPBPF_PIN_ROOT,
+		/* a device of any namespace: its directory is under its cookie */
+		snprintf(dir, sizeof(dir), "%s/%llu/%s", PSPBPF_PIN_ROOT,
 			 (unsigned long long)c.netns_cookie, c.ifname);
-		unlink(dir);
-		*strrchr(dir, '/') = 0;
-		rmdir(dir);
-		*strrchr(dir, '/') = 0;
-		rmdir(dir);
+		if (dev_dir_alive(dir)) {
+			prev = &k;
+			continue;
+		}
+		dev_dir_remove(dir);
 		forget(h, &k, &c);
 		prev = NULL;	/* start over: the walk lost its place */
 	}

@@ -329,27 +329,39 @@ int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32
 	return rule_change(family, RTM_DELRULE, 0, mark, mask, table, pref);
 }
 
-int nl_tcp_sock_exists(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
-		       uint16_t rport)
+struct sock_dump {
+	int (*cb)(const struct nl_sock *sk, void *arg);
+	void *arg;
+};
+
+static int sock_cb(const struct nlmsghdr *nh, void *arg)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(nh);
+	struct sock_dump *d = arg;
+	struct nl_sock sk = {
+		.family = m->idiag_family,
+		.lport = ntohs(m->id.idiag_sport),
+		.rport = ntohs(m->id.idiag_dport),
+		.cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0],
+	};
+
+	if (nh->nlmsg_type != SOCK_DIAG_BY_FAMILY || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return 0;
+	memcpy(sk.laddr, m->id.idiag_src, sizeof(sk.laddr));
+	memcpy(sk.raddr, m->id.idiag_dst, sizeof(sk.raddr));
+	return d->cb(&sk, d->arg);
+}
+
+int nl_tcp_sock_dump(int family, int (*cb)(const struct nl_sock *sk, void *arg), void *arg)
 {
 	struct inet_diag_req_v2 req = {
 		.sdiag_family = (uint8_t)family,
 		.sdiag_protocol = IPPROTO_TCP,
 		.idiag_states = ~0u,
-		.id = {
-			.idiag_sport = htons(lport),
-			.idiag_dport = htons(rport),
-			.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
-		},
 	};
+	struct sock_dump d = { .cb = cb, .arg = arg };
 	struct nl_req r;
-	int err;
 
-	memcpy(req.id.idiag_src, laddr, addr_len(family));
-	memcpy(req.id.idiag_dst, raddr, addr_len(family));
-	nl_init(&r, SOCK_DIAG_BY_FAMILY, 0, &req, sizeof(req));
-	err = nl_talk(NETLINK_SOCK_DIAG, &r, NULL, NULL);
-	if (err == -ENOENT)
-		return 0;
-	return err ? err : 1;
+	nl_init(&r, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &req, sizeof(req));
+	return nl_talk(NETLINK_SOCK_DIAG, &r, sock_cb, &d);
 }

@@ -37,8 +37,16 @@ int nl_route_dump(int family, int (*cb)(const struct nl_route *rt, void *arg), v
 int nl_rule_add(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
 int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
 
-/* Whether a TCP socket (TIME_WAIT too) holds this flow: 1, 0, or -errno. */
-int nl_tcp_sock_exists(int family, const uint8_t *laddr, uint16_t lport, const uint8_t *raddr,
-		       uint16_t rport);
+/* A TCP socket: addresses in network order, ports in host order. */
+struct nl_sock {
+	int family;
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	uint64_t cookie;
+};
+
+/* Every TCP socket of family (listening, TIME_WAIT and all) to cb, which
+ * stops the walk by returning non-zero. */
+int nl_tcp_sock_dump(int family, int (*cb)(const struct nl_sock *sk, void *arg), void *arg);
 
 #endif /* __PSPBPF_NETLINK_H */

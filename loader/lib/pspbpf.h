@@ -134,6 +134,21 @@ struct pspbpf_assoc {
 int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc **out,
 		      size_t *n);
 
+/*
+ * Reclaim of flows the datapath cannot see end (gc.c): flows with no
+ * socket that are closing or idle for idle_s seconds, associations made
+ * on a socket that never connected, host routes no Tx association needs.
+ * Of one device (ifname) or of every device of this namespace (NULL).
+ * rx-assoc runs it with the default idle time once a minute, and when
+ * the association maps are full.
+ */
+#define PSPBPF_IDLE_DEFAULT_S	600
+struct pspbpf_gc_stats {
+	uint32_t flows, unbound, routes;	/* what went */
+};
+int pspbpf_gc(struct pspbpf *h, const char *ifname, uint32_t idle_s,
+	      struct pspbpf_gc_stats *st);
+
 /* Counters of a device, summed over CPUs. */
 int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX]);
 

@@ -27,6 +27,10 @@ struct pspbpf {
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The keys of a hash map, malloc'ed (NULL if none): a walk that deletes
+ * entries as it goes would lose its place. */
+void *map_keys(int map_fd, size_t key_size, size_t *n);
+
 /* mkdir -p, mode 0700; 0 or -errno. */
 int mkdir_p(const char *path);
 
@@ -75,6 +79,10 @@ int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key
 int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg);
 /* Per-device pin directory: PSPBPF_PIN_ROOT/<netns cookie>/<ifname>. */
 void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t size);
+/* Whether a device directory's network device still exists (its tx_link). */
+bool dev_dir_alive(const char *dir);
+/* Removes a device directory, and its namespace's once empty. */
+void dev_dir_remove(const char *dir);
 
 /* Key installation through the control programs (keys.c). */
 int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,
@@ -103,6 +111,12 @@ int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table);
 /* Everything of the flow's association gone. */
 void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
+
+/* gc.c, under the lock: a sweep of this namespace's devices (dev_id 0) or
+ * of one; and one with the default idle time if the last is long past. */
+#define PSPBPF_GC_INTERVAL_NS	(60 * 1000000000ull)
+int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st);
+int gc_if_due(struct pspbpf *h);
 
 /* Routes that make room for PSP on the path (route.c). */
 #define PSPBPF_RTPROT		80	/* their protocol: ip route show proto 80 */

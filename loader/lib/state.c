@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -245,24 +246,95 @@ static void unpin_state(void)
 	unpin_dir(PSPBPF_PIN_IPROUTE2, "psp_", false);
 }
 
-static bool state_in_use(void)
+/*
+ * Whether the network device of a device directory still exists: the tcx
+ * link pinned there loses its ifindex when the device goes (with its
+ * namespace, say). These headers' bpf_link_info has no tcx member; the
+ * ifindex is the first word of the union, like netns.netns_ino. Builds
+ * since the first have pinned it there, so this reads any build's state.
+ */
+bool dev_dir_alive(const char *dir)
 {
-	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
-	struct psp_dev_key k;
-	bool used;
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info), ifindex;
+	char path[256];
+	int fd;
 
+	snprintf(path, sizeof(path), "%s/tx_link", dir);
+	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
-	used = !bpf_map_get_next_key(fd, NULL, &k);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.type = 0;
 	close(fd);
-	return used;
+	memcpy(&ifindex, (char *)&info + offsetof(struct bpf_link_info, netns.netns_ino),
+	       sizeof(ifindex));
+	return info.type && ifindex;
+}
+
+void dev_dir_remove(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/tx_link", dir);
+	unlink(path);
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s", dir);
+	*strrchr(path, '/') = 0;
+	rmdir(path);	/* the namespace's directory, once empty */
+}
+
+static DIR *openat_dir(int at, const char *name)
+{
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
+/*
+ * Counts the device directories, PSPBPF_PIN_ROOT/<netns cookie>/<ifname>,
+ * whose network device still exists, and removes the others: devices whose
+ * namespace went without a dev del, of whichever build.
+ */
+static unsigned int live_devices(void)
+{
+	DIR *root = opendir(PSPBPF_PIN_ROOT), *ns;
+	struct dirent *e, *d;
+	unsigned int live = 0;
+	char dir[192];
+
+	if (!root)
+		return 0;
+	while ((e = readdir(root))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;	/* maps, progs, the lock */
+		ns = openat_dir(dirfd(root), e->d_name);
+		while (ns && (d = readdir(ns))) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(dir, sizeof(dir), "%s/%.20s/%.16s", PSPBPF_PIN_ROOT, e->d_name,
+				 d->d_name);
+			if (dev_dir_alive(dir))
+				live++;
+			else
+				dev_dir_remove(dir);
+		}
+		if (ns)
+			closedir(ns);
+	}
+	closedir(root);
+	return live;
 }
 
 /*
  * Makes the shared state, under the lock. State left by another build (an
  * upgrade) or by a loader that died half way is replaced while no device
  * uses it; a device still on it must first be removed by the build that
- * added it, as the programs attached to it use those maps.
+ * added it, as the programs attached to it use those maps. A device whose
+ * network device is gone uses nothing.
  */
 static int state_create(struct pspbpf *h)
 {
@@ -270,7 +342,7 @@ static int state_create(struct pspbpf *h)
 
 	if (!err && !open_ctl(h))
 		return 0;
-	if (state_in_use())
+	if (live_devices())
 		return set_err(h, ESTALE, "%s holds devices added by another psp-bpf build; "
 			       "remove them with that build's psp-bpf-ctl dev del", PSPBPF_PIN_ROOT);
 	close_maps(h);
@@ -301,7 +373,10 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	for (size_t i = 0; i < N_CTL; i++)
 		*ctl_fd(h, i) = -1;
 	*out = h;
-	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+	/* as tc and bpftool do, the first device mounts it where it is missing */
+	if ((statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) &&
+	    (!(flags & PSPBPF_CREATE) || mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") ||
+	     statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC))
 		return set_err(h, ENOENT, "no BPF filesystem at /sys/fs/bpf "
 			       "(mount -t bpf bpf /sys/fs/bpf)");
 	err = netns_cookie(&h->netns_cookie);
@@ -398,4 +473,26 @@ void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t s
 {
 	snprintf(buf, size, "%s/%llu/%s", PSPBPF_PIN_ROOT,
 		 (unsigned long long)h->netns_cookie, ifname);
+}
+
+void *map_keys(int map_fd, size_t key_size, size_t *n)
+{
+	size_t cap = 0;
+	char *keys = NULL, *prev = NULL;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			char *k = realloc(keys, (cap = cap ? 2 * cap : 256) * key_size);
+
+			if (!k)
+				break;
+			keys = k;
+		}
+		prev = *n ? keys + (*n - 1) * key_size : NULL;
+		if (bpf_map_get_next_key(map_fd, prev, keys + *n * key_size))
+			break;
+		(*n)++;
+	}
+	return keys;
 }

@@ -230,27 +230,38 @@ setup() {
 	[ "$output" = 3946da2554eae46ad1ef77a64372edc4 ]
 }
 
-@test "dev add replaces pinned state another build left; refuses while its devices use it" {
+@test "dev add replaces pinned state another build left; refuses while its devices live" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for bpffs and network namespaces"
-	[ ! -e /sys/fs/bpf/psp/maps ] || skip "psp-bpf devices are in use on this host"
-	local ns=psp-cli-$$ key
+	local ns=psp-cli-$$ key stamp
 	ip netns add "$ns"
 	ip -n "$ns" link add d0 type veth peer name d1
-	# what an older build, or a loader killed half way, could leave
+	ip -n "$ns" link add e0 type veth peer name e1
+	# state of earlier runs whose devices went with their namespaces goes too
+	"$CTL" -n "$ns" dev add d0 && "$CTL" -n "$ns" dev del d0 ||
+		{ ip netns del "$ns"; skip "devices of another psp-bpf build are in use on this host"; }
+	[ ! -e /sys/fs/bpf/psp/maps ] || { ip netns del "$ns"; skip "psp-bpf devices are in use on this host"; }
+	# what a loader killed half way could leave: a device entry, no device
 	mkdir -p /sys/fs/bpf/psp/maps /sys/fs/bpf/psp/progs
 	bpftool map create /sys/fs/bpf/psp/maps/psp_devs type hash key 8 value 8 entries 4 name psp_devs
 	bpftool map create /sys/fs/bpf/psp/progs/psp_rx_key_set type array key 4 value 4 entries 1 name old
 	key="01 00 00 00 00 00 00 00"
 	bpftool map update pinned /sys/fs/bpf/psp/maps/psp_devs key hex $key value hex $key
-	run "$CTL" -n "$ns" dev add d0
+	"$CTL" -n "$ns" dev add d0
+	[ ! -e /sys/fs/bpf/psp/progs/psp_rx_key_set ]
+	# another build's maps, stamped with another layout, d0 still on them
+	stamp=$(bpftool -j map lookup pinned /sys/fs/bpf/psp/maps/psp_ctl_state key 0 0 0 0 |
+		jq -r '.value | .[4] = "0x5a" | map(ltrimstr("0x")) | join(" ")')
+	bpftool map update pinned /sys/fs/bpf/psp/maps/psp_ctl_state key 0 0 0 0 value hex $stamp
+	run "$CTL" -n "$ns" dev add e0
 	[ "$status" -eq 1 ]
 	[[ $output == *"ESTALE: /sys/fs/bpf/psp holds devices added by another psp-bpf build"* ]]
-	[ -e /sys/fs/bpf/psp/progs/psp_rx_key_set ]
-	bpftool map delete pinned /sys/fs/bpf/psp/maps/psp_devs key hex $key
-	run "$CTL" -n "$ns" dev add d0
-	[ "$status" -eq 0 ]
-	[ ! -e /sys/fs/bpf/psp/progs/psp_rx_key_set ]
-	"$CTL" -n "$ns" dev del d0
+	[ -e /sys/fs/bpf/psp/*/d0/tx_link ]
+	# d0 gone without a dev del: its state is nobody's
+	ip -n "$ns" link del d0
+	"$CTL" -n "$ns" dev add e0
+	[ ! -e /sys/fs/bpf/psp/*/d0 ]
+	"$CTL" -n "$ns" dev show e0 >/dev/null
+	"$CTL" -n "$ns" dev del e0
 	ip netns del "$ns"
 	# the last device gone, nothing stays pinned
 	[ -z "$(ls /sys/fs/bpf/psp/maps /sys/fs/bpf/psp/progs 2>/dev/null)" ]

@@ -86,3 +86,39 @@ send_small() {	# A_PORT B_PORT SECONDS
 	[ "$(jq -r 'select(.event == "key-rotations") | .ifname' "$out")" = vb ]
 	[ "${drops:-0}" -gt 0 ]
 }
+
+# has_flow SIDE LOCAL REMOTE: the side's association list holds the flow
+has_flow() {
+	"ctl_$1" -j assoc show "v$1" | jq -e --arg f "$2 $3" 'any(.[]; .flow == $f)' >/dev/null
+}
+
+@test "gc: flows no socket holds go when idle or closing; a live connection's stay" {
+	local rpid spid
+	psp_pair 10.88.0.1 42200 10.88.0.2 5200	# no connection ever opens on it
+	[ "$(ctl_a -j gc | jq .flows)" -eq 0 ]	# not idle for long yet
+	psp_pair 10.88.0.1 42201 10.88.0.2 5201
+	ip netns exec "$NS_B" timeout 30 "$XFER" recv 10.88.0.2 5201 >/dev/null 3>&- &
+	rpid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$NS_B" ss -Hltn "sport = :5201" | grep -q . && break
+		sleep 0.1
+	done
+	# a connection held open for a while
+	(sleep 3 | ip netns exec "$NS_A" "$XFER" send 10.88.0.1 42201 10.88.0.2 5201) 3>&- &
+	spid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$NS_A" ss -Htn state established "sport = :42201" | grep -q . && break
+		sleep 0.1
+	done
+	[ "$(ctl_a -j gc --idle 0 | jq .flows)" -ge 1 ]
+	! has_flow a 10.88.0.1:42200 10.88.0.2:5200
+	has_flow a 10.88.0.1:42201 10.88.0.2:5201
+	wait $spid
+	wait $rpid
+	# B closed second: no socket is left, the flow is closing, it goes now
+	[ "$(ctl_b -j gc | jq .flows)" -ge 1 ]
+	! has_flow b 10.88.0.2:5201 10.88.0.1:42201
+	# A closed first: its socket waits in TIME_WAIT, and the flow with it
+	ctl_a gc >/dev/null
+	has_flow a 10.88.0.1:42201 10.88.0.2:5201
+}

@@ -38,6 +38,8 @@ netns_up() {
 netns_down() {
 	"$CTL" -n "$NS_A" dev del va 2>/dev/null || true
 	"$CTL" -n "$NS_B" dev del vb 2>/dev/null || true
+	# at once, where deleting the namespaces would take the veth later
+	ip -n "$NS_A" link del va 2>/dev/null || true
 	ip netns del "$NS_A" 2>/dev/null || true
 	ip netns del "$NS_B" 2>/dev/null || true
 	return 0

@@ -8,7 +8,10 @@
  * only if all of them held.
  *
  *   psp-cases --remote ADDR [--remote6 ADDR] --port PORT --dev DEV CASE
- *             [--version N] [--ip 4|6]
+ *             [--version N] [--ip 4|6] [--seconds N]
+ *
+ * One case is not the kernel's: soak, connections opening, upgrading and
+ * closing every way a connection ends, for --seconds.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,23 +38,27 @@ struct cfg {
 	uint32_t dev_id;
 	uint32_t version;
 	int ipver;
+	unsigned int seconds;	/* of the soak */
 	int comm;		/* the control connection to the responder */
 };
 
 static int failed;
+static int quiet;	/* print failed checks only */
 
 /* A check: printed either way, remembered if it failed. */
 static int check(int ok, const char *fmt, ...)
 {
 	va_list ap;
 
+	failed |= !ok;
+	if (ok && quiet)
+		return ok;
 	printf("# %s: ", ok ? "ok" : "FAILED");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
-	failed |= !ok;
 	return ok;
 }
 
@@ -643,6 +650,68 @@ static void key_rotate_basic(struct cfg *c)
 	close_conn(c, s);
 }
 
+/* ---- soak ---- */
+
+enum soak_close { SOAK_PEER_FIRST, SOAK_FIN_FIRST, SOAK_RST, SOAK_CLOSES };
+
+/* Ends a data connection one of the ways connections end. The responder
+ * may have closed its side already, seeing ours go: "err" is an answer. */
+static void soak_close(struct cfg *c, int fd, enum soak_close how)
+{
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	char resp[4];
+
+	if (how == SOAK_PEER_FIRST) {
+		close_conn(c, fd);
+		return;
+	}
+	if (how == SOAK_RST)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+	check(send(c->comm, "data close", sizeof("data close"), 0) == sizeof("data close") &&
+	      recv(c->comm, resp, sizeof(resp), MSG_WAITALL) == sizeof(resp) &&
+	      (!memcmp(resp, "ack", 4) || !memcmp(resp, "err", 4)),
+	      "responder answers 'data close'");
+}
+
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* Connections of random versions and IP versions, upgraded, carrying a
+ * little data each way's worth of checks, and closed at random, until the
+ * time is up. Only failed checks print, and a summary. */
+static void soak(struct cfg *c)
+{
+	uint64_t end = now_s() + c->seconds;
+	unsigned long conns = 0, bad = 0;
+
+	srand((unsigned int)getpid());
+	quiet = 1;
+	while (now_s() < end) {
+		int ipver = c->remote6 && rand() % 2 ? 6 : 4, before = failed, s;
+		long n;
+
+		failed = 0;
+		s = psp_conn(c, (uint32_t)(rand() % 4), ipver, 0);
+		if (s >= 0) {
+			n = send_careful(c, s, 1 + rand() % 8);
+			if (n > 0)
+				check_data_rx(c, n);
+			soak_close(c, s, (enum soak_close)(rand() % SOAK_CLOSES));
+		}
+		conns++;
+		bad += (unsigned long)failed;
+		failed |= before;
+	}
+	quiet = 0;
+	check(conns && !bad, "soak: %lu connections, %lu failed", conns, bad);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct cfg *c);
@@ -654,14 +723,14 @@ static const struct {
 	CASE(data_basic_send), CASE(data_send_bad_key), CASE(data_send_disconnect),
 	CASE(data_mss_adjust), CASE(data_stale_key), CASE(removal_device_rx),
 	CASE(removal_device_bi), CASE(tx_drop_plaintext_data), CASE(tx_accept_fin),
-	CASE(tx_drop_late_fin), CASE(tx_key_retry), CASE(key_rotate_basic),
+	CASE(tx_drop_late_fin), CASE(tx_key_retry), CASE(key_rotate_basic), CASE(soak),
 #undef CASE
 };
 
 static int usage(void)
 {
 	fprintf(stderr, "Usage: psp-cases --remote ADDR [--remote6 ADDR] --port PORT --dev DEV "
-			"CASE [--version N] [--ip 4|6]\nCases:");
+			"CASE [--version N] [--ip 4|6] [--seconds N]\nCases:");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		fprintf(stderr, " %s", cases[i].name);
 	fputc('\n', stderr);
@@ -677,9 +746,10 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "version", required_argument, NULL, 'v' },
 		{ "ip", required_argument, NULL, 'i' },
+		{ "seconds", required_argument, NULL, 's' },
 		{ 0 }
 	};
-	struct cfg c = { .ipver = 4, .comm = -1 };
+	struct cfg c = { .ipver = 4, .seconds = 60, .comm = -1 };
 	struct pspbpf_dev_info info;
 	int o;
 
@@ -691,6 +761,7 @@ int main(int argc, char **argv)
 		case 'd': c.dev = optarg; break;
 		case 'v': c.version = (uint32_t)atoi(optarg); break;
 		case 'i': c.ipver = atoi(optarg); break;
+		case 's': c.seconds = (unsigned int)atoi(optarg); break;
 		default: return usage();
 		}
 	}

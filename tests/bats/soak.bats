@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The soak: for SOAK_SECONDS (600 by default), applications in namespace A
+# open connections to psp-responders in B, upgrade them to PSP (every
+# version, IPv4 and IPv6), send data and close them every way connections
+# end (FIN from either side first, RST), while both devices' keys rotate
+# and reclaim runs as it does in use. Then, once the last closed flows'
+# TIME_WAIT is over, every map entry and route the connections took must
+# be gone: state does not grow with the connections a host has seen.
+
+load helpers
+load netns
+
+SOAK_SECONDS=${SOAK_SECONDS:-600}
+WORKERS=3
+PORT0=7200
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
+	netns_up
+	local i
+	for ((i = 0; i < WORKERS; i++)); do
+		nsenter --net="/run/netns/$NS_B" "$BUILD/psp-responder" -p $((PORT0 + i)) -d vb \
+			2>"$BATS_FILE_TMPDIR/responder$i.log" 3>&- &
+		echo $! >>"$BATS_FILE_TMPDIR/pids"
+	done
+	for ((i = 0; i < WORKERS; i++)); do
+		wait_listen $((PORT0 + i)) || return 1
+	done
+}
+
+teardown_file() {
+	kill $(cat "$BATS_FILE_TMPDIR/pids" 2>/dev/null) 2>/dev/null || true
+	netns_down
+}
+
+wait_listen() {
+	for _ in $(seq 50); do
+		ip netns exec "$NS_B" ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The entries of every map a flow's state lives in, and the host routes
+# that lower the MTU for PSP flows, on both sides: one line each.
+footprint() {
+	local m ns
+	for m in psp_assocs psp_rx_sa psp_tx_sa psp_rx_keys psp_tx_keys; do
+		echo "$m $(bpftool -j map dump pinned "/sys/fs/bpf/psp/maps/$m" | jq length)"
+	done
+	for ns in "$NS_A" "$NS_B"; do
+		echo "routes $ns $( (ip -n "$ns" -4 route show table all proto 80
+			ip -n "$ns" -6 route show table all proto 80) | wc -l)"
+	done
+}
+
+# Key rotation on both sides, and reclaim as psp-bpf-ctl gc runs it, until
+# the soak ends.
+rotate_and_reclaim() {
+	while sleep 7; do
+		ctl_a key-rotate va >/dev/null && ctl_b key-rotate vb >/dev/null &&
+			ctl_a gc >/dev/null && ctl_b gc >/dev/null || return 1
+	done
+}
+
+@test "soak: connections open, upgrade and close while keys rotate; state returns to baseline" {
+	local base i rotator now left
+	local -a pids
+	base=$(footprint)
+	rotate_and_reclaim 3>&- &
+	rotator=$!
+	for ((i = 0; i < WORKERS; i++)); do
+		nsenter --net="/run/netns/$NS_A" "$BUILD/tests/psp-cases" --remote 10.88.0.2 \
+			--remote6 fd88::2 --port $((PORT0 + i)) --dev va --seconds "$SOAK_SECONDS" \
+			soak >"$BATS_FILE_TMPDIR/worker$i.out" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { cat "$BATS_FILE_TMPDIR/worker$i.out"; kill $rotator; false; }
+	done
+	kill $rotator
+	cat "$BATS_FILE_TMPDIR"/worker*.out
+	echo "rotations: $(ctl_a -j dev show va | jq .generation)"
+	[ "$(counter a rx-auth-fail)" -eq 0 ]
+	[ "$(counter b rx-auth-fail)" -eq 0 ]
+	[ "$(counter a tx-error)" -eq 0 ]
+	[ "$(counter b tx-error)" -eq 0 ]
+	# the flows closed last go TIME_WAIT (60 s) after their close
+	for ((left = 150; left > 0; left -= 5)); do
+		ctl_a gc >/dev/null
+		ctl_b gc >/dev/null
+		now=$(footprint)
+		[ "$now" = "$base" ] && break
+		sleep 5
+	done
+	diff <(echo "$base") <(echo "$now")
+}
