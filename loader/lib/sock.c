@@ -114,22 +114,32 @@ static void sk_repair_off(int fd, int mode, int reuse)
  * What the socket has received (rcv_nxt), which only TCP repair mode shows
  * userspace (for a moment, and with no queue selected, so that a
  * concurrent call of the owner's cannot touch one), and how much of it is
- * unread. -errno without CAP_NET_ADMIN.
+ * unread. Segments go on arriving meanwhile, so rcv_nxt is read on both
+ * sides of the unread count until it held still: only then do the two
+ * tell where the unread data starts. -errno without CAP_NET_ADMIN, -EAGAIN
+ * if it never held still.
  */
 static int sk_rcv_seq(int fd, uint32_t *rcv_nxt, uint32_t *inq)
 {
 	int on = TCP_REPAIR_ON, q = TCP_RECV_QUEUE, none = TCP_NO_QUEUE, reuse = 0, n = 0;
 	socklen_t len = sizeof(reuse);
-	int err = 0;
+	uint32_t before;
+	int err = -EAGAIN;
 
 	getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len);
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)))
 		return -errno;
 	len = sizeof(*rcv_nxt);
-	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &q, sizeof(q)) ||
-	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, rcv_nxt, &len) ||
-	    ioctl(fd, SIOCINQ, &n))
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &q, sizeof(q)))
 		err = -errno;
+	for (int tries = 0; err == -EAGAIN && tries < 100; tries++) {
+		if (getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &before, &len) ||
+		    ioctl(fd, SIOCINQ, &n) ||
+		    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, rcv_nxt, &len))
+			err = -errno;
+		else if (before == *rcv_nxt)
+			err = 0;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &none, sizeof(none));
 	sk_repair_off(fd, TCP_REPAIR_OFF_NO_WP, reuse);
 	*inq = (uint32_t)n;

@@ -66,7 +66,7 @@ rotate_and_reclaim() {
 }
 
 @test "soak: connections open, upgrade and close while keys rotate; state returns to baseline" {
-	local base i rotator now left
+	local base i rotator now left gen
 	local -a pids
 	base=$(footprint)
 	rotate_and_reclaim 3>&- &
@@ -82,7 +82,10 @@ rotate_and_reclaim() {
 	done
 	kill $rotator
 	cat "$BATS_FILE_TMPDIR"/worker*.out
-	echo "rotations: $(ctl_a -j dev show va | jq .generation)"
+	echo "at the end: $(footprint | tr '\n' ' ')"
+	gen=$(ctl_a -j dev show va | jq '."key-generation"')
+	echo "key generation at the end: $gen"
+	[ "$gen" -ge $((SOAK_SECONDS / 10)) ]
 	[ "$(counter a rx-auth-fail)" -eq 0 ]
 	[ "$(counter b rx-auth-fail)" -eq 0 ]
 	[ "$(counter a tx-error)" -eq 0 ]
@@ -95,5 +98,7 @@ rotate_and_reclaim() {
 		[ "$now" = "$base" ] && break
 		sleep 5
 	done
+	echo "back at the baseline $((150 - left)) s after the soak:"
+	echo "$now"
 	diff <(echo "$base") <(echo "$now")
 }

@@ -652,6 +652,8 @@ static void key_rotate_basic(struct cfg *c)
 
 /* ---- soak ---- */
 
+#define SOAK_PACE_MS	15
+
 enum soak_close { SOAK_PEER_FIRST, SOAK_FIN_FIRST, SOAK_RST, SOAK_CLOSES };
 
 /* Ends a data connection one of the ways connections end. The responder
@@ -683,8 +685,10 @@ static uint64_t now_s(void)
 }
 
 /* Connections of random versions and IP versions, upgraded, carrying a
- * little data each way's worth of checks, and closed at random, until the
- * time is up. Only failed checks print, and a summary. */
+ * little data, and closed at random, until the time is up; only failed
+ * checks print, and a summary. Paced: a closed flow's state stays for its
+ * TIME_WAIT, as a socket's does, and a minute of connections at full speed
+ * would fill the maps of both ends (PSP_MAX_ASSOCS). */
 static void soak(struct cfg *c)
 {
 	uint64_t end = now_s() + c->seconds;
@@ -704,6 +708,7 @@ static void soak(struct cfg *c)
 				check_data_rx(c, n);
 			soak_close(c, s, (enum soak_close)(rand() % SOAK_CLOSES));
 		}
+		sleep_ms(SOAK_PACE_MS);
 		conns++;
 		bad += (unsigned long)failed;
 		failed |= before;
