@@ -65,6 +65,16 @@ case_run() {
 	case_run assoc_basic
 }
 
+# Linux frees them with the socket; here gc does, as sock_diag has no
+# socket of their cookie any more (dev_rotate_spi and assoc_basic leave them)
+@test "gc: associations of sockets that closed unconnected are reclaimed" {
+	local n
+	n=$(ctl_a -j gc va --idle 0 | jq .unbound)
+	echo "reclaimed $n"
+	[ "$n" -ge 1 ]
+	[ "$(ctl_a -j gc va --idle 0 | jq .unbound)" -eq 0 ]
+}
+
 @test "assoc_bad_dev: rx-assoc with an unknown dev-id is ENODEV" {
 	case_run assoc_bad_dev
 }
@@ -150,6 +160,15 @@ case_run() {
 
 @test "packetdrill psp-tx-key-retry: tx-assoc refused while clear data waits, then accepted" {
 	case_run tx_key_retry
+}
+
+# No kernel case: its PSP devices are there before any socket
+@test "data_mss_adjust on a connection opened before dev add, IPv4" {
+	case_run data_mss_preexisting --ip 4
+}
+
+@test "data_mss_adjust on a connection opened before dev add, IPv6" {
+	case_run data_mss_preexisting --ip 6
 }
 
 # The kernel re-registers a netdevsim PSP device; here the device is

@@ -192,22 +192,28 @@ static int spi_xchg(int fd, uint32_t version, uint32_t spi, const uint8_t *key,
 	return 0;
 }
 
-/* A whole PSP connection: rx-assoc, exchange, tx-assoc. */
-static int psp_conn(struct cfg *c, uint32_t version, int ipver, int flip_key)
+/* rx-assoc, exchange, tx-assoc on a connection. */
+static int upgrade(struct cfg *c, int fd, uint32_t version, int flip_key)
 {
 	uint8_t key[PSP_KEY_MAX_LEN], tx_key[PSP_KEY_MAX_LEN];
 	uint32_t spi, tx_spi;
-	int fd = make_conn(c, 1, version, ipver), err;
+	int err;
 
-	if (fd < 0)
-		return -1;
 	err = rx_assoc(c, fd, c->dev_id, version, &spi, key);
 	if (!err)
 		err = spi_xchg(fd, version, spi, key, &tx_spi, tx_key);
 	tx_key[0] ^= flip_key ? 0xff : 0;
 	if (!err)
 		err = tx_assoc(c, fd, c->dev_id, version, tx_spi, tx_key);
-	if (!check_call(err, c, "PSP connection: rx-assoc, key exchange, tx-assoc")) {
+	return check_call(err, c, "PSP connection: rx-assoc, key exchange, tx-assoc") ? 0 : -1;
+}
+
+/* A whole PSP connection. */
+static int psp_conn(struct cfg *c, uint32_t version, int ipver, int flip_key)
+{
+	int fd = make_conn(c, 1, version, ipver);
+
+	if (fd >= 0 && upgrade(c, fd, version, flip_key)) {
 		close(fd);
 		return -1;
 	}
@@ -536,6 +542,35 @@ static void removal(struct cfg *c, int bi)
 	close_conn(c, s);
 }
 
+/* Not a kernel case (its devices are there before any socket): a
+ * connection opened before its device was added, upgraded after, makes
+ * room for PSP in its MSS as any other, and nothing it sends is too big. */
+static void data_mss_preexisting(struct cfg *c)
+{
+	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
+	uint64_t cnt[PSP_CNT__MAX];
+	struct psp_dev_cfg cfg;
+	int s, base;
+
+	if (!check_call(pspbpf_dev_del(c->h, c->dev), c, "dev del"))
+		return;
+	s = make_conn(c, 1, 0, c->ipver);
+	base = mss(s);
+	if (!check_call(pspbpf_dev_add(c->h, c->dev, &o, &cfg), c, "dev add under the connection"))
+		goto out;
+	c->dev_id = cfg.id;
+	if (s < 0 || upgrade(c, s, 0, 0))
+		goto out;
+	check_eq("MSS after tx-assoc", mss(s), base - 40);
+	check_data_rx(c, send_careful(c, s, 100));
+	check_outq(s, 0, 0);
+	if (check_call(pspbpf_stats(c->h, c->dev_id, cnt), c, "stats"))
+		check_eq("tx-error", (long long)cnt[PSP_CNT_TX_ERROR], 0);
+out:
+	if (s >= 0)
+		close_conn(c, s);
+}
+
 static void removal_device_rx(struct cfg *c)
 {
 	removal(c, 0);
@@ -726,7 +761,7 @@ static const struct {
 	CASE(assoc_sk_only_mismatch), CASE(assoc_sk_only_mismatch_tx),
 	CASE(assoc_sk_only_unconn), CASE(assoc_version_mismatch), CASE(assoc_twice),
 	CASE(data_basic_send), CASE(data_send_bad_key), CASE(data_send_disconnect),
-	CASE(data_mss_adjust), CASE(data_stale_key), CASE(removal_device_rx),
+	CASE(data_mss_adjust), CASE(data_mss_preexisting), CASE(data_stale_key), CASE(removal_device_rx),
 	CASE(removal_device_bi), CASE(tx_drop_plaintext_data), CASE(tx_accept_fin),
 	CASE(tx_drop_late_fin), CASE(tx_key_retry), CASE(key_rotate_basic), CASE(soak),
 #undef CASE
