@@ -151,10 +151,12 @@ $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
 
 $(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/datapath/env.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc

@@ -14,7 +14,7 @@ static void usage(void)
 {
 	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf] [--versions LIST] [--aes generic]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
-	       "       psp-bpf-ctl dev show [DEV]\n"
+	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
 	       "\n"
 	       "add: make DEV a PSP device: XDP receive and tcx egress programs, two fresh\n"

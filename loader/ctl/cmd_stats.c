@@ -11,7 +11,7 @@
 
 static void usage(void)
 {
-	printf("Usage: psp-bpf-ctl stats [DEV]\n\n"
+	printf("Usage: psp-bpf-ctl stats [DEV | id N]\n\n"
 	       "Per-device counters, with the kernel's names (rx-auth-fail ...) where it has\n"
 	       "them; rx-bytes and tx-bytes exclude the PSP header and ICV. -v explains each.\n");
 }

@@ -37,7 +37,7 @@ static void usage(void)
 	       "                                   rx-assoc if needed, then tx-assoc\n"
 	       "  del-assoc DEV --flow LOCAL REMOTE\n"
 	       "  assoc show [DEV]                 associations (never keys)\n"
-	       "  stats [DEV]                      counters\n"
+	       "  stats [DEV | id N]               counters\n"
 	       "  monitor [DEV]                    rotations, stale associations, drops\n"
 	       "  gc [DEV] [--idle SECONDS]        reclaim associations no socket holds\n"
 	       "  pcap { encrypt | decrypt } ...   PSP over pcap files (userspace reference)\n"

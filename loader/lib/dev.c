@@ -284,16 +284,17 @@ static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
  * with the device id. */
 static void purge(int map_fd, size_t key_size, uint32_t id)
 {
-	uint8_t key[64], next[64];
-	void *prev = NULL;
+	size_t n;
+	uint8_t *keys = map_keys(map_fd, key_size, &n);
 
-	while (!bpf_map_get_next_key(map_fd, prev, next)) {
-		memcpy(key, next, key_size);
-		if (*(uint32_t *)key == id && !bpf_map_delete_elem(map_fd, key))
-			prev = NULL;	/* start over: the walk lost its place */
-		else
-			prev = key;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t dev_id;
+
+		memcpy(&dev_id, keys + i * key_size, sizeof(dev_id));
+		if (dev_id == id)
+			bpf_map_delete_elem(map_fd, keys + i * key_size);
 	}
+	free(keys);
 }
 
 static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
@@ -349,7 +350,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
 	if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg))
 		return set_err(h, EEXIST, "%s is already PSP device %u", ifname, cfg.id);
-	err = nl_link_get((int)k.ifindex, &link);
+	err = nl_link_get(h->nl, (int)k.ifindex, &link);
 	if (err)
 		return set_err(h, -err, "cannot read the settings of %s: %s", ifname,
 			       strerror(-err));
@@ -375,7 +376,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	err = attach(h, &cfg);
 	if (err)
 		goto undo_keys;
-	err = nl_link_set_gso_max_segs((int)cfg.ifindex, 1);
+	err = nl_link_set_gso_max_segs(h->nl, (int)cfg.ifindex, 1);
 	if (err) {
 		err = set_err(h, -err, "cannot set gso_max_segs on %s: %s", ifname,
 			      strerror(-err));
@@ -431,11 +432,11 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 		return err;
 	detach(h, &cfg);
 	/* the device may be gone already; then there is nothing to restore */
-	nl_link_set_gso_max_segs((int)cfg.ifindex, cfg.saved_gso_max_segs);
+	nl_link_set_gso_max_segs(h->nl, (int)cfg.ifindex, cfg.saved_gso_max_segs);
 	routes_prune(h, cfg.ifindex, 1);
 	forget(h, &k, &cfg);
 	if (!netns_has_devs(h))
-		routes_forget_rules();
+		routes_forget_rules(h);
 	state_release(h);
 	return 0;
 }

@@ -217,11 +217,16 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 
 int gc_if_due(struct pspbpf *h)
 {
+	uint64_t now = monotonic_ns();
 	struct psp_ctl_state cs;
 	uint32_t zero = 0;
 
+	/* a look at the shared time a second at most, from a busy handle */
+	if (h->gc_looked_ns && now - h->gc_looked_ns < PSPBPF_GC_LOOK_NS)
+		return 0;
+	h->gc_looked_ns = now;
 	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &cs) ||
-	    monotonic_ns() - cs.last_reclaim_ns < PSPBPF_GC_INTERVAL_NS)
+	    now - cs.last_reclaim_ns < PSPBPF_GC_INTERVAL_NS)
 		return 0;
 	return gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL);
 }

@@ -3,13 +3,17 @@
  * The few rtnetlink and sock_diag requests the library makes: links (dev
  * add, dev del), routes (the path MTU a Tx association needs, and the
  * device a socket's traffic takes), sockets (whether a flow still has
- * one). Each request is one exchange on a socket of its own.
+ * one). Each request is one exchange, on the caller's rtnetlink socket
+ * if it has one.
  */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/inet_diag.h>
@@ -60,39 +64,56 @@ static void nl_nest_end(struct nl_req *r, struct rtattr *nest)
 	nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
 }
 
+int nl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /*
- * Sends one request on a socket of protocol proto and hands each message
- * of the answer to cb (a dump's many too). Returns 0, the first non-zero
- * value cb returns, or -errno (an NLMSG_ERROR's included).
+ * Sends one request on fd (or, if fd < 0, on a socket of protocol proto
+ * just for it) and hands each message of the answer to cb (a dump's many
+ * too). The answer is read to its end even when cb stops early, so that
+ * nothing of it is left for the next request on the socket; messages of
+ * earlier requests are passed over by their sequence number. Returns 0,
+ * the first non-zero value cb returns, or -errno (an NLMSG_ERROR's
+ * included).
  */
-static int nl_talk(int proto, struct nl_req *r,
+static int nl_talk(int fd, int proto, struct nl_req *r,
 		   int (*cb)(const struct nlmsghdr *nh, void *arg), void *arg)
 {
+	static uint32_t seq;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto), err = 0, done = 0;
+	int own = fd < 0, err = 0, done = 0;
 	char buf[32768];
 
+	if (own)
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
+	r->nh.nlmsg_seq = ++seq;
 	if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
 		goto out;
 	}
-	while (!done && !err) {
+	while (!done) {
 		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
 		int n = (int)recv(fd, buf, sizeof(buf), 0);
 
 		if (n < 0) {
-			err = -errno;
+			err = err ?: -errno;
 			break;
 		}
-		for (; NLMSG_OK(nh, (unsigned int)n) && !done && !err; nh = NLMSG_NEXT(nh, n)) {
+		for (; NLMSG_OK(nh, (unsigned int)n) && !done; nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_seq != r->nh.nlmsg_seq)
+				continue;
 			if (nh->nlmsg_type == NLMSG_DONE) {
 				done = 1;
 			} else if (nh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				err = err ?: ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
 				done = 1;
-			} else if (cb) {
+			} else if (cb && !err) {
 				err = cb(nh, arg);
 			}
 			/* a single answer ends with its one message */
@@ -101,7 +122,8 @@ static int nl_talk(int proto, struct nl_req *r,
 		}
 	}
 out:
-	close(fd);
+	if (own)
+		close(fd);
 	return err;
 }
 
@@ -122,7 +144,7 @@ static int link_cb(const struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-int nl_link_get(int ifindex, struct nl_link *link)
+int nl_link_get(int nl, int ifindex, struct nl_link *link)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	struct nl_req r;
@@ -130,20 +152,38 @@ int nl_link_get(int ifindex, struct nl_link *link)
 
 	memset(link, 0, sizeof(*link));
 	nl_init(&r, RTM_GETLINK, 0, &ifi, sizeof(ifi));
-	err = nl_talk(NETLINK_ROUTE, &r, link_cb, link);
+	err = nl_talk(nl, NETLINK_ROUTE, &r, link_cb, link);
 	if (err)
 		return err;
 	return link->mtu ? 0 : -EIO;
 }
 
-int nl_link_set_gso_max_segs(int ifindex, uint32_t segs)
+int nl_link_mtu(int nl, int ifindex, const char *ifname, uint32_t *mtu)
+{
+	struct ifreq ifr = { 0 };
+	struct nl_link link;
+	int err;
+
+	/* by name, one syscall, where rtnetlink's answer is two and carries
+	 * every attribute of the device */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (nl >= 0 && !ioctl(nl, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0) {
+		*mtu = (uint32_t)ifr.ifr_mtu;
+		return 0;
+	}
+	err = nl_link_get(nl, ifindex, &link);
+	*mtu = link.mtu;
+	return err;
+}
+
+int nl_link_set_gso_max_segs(int nl, int ifindex, uint32_t segs)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	struct nl_req r;
 
 	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	nl_put_u32(&r, IFLA_GSO_MAX_SEGS, segs);
-	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
 }
 
 static size_t addr_len(int family)
@@ -210,7 +250,7 @@ static int route_one_cb(const struct nlmsghdr *nh, void *arg)
 	return 0;
 }
 
-int nl_route_get(int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
+int nl_route_get(int nl, int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
 		 struct nl_route *rt)
 {
 	struct rtmsg rtm = {
@@ -227,10 +267,11 @@ int nl_route_get(int family, const uint8_t *dst, const uint8_t *src, uint32_t ma
 	if (mark)
 		nl_put_u32(&r, RTA_MARK, mark);
 	rt->family = 0;
-	return nl_talk(NETLINK_ROUTE, &r, route_one_cb, rt) ?: (rt->family ? 0 : -ENOENT);
+	return nl_talk(nl, NETLINK_ROUTE, &r, route_one_cb, rt) ?: (rt->family ? 0 : -ENOENT);
 }
 
-static int route_change(const struct nl_route *rt, unsigned short type, unsigned short flags)
+static int route_change(int nl, const struct nl_route *rt, unsigned short type,
+			unsigned short flags)
 {
 	struct rtmsg rtm = {
 		.rtm_family = (unsigned char)rt->family,
@@ -258,18 +299,18 @@ static int route_change(const struct nl_route *rt, unsigned short type, unsigned
 		nl_put_u32(&r, RTAX_MTU, rt->mtu);
 		nl_nest_end(&r, m);
 	}
-	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
 }
 
-int nl_route_add(const struct nl_route *rt, int replace)
+int nl_route_add(int nl, const struct nl_route *rt, int replace)
 {
-	return route_change(rt, RTM_NEWROUTE,
+	return route_change(nl, rt, RTM_NEWROUTE,
 			    NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
 }
 
-int nl_route_del(const struct nl_route *rt)
+int nl_route_del(int nl, const struct nl_route *rt)
 {
-	return route_change(rt, RTM_DELROUTE, 0);
+	return route_change(nl, rt, RTM_DELROUTE, 0);
 }
 
 struct route_walk {
@@ -288,17 +329,17 @@ static int route_walk_cb(const struct nlmsghdr *nh, void *arg)
 	return w->cb(&rt, w->arg);
 }
 
-int nl_route_dump(int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg)
+int nl_route_dump(int nl, int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg)
 {
 	struct rtmsg rtm = { .rtm_family = (unsigned char)family };
 	struct route_walk w = { cb, arg };
 	struct nl_req r;
 
 	nl_init(&r, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm));
-	return nl_talk(NETLINK_ROUTE, &r, route_walk_cb, &w);
+	return nl_talk(nl, NETLINK_ROUTE, &r, route_walk_cb, &w);
 }
 
-static int rule_change(int family, unsigned short type, unsigned short flags, uint32_t mark,
+static int rule_change(int nl, int family, unsigned short type, unsigned short flags, uint32_t mark,
 		       uint32_t mask, uint32_t table, uint32_t pref)
 {
 	struct fib_rule_hdr frh = {
@@ -313,20 +354,20 @@ static int rule_change(int family, unsigned short type, unsigned short flags, ui
 	nl_put_u32(&r, FRA_FWMASK, mask);
 	nl_put_u32(&r, FRA_TABLE, table);
 	nl_put_u32(&r, FRA_PRIORITY, pref);
-	return nl_talk(NETLINK_ROUTE, &r, NULL, NULL);
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
 }
 
-int nl_rule_add(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
+int nl_rule_add(int nl, int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
 {
-	int err = rule_change(family, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, mark, mask, table,
+	int err = rule_change(nl, family, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, mark, mask, table,
 			      pref);
 
 	return err == -EEXIST ? 0 : err;
 }
 
-int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
+int nl_rule_del(int nl, int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref)
 {
-	return rule_change(family, RTM_DELRULE, 0, mark, mask, table, pref);
+	return rule_change(nl, family, RTM_DELRULE, 0, mark, mask, table, pref);
 }
 
 struct sock_dump {
@@ -363,5 +404,5 @@ int nl_tcp_sock_dump(int family, int (*cb)(const struct nl_sock *sk, void *arg),
 	struct nl_req r;
 
 	nl_init(&r, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &req, sizeof(req));
-	return nl_talk(NETLINK_SOCK_DIAG, &r, sock_cb, &d);
+	return nl_talk(-1, NETLINK_SOCK_DIAG, &r, sock_cb, &d);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The rtnetlink and sock_diag requests of the library, in the caller's
- * network namespace. Each returns 0 or -errno unless it says otherwise. */
+ * network namespace. Each returns 0 or -errno unless it says otherwise.
+ * nl: the caller's rtnetlink socket (nl_open()), or -1 for one just for
+ * the request. */
 #ifndef __PSPBPF_NETLINK_H
 #define __PSPBPF_NETLINK_H
 
@@ -11,8 +13,13 @@ struct nl_link {
 	uint32_t gso_max_segs;
 };
 
-int nl_link_get(int ifindex, struct nl_link *link);
-int nl_link_set_gso_max_segs(int ifindex, uint32_t segs);
+/* An rtnetlink socket to use again and again: -errno if none. */
+int nl_open(void);
+
+int nl_link_get(int nl, int ifindex, struct nl_link *link);
+int nl_link_set_gso_max_segs(int nl, int ifindex, uint32_t segs);
+/* The MTU of the device ifindex, named ifname. */
+int nl_link_mtu(int nl, int ifindex, const char *ifname, uint32_t *mtu);
 
 /* A route as rtnetlink has it; addresses in network order. */
 struct nl_route {
@@ -24,18 +31,18 @@ struct nl_route {
 };
 
 /* The FIB entry traffic from src (or any source) to dst, with mark, takes. */
-int nl_route_get(int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
+int nl_route_get(int nl, int family, const uint8_t *dst, const uint8_t *src, uint32_t mark,
 		 struct nl_route *rt);
 /* Adds rt, or replaces the route of its destination. */
-int nl_route_add(const struct nl_route *rt, int replace);
-int nl_route_del(const struct nl_route *rt);
+int nl_route_add(int nl, const struct nl_route *rt, int replace);
+int nl_route_del(int nl, const struct nl_route *rt);
 /* Every route of family to cb, which stops the walk by returning non-zero. */
-int nl_route_dump(int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg);
+int nl_route_dump(int nl, int family, int (*cb)(const struct nl_route *rt, void *arg), void *arg);
 
 /* A rule sending traffic of (mark & mask) to table; adding one that is
  * there already succeeds. */
-int nl_rule_add(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
-int nl_rule_del(int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
+int nl_rule_add(int nl, int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
+int nl_rule_del(int nl, int family, uint32_t mark, uint32_t mask, uint32_t table, uint32_t pref);
 
 /* A TCP socket: addresses in network order, ports in host order. */
 struct nl_sock {

@@ -12,6 +12,7 @@ struct ctl_progs {
 
 struct pspbpf {
 	int root_fd;		/* PSPBPF_PIN_ROOT: flock()ed while changing state */
+	int nl;			/* rtnetlink, in the handle's namespace (netlink.h) */
 	int locked;
 	uint64_t netns_cookie;
 	struct {
@@ -20,6 +21,7 @@ struct pspbpf {
 	struct ctl_progs prog;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
+	uint64_t gc_looked_ns;	/* gc_if_due()'s last look at the time */
 	char err[256];
 };
 
@@ -115,6 +117,7 @@ void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
 /* gc.c, under the lock: a sweep of this namespace's devices (dev_id 0) or
  * of one; and one with the default idle time if the last is long past. */
 #define PSPBPF_GC_INTERVAL_NS	(60 * 1000000000ull)
+#define PSPBPF_GC_LOOK_NS	1000000000ull
 int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st);
 int gc_if_due(struct pspbpf *h);
 
@@ -130,7 +133,7 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 		 uint32_t overhead, uint32_t table);
 /* The rule that sends marked sockets' traffic to PSPBPF_RT_TABLE. */
 int route_sk_rule(struct pspbpf *h, int family);
-void routes_forget_rules(void);
+void routes_forget_rules(struct pspbpf *h);
 /* Removes the routes via ifindex (0: any) that no Tx association needs
  * (all: every one); returns how many, or -errno. */
 int routes_prune(struct pspbpf *h, uint32_t ifindex, int all);

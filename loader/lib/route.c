@@ -32,7 +32,7 @@ static size_t addr_len(int family)
 
 int route_sk_rule(struct pspbpf *h, int family)
 {
-	int err = nl_rule_add(family, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+	int err = nl_rule_add(h->nl, family, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
 			      PSPBPF_RULE_PREF);
 
 	if (err)
@@ -47,22 +47,21 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	uint32_t mark = table == RT_TABLE_MAIN ? 0 : PSPBPF_SK_MARK;
 	size_t alen = addr_len(f->family);
 	struct nl_route fib, rt;
-	struct nl_link link;
-	uint32_t mtu;
+	uint32_t mtu, link_mtu;
 	int ours, err;
 
 	/* no route to the peer, or one that does not go through the device:
 	 * the flow's packets never meet psp_tx */
-	if (nl_route_get(f->family, f->raddr, f->laddr, mark, &fib) || fib.oif != cfg->ifindex)
+	if (nl_route_get(h->nl, f->family, f->raddr, f->laddr, mark, &fib) || fib.oif != cfg->ifindex)
 		return 0;
-	err = nl_link_get((int)fib.oif, &link);
+	err = nl_link_mtu(h->nl, (int)fib.oif, cfg->ifname, &link_mtu);
 	if (err)
 		return set_err(h, -err, "cannot read the MTU of %s: %s", cfg->ifname,
 			       strerror(-err));
 	ours = fib.protocol == PSPBPF_RTPROT && fib.dst_len == alen * 8 && fib.table == table;
 	/* ours: made for less overhead (a VC) than this association's */
-	mtu = !ours && fib.mtu && fib.mtu < link.mtu ? fib.mtu : link.mtu;
-	if (ours && fib.mtu && fib.mtu + overhead <= link.mtu)
+	mtu = !ours && fib.mtu && fib.mtu < link_mtu ? fib.mtu : link_mtu;
+	if (ours && fib.mtu && fib.mtu + overhead <= link_mtu)
 		return 0;	/* there already, with room enough */
 	if (!ours && fib.dst_len == alen * 8 && fib.table == table)
 		return 0;	/* someone else's host route: theirs to set */
@@ -77,7 +76,7 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	rt.type = RTN_UNICAST;
 	rt.scope = fib.has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rt.mtu = mtu - overhead;
-	err = nl_route_add(&rt, ours);
+	err = nl_route_add(h->nl, &rt, ours);
 	if (err)
 		return set_err(h, -err, "cannot add the route for PSP's room on the path: %s",
 			       strerror(-err));
@@ -138,18 +137,18 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 	int err = 0, removed = 0;
 
 	for (size_t i = 0; i < 2 && !err; i++)
-		err = nl_route_dump(families[i], prune_cb, &p);
+		err = nl_route_dump(h->nl, families[i], prune_cb, &p);
 	for (size_t i = 0; i < p.n; i++)
-		if (!nl_route_del(&p.doomed[i]))
+		if (!nl_route_del(h->nl, &p.doomed[i]))
 			removed++;
 	free(p.doomed);
 	return err ? err : removed;
 }
 
-void routes_forget_rules(void)
+void routes_forget_rules(struct pspbpf *h)
 {
-	nl_rule_del(AF_INET, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+	nl_rule_del(h->nl, AF_INET, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
 		    PSPBPF_RULE_PREF);
-	nl_rule_del(AF_INET6, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
+	nl_rule_del(h->nl, AF_INET6, PSPBPF_SK_MARK, PSPBPF_SK_MARK_MASK, PSPBPF_RT_TABLE,
 		    PSPBPF_RULE_PREF);
 }

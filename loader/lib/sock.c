@@ -90,7 +90,7 @@ static int sk_dev(struct pspbpf *h, const struct sk_view *v, uint32_t dev_id,
 	struct nl_route rt;
 
 	if (v->connected &&
-	    !nl_route_get(v->flow.family, v->flow.raddr, v->flow.laddr, 0, &rt) &&
+	    !nl_route_get(h->nl, v->flow.family, v->flow.raddr, v->flow.laddr, 0, &rt) &&
 	    !dev_find_ifindex(h, rt.oif, dk, cfg)) {
 		if (dev_id && dev_id != cfg->id)
 			return set_err(h, EINVAL, "Device id vs socket mismatch "

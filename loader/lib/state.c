@@ -23,6 +23,7 @@
 
 #include "psp_ctl.skel.h"
 #include "psp_layout.h"
+#include "netlink.h"
 #include "pspbpf_int.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -368,6 +369,7 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 		return -ENOMEM;
 	libbpf_set_print(silent);
 	h->root_fd = -1;
+	h->nl = -1;
 	for (size_t i = 0; i < N_PINS; i++)
 		*pin_fd(h, &pins[i]) = -1;
 	for (size_t i = 0; i < N_CTL; i++)
@@ -382,6 +384,9 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	err = netns_cookie(&h->netns_cookie);
 	if (err)
 		return set_err(h, -err, "cannot tell the network namespace: %s", strerror(-err));
+	h->nl = nl_open();
+	if (h->nl < 0)
+		return set_err(h, -h->nl, "cannot open rtnetlink: %s", strerror(-h->nl));
 	if (flags & PSPBPF_CREATE) {
 		err = mkdir_p(PSPBPF_PIN_ROOT);
 		if (err)
@@ -448,6 +453,7 @@ void pspbpf_close(struct pspbpf *h)
 		close_fd(ctl_fd(h, i));
 	close_maps(h);
 	close_fd(&h->root_fd);
+	close_fd(&h->nl);
 	free(h);
 }
 

@@ -272,14 +272,15 @@ setup() {
 	man=$(cat "$ROOT/docs/psp-bpf-ctl.8")
 	for args in "-h" "pcap encrypt -h" "pcap decrypt -h" "derive -h" "dev -h" \
 		"key-rotate -h" "key-import -h" "rx-assoc -h" "tx-assoc -h" "add-assoc -h" "del-assoc -h" \
-		"assoc show -h" "stats -h" "monitor -h"; do
+		"assoc show -h" "stats -h" "monitor -h" "gc -h"; do
 		for opt in $("$CTL" $args | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			[[ "$man" == *"${opt//-/\\-}"* ]] || fail "'$args' lists $opt, the man page does not"
 		done
 	done
 	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
-		"dev show [DEV]" "dev set DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" "tx-assoc DEV" \
-		"add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV]" "monitor [DEV]"; do
+		"dev show [DEV | id N]" "dev set DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" \
+		"tx-assoc DEV" "add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV | id N]" \
+		"monitor [DEV]" "gc [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done
 }

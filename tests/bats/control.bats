@@ -99,10 +99,7 @@ has_flow() {
 	psp_pair 10.88.0.1 42201 10.88.0.2 5201
 	ip netns exec "$NS_B" timeout 30 "$XFER" recv 10.88.0.2 5201 >/dev/null 3>&- &
 	rpid=$!
-	for _ in $(seq 50); do
-		ip netns exec "$NS_B" ss -Hltn "sport = :5201" | grep -q . && break
-		sleep 0.1
-	done
+	wait_listen "$NS_B" 5201
 	# a connection held open for a while
 	(sleep 3 | ip netns exec "$NS_A" "$XFER" send 10.88.0.1 42201 10.88.0.2 5201) 3>&- &
 	spid=$!

@@ -59,15 +59,35 @@ psp_pair() {
 	RX_KEY_A=$(jq -r .key <<<"$ra")
 }
 
+# wait_listen NS PORT: until a TCP socket listens on PORT in NS (5 s)
+wait_listen() {
+	for _ in $(seq 50); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# responder_up PORT: a psp-responder in $NS_B on PORT (for vb), listening;
+# its log in $BATS_FILE_TMPDIR/responder-PORT.log. nsenter, not ip netns
+# exec: the library needs the host's bpffs.
+responder_up() {
+	nsenter --net="/run/netns/$NS_B" "$BUILD/psp-responder" -p "$1" -d vb \
+		2>"$BATS_FILE_TMPDIR/responder-$1.log" 3>&- &
+	echo $! >>"$BATS_FILE_TMPDIR/responders"
+	wait_listen "$NS_B" "$1"
+}
+
+responders_down() {
+	kill $(cat "$BATS_FILE_TMPDIR/responders" 2>/dev/null) 2>/dev/null || true
+}
+
 # xfer FROM_NS TO_NS FROM_ADDR FROM_PORT TO_ADDR TO_PORT IN OUT [SECONDS]
 xfer() {
 	local from=$1 to=$2 fa=$3 fp=$4 ta=$5 tp=$6 in=$7 out=$8 t=${9:-60} pid rc
 	ip netns exec "$to" timeout "$t" "$XFER" recv "$ta" "$tp" >"$out" &
 	pid=$!
-	for _ in $(seq 50); do
-		ip netns exec "$to" ss -Hltn "sport = :$tp" | grep -q . && break
-		sleep 0.1
-	done
+	wait_listen "$to" "$tp"
 	ip netns exec "$from" timeout "$t" "$XFER" send "$fa" "$fp" "$ta" "$tp" <"$in" >/dev/null
 	rc=$?
 	wait $pid || rc=1

@@ -15,19 +15,11 @@ PORT=7100
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
 	netns_up
-	# nsenter, not ip netns exec: the library needs the host's bpffs
-	nsenter --net="/run/netns/$NS_B" "$BUILD/psp-responder" -p $PORT -d vb \
-		2>"$BATS_FILE_TMPDIR/responder.log" 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/responder.pid"
-	for _ in $(seq 50); do
-		ip netns exec "$NS_B" ss -Hltn "sport = :$PORT" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
+	responder_up $PORT
 }
 
 teardown_file() {
-	kill "$(cat "$BATS_FILE_TMPDIR/responder.pid")" 2>/dev/null || true
+	responders_down
 	netns_down
 }
 

@@ -21,26 +21,13 @@ setup_file() {
 	netns_up
 	local i
 	for ((i = 0; i < WORKERS; i++)); do
-		nsenter --net="/run/netns/$NS_B" "$BUILD/psp-responder" -p $((PORT0 + i)) -d vb \
-			2>"$BATS_FILE_TMPDIR/responder$i.log" 3>&- &
-		echo $! >>"$BATS_FILE_TMPDIR/pids"
-	done
-	for ((i = 0; i < WORKERS; i++)); do
-		wait_listen $((PORT0 + i)) || return 1
+		responder_up $((PORT0 + i)) || return 1
 	done
 }
 
 teardown_file() {
-	kill $(cat "$BATS_FILE_TMPDIR/pids" 2>/dev/null) 2>/dev/null || true
+	responders_down
 	netns_down
-}
-
-wait_listen() {
-	for _ in $(seq 50); do
-		ip netns exec "$NS_B" ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # The entries of every map a flow's state lives in, and the host routes
