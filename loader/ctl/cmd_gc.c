@@ -12,10 +12,11 @@ static void usage(void)
 	printf("Usage: psp-bpf-ctl gc [DEV] [--idle SECONDS]\n"
 	       "\n"
 	       "Reclaims the associations of flows no socket of this namespace holds\n"
-	       "any more, once they are closing or have been idle SECONDS (%u by\n"
-	       "default); associations made on sockets that never connected, as old;\n"
-	       "and host routes that lowered the MTU for them. Prints what went.\n"
-	       "rx-assoc does the same with the default idle time once a minute.\n",
+	       "any more, once they are closing (their last packet 3 s past) or have\n"
+	       "been idle SECONDS (%u by default); associations made on sockets that\n"
+	       "never connected, as old; and host routes that lowered the MTU for\n"
+	       "them. Prints what went. rx-assoc does the same with the default idle\n"
+	       "time once a minute.\n",
 	       PSPBPF_IDLE_DEFAULT_S);
 }
 

@@ -9,7 +9,9 @@
  *
  *   - a flow with no socket, once it is closing or has been idle for the
  *     idle time (a flow with no socket yet, set up from the command line
- *     before its connection opens, is left that long);
+ *     before its connection opens, is left that long); closing, once its
+ *     last packets are past too: a socket closed with a RST leaves the
+ *     tables before the RST goes out through psp_tx;
  *   - an association waiting for a socket, once that is older than the idle
  *     time and sock_diag has no socket of that cookie (a socket that is
  *     neither bound nor connected is in no table sock_diag walks);
@@ -123,7 +125,7 @@ struct gc_run {
 	struct pspbpf *h;
 	const uint8_t *devs;	/* by device id: 1 if swept */
 	struct gc_sockets socks;
-	uint64_t now, idle_ns;
+	uint64_t now, idle_ns, closed_ns;	/* closed_ns: the wait for the last packets */
 	struct pspbpf_gc_stats st;
 };
 
@@ -139,7 +141,7 @@ static void sweep_flows(struct gc_run *g)
 		if (f->dev_id >= PSP_MAX_DEVS || !g->devs[f->dev_id] || has_socket(&g->socks, f) ||
 		    bpf_map_lookup_elem(g->h->map.assocs, f, &a))
 			continue;
-		if (!a.closing && g->now - a.last_ns < g->idle_ns)
+		if (g->now - a.last_ns < (a.closing ? g->closed_ns : g->idle_ns))
 			continue;
 		assoc_forget(g->h, f, a.rx_spi);
 		g->st.flows++;
@@ -177,7 +179,10 @@ static void sweep_rx(struct gc_run *g)
 int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st)
 {
 	uint8_t devs[PSP_MAX_DEVS] = { 0 };
-	struct gc_run g = { .h = h, .devs = devs, .idle_ns = idle_ns };
+	struct gc_run g = {
+		.h = h, .devs = devs, .idle_ns = idle_ns,
+		.closed_ns = idle_ns < PSPBPF_GC_CLOSED_NS ? idle_ns : PSPBPF_GC_CLOSED_NS,
+	};
 	struct psp_ctl_state cs;
 	struct psp_dev_key k, *prev = NULL;
 	struct psp_dev_cfg cfg;

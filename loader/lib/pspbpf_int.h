@@ -118,6 +118,8 @@ void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
  * of one; and one with the default idle time if the last is long past. */
 #define PSPBPF_GC_INTERVAL_NS	(60 * 1000000000ull)
 #define PSPBPF_GC_LOOK_NS	1000000000ull
+/* a closing flow's last packet this long ago, its last_ns moving once a second */
+#define PSPBPF_GC_CLOSED_NS	(3 * 1000000000ull)
 int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st);
 int gc_if_due(struct pspbpf *h);
 

@@ -42,6 +42,23 @@ send_small() {	# A_PORT B_PORT SECONDS
 	[ $(( 0x$s2 & 0x7fffffff )) -eq 1 ]	# counting starts over in the new phase
 }
 
+@test "rx-assoc: ENOSPC, SPI space exhausted, when the phase runs out; a rotation moves on" {
+	local map=/sys/fs/bpf/psp/maps/psp_devs entry key val spi
+	entry=$(bpftool -j map dump pinned $map | jq -c '.[] | select(.formatted.value.ifname == "va")')
+	key=$(jq -r '.key | map(ltrimstr("0x")) | join(" ")' <<<"$entry")
+	# spi_last (bytes 44-47 of struct psp_dev_cfg) one short of the end
+	val=$(jq -r '.value | .[44:48] = ["0xfe", "0xff", "0xff", "0x7f"] |
+		map(ltrimstr("0x")) | join(" ")' <<<"$entry")
+	bpftool map update pinned $map key hex $key value hex $val
+	spi=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42010 10.88.0.2:80 | jq -r .spi)
+	[ $(( 0x$spi & 0x7fffffff )) -eq $((0x7fffffff)) ]
+	run -1 ctl_a rx-assoc va --flow 10.88.0.1:42011 10.88.0.2:80
+	[[ $output == *"ENOSPC: SPI space exhausted"* ]]
+	ctl_a key-rotate va >/dev/null
+	spi=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42011 10.88.0.2:80 | jq -r .spi)
+	[ $(( 0x$spi & 0x7fffffff )) -eq 1 ]
+}
+
 @test "packetdrill psp-key-rotate-basic: an association survives one rotation" {
 	psp_pair 10.88.0.1 42003 10.88.0.2 5103
 	ctl_b key-rotate vb >/dev/null
@@ -112,7 +129,10 @@ has_flow() {
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
 	wait $spid
 	wait $rpid
-	# B closed second: no socket is left, the flow is closing, it goes now
+	# B closed second: no socket is left, the flow is closing, it goes once
+	# its last packets are past
+	[ "$(ctl_b -j gc | jq .flows)" -eq 0 ]
+	sleep 3
 	[ "$(ctl_b -j gc | jq .flows)" -ge 1 ]
 	! has_flow b 10.88.0.2:5201 10.88.0.1:42201
 	# A closed first: its socket waits in TIME_WAIT, and the flow with it
