@@ -37,6 +37,7 @@ struct tx_job {
 };
 
 enum { TX_PSP = -1, TX_PASS = -2 };	/* or the counter of a drop */
+#define TX_TOO_BIG	-2	/* psp_tx_encap(): larger than the MTU with PSP */
 
 /*
  * The association a socket got before it was connected (psp_sk_assocs),
@@ -217,7 +218,7 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 
 /*
  * Stage 2: finalise the checksum, make room and write the outer headers.
- * Fills job->gcm; returns 0 or -1 (tx-error).
+ * Fills job->gcm; returns 0, TX_TOO_BIG or -1 (tx-error, both).
  */
 __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
 			    struct tx_job *job)
@@ -249,9 +250,10 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	crypt_off = (sa->crypt_off & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
 	job->region_len = vc_len + tcp_len;
 	room = PSP_ENCAP_HLEN + vc_len;
-	if (crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16 ||
-	    skb->len - ETH_HLEN + room + PSP_ICV_LEN > dev->mtu)
+	if (crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16)
 		return -1;
+	if (skb->len - ETH_HLEN + room + PSP_ICV_LEN > dev->mtu)
+		return TX_TOO_BIG;
 	base_end = ETH_HLEN + (job->p.family == AF_INET ? 20 : 40);
 	if (job->p.l4_off < base_end)
 		return -1;
@@ -345,9 +347,13 @@ int psp_tx(struct __sk_buff *skb)
 	if (verdict != TX_PSP)
 		goto drop;
 	/* Fail closed: a PSP packet that cannot be sealed is not sent. */
-	verdict = PSP_CNT_TX_ERROR;
-	if (psp_tx_encap(skb, dev, &job) || psp_tx_gcm(skb, &job.gcm, &job.key) != GCM_OK)
+	verdict = psp_tx_encap(skb, dev, &job);
+	if (verdict == TX_TOO_BIG)
+		count(st, PSP_CNT_TX_TOO_BIG, 1);
+	if (verdict || psp_tx_gcm(skb, &job.gcm, &job.key) != GCM_OK) {
+		verdict = PSP_CNT_TX_ERROR;
 		goto drop;
+	}
 	count(st, PSP_CNT_TX_PACKETS, 1);
 	count(st, PSP_CNT_TX_BYTES, job.region_len);
 	return TC_ACT_OK;

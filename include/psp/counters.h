@@ -50,7 +50,10 @@
 	X(TX_NO_SA, "tx-no-sa",						\
 	  "packets that must be PSP (device mark, or a socket's association "	\
 	  "made before connect that could not be bound) without a Tx "	\
-	  "association: dropped")
+	  "association: dropped")					\
+	X(TX_TOO_BIG, "tx-too-big",					\
+	  "of tx-error: too big for the MTU once encapsulated (a TCP segment "	\
+	  "sized before its MSS made room for PSP)")
 
 enum psp_counter {
 #define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,

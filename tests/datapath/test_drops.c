@@ -117,7 +117,7 @@ TEST(tc_fail_closed)
 	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5555, .rport = 80,
 				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
 	uint8_t key[32] = { 1 }, rx_key[32];
-	uint64_t before;
+	uint64_t before, big;
 	size_t len, out_len;
 
 	if (!e)
@@ -147,10 +147,12 @@ TEST(tc_fail_closed)
 		return;
 	}
 	before = counter(e, PSP_CNT_TX_ERROR);
+	big = counter(e, PSP_CNT_TX_TOO_BIG);
 	len = tcp_frame(frame, 1500 - 20 - 39, 5555);	/* 1 byte too many for PSP */
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_SHOT &&
-	       counter(e, PSP_CNT_TX_ERROR) == before + 1,
-	       "too big once encapsulated: dropped, tx-error, not sent in clear");
+	       counter(e, PSP_CNT_TX_ERROR) == before + 1 &&
+	       counter(e, PSP_CNT_TX_TOO_BIG) == big + 1,
+	       "too big once encapsulated: dropped, tx-error and tx-too-big, not sent in clear");
 	len = tcp_frame(frame, 1500 - 20 - 40, 5555);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40,
 	       "exactly the MTU once encapsulated: sent");
