@@ -66,13 +66,13 @@ struct psp_dev_cfg {
 	__u64 stale_events;
 	__u64 netns_cookie;
 	char ifname[16];
+	__u64 last_reclaim_ns;	/* the last reclaim of its dead flows (gc.c) */
 };
 
 /* psp_ctl_state, one entry: the control plane's own. */
 struct psp_ctl_state {
 	__u32 last_dev_id;	/* ids are handed out round, as Linux does */
 	__u32 layout;		/* digest of the map layouts that made the state */
-	__u64 last_reclaim_ns;	/* the last reclaim of dead flows (gc.c) */
 };
 
 /*

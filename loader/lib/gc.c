@@ -183,10 +183,9 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 		.h = h, .devs = devs, .idle_ns = idle_ns,
 		.closed_ns = idle_ns < PSPBPF_GC_CLOSED_NS ? idle_ns : PSPBPF_GC_CLOSED_NS,
 	};
-	struct psp_ctl_state cs;
-	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_key k, *prev = NULL, *keys;
 	struct psp_dev_cfg cfg;
-	uint32_t zero = 0;
+	size_t n;
 	int err;
 
 	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
@@ -206,15 +205,22 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	sweep_rx(&g);
 	free(g.socks.flows);
 	free(g.socks.cookies);
-	/* host routes that lowered the MTU for Tx associations now gone */
-	for (uint32_t id = 1; id < PSP_MAX_DEVS; id++)
-		if (devs[id] && !dev_find_id(h, id, NULL, &cfg) &&
-		    (err = routes_prune(h, cfg.ifindex, 0)) > 0)
+	/* per device: the host routes that lowered the MTU for Tx
+	 * associations now gone, and the time of this reclaim (the keys
+	 * first: an update moves an element, which a walk would revisit) */
+	keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(h->map.devs, &keys[i], &cfg) ||
+		    keys[i].netns_cookie != h->netns_cookie || cfg.id >= PSP_MAX_DEVS ||
+		    !devs[cfg.id])
+			continue;
+		err = routes_prune(h, cfg.ifindex, 0);
+		if (err > 0)
 			g.st.routes += (uint32_t)err;
-	if (!bpf_map_lookup_elem(h->map.ctl_state, &zero, &cs)) {
-		cs.last_reclaim_ns = g.now;
-		bpf_map_update_elem(h->map.ctl_state, &zero, &cs, BPF_EXIST);
+		cfg.last_reclaim_ns = g.now;
+		bpf_map_update_elem(h->map.devs, &keys[i], &cfg, BPF_EXIST);
 	}
+	free(keys);
 	if (st)
 		*st = g.st;
 	return 0;
@@ -223,17 +229,22 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 int gc_if_due(struct pspbpf *h)
 {
 	uint64_t now = monotonic_ns();
-	struct psp_ctl_state cs;
-	uint32_t zero = 0;
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg cfg;
+	int due = 0;
 
-	/* a look at the shared time a second at most, from a busy handle */
+	/* a look at the devices' times a second at most, from a busy handle */
 	if (h->gc_looked_ns && now - h->gc_looked_ns < PSPBPF_GC_LOOK_NS)
 		return 0;
 	h->gc_looked_ns = now;
-	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &cs) ||
-	    now - cs.last_reclaim_ns < PSPBPF_GC_INTERVAL_NS)
-		return 0;
-	return gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL);
+	/* a reclaim sees this namespace's sockets: its devices' times count */
+	while (!due && !bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		prev = &k;
+		due = k.netns_cookie == h->netns_cookie &&
+		      !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
+		      now - cfg.last_reclaim_ns >= PSPBPF_GC_INTERVAL_NS;
+	}
+	return due ? gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL) : 0;
 }
 
 int pspbpf_gc(struct pspbpf *h, const char *ifname, uint32_t idle_s, struct pspbpf_gc_stats *st)
