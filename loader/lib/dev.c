@@ -312,26 +312,23 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 /* Forgets the devices whose network device is gone without a dev del. */
 static void gc_stale(struct pspbpf *h)
 {
-	struct psp_dev_key k, *prev = NULL;
+	size_t n;
+	struct psp_dev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
 	struct psp_dev_cfg c;
 	char dir[192];
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		if (bpf_map_lookup_elem(h->map.devs, &k, &c)) {
-			prev = &k;
+	for (size_t i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(h->map.devs, &keys[i], &c))
 			continue;
-		}
 		/* a device of any namespace: its directory is under its cookie */
 		snprintf(dir, sizeof(dir), "%s/%llu/%s", PSPBPF_PIN_ROOT,
 			 (unsigned long long)c.netns_cookie, c.ifname);
-		if (dev_dir_alive(dir)) {
-			prev = &k;
+		if (dev_dir_alive(dir))
 			continue;
-		}
 		dev_dir_remove(dir);
-		forget(h, &k, &c);
-		prev = NULL;	/* start over: the walk lost its place */
+		forget(h, &keys[i], &c);
 	}
+	free(keys);
 }
 
 static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,

@@ -183,19 +183,20 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 		.h = h, .devs = devs, .idle_ns = idle_ns,
 		.closed_ns = idle_ns < PSPBPF_GC_CLOSED_NS ? idle_ns : PSPBPF_GC_CLOSED_NS,
 	};
-	struct psp_dev_key k, *prev = NULL, *keys;
-	struct psp_dev_cfg cfg;
 	size_t n;
+	/* the keys first: an update moves an element, which a walk would revisit */
+	struct psp_dev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	struct psp_dev_cfg cfg;
 	int err;
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
-		if (k.netns_cookie == h->netns_cookie && !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
-		    cfg.id < PSP_MAX_DEVS && (!dev_id || cfg.id == dev_id))
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].netns_cookie == h->netns_cookie &&
+		    !bpf_map_lookup_elem(h->map.devs, &keys[i], &cfg) && cfg.id < PSP_MAX_DEVS &&
+		    (!dev_id || cfg.id == dev_id))
 			devs[cfg.id] = 1;
-	}
 	err = sockets_read(&g.socks);
 	if (err) {
+		free(keys);
 		free(g.socks.flows);
 		free(g.socks.cookies);
 		return set_err(h, -err, "cannot list the sockets (sock_diag): %s", strerror(-err));
@@ -205,13 +206,11 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	sweep_rx(&g);
 	free(g.socks.flows);
 	free(g.socks.cookies);
-	/* per device: the host routes that lowered the MTU for Tx
-	 * associations now gone, and the time of this reclaim (the keys
-	 * first: an update moves an element, which a walk would revisit) */
-	keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	/* per device swept: the host routes that lowered the MTU for Tx
+	 * associations now gone, and the time of this reclaim */
 	for (size_t i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(h->map.devs, &keys[i], &cfg) ||
-		    keys[i].netns_cookie != h->netns_cookie || cfg.id >= PSP_MAX_DEVS ||
+		if (keys[i].netns_cookie != h->netns_cookie ||
+		    bpf_map_lookup_elem(h->map.devs, &keys[i], &cfg) || cfg.id >= PSP_MAX_DEVS ||
 		    !devs[cfg.id])
 			continue;
 		err = routes_prune(h, cfg.ifindex, 0);
