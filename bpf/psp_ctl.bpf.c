@@ -10,6 +10,7 @@
  */
 #include "lib/compat.h"
 #include "lib/maps.h"
+#include <psp/kdf.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -237,18 +238,6 @@ int psp_dev_key_set(struct psp_key_install *in)
 	return 0;
 }
 
-/* b = b * x in GF(2^128) as CMAC doubles its subkeys: shift left, fold
- * the carry back with 0x87. */
-static __always_inline void cmac_dbl(__u8 *b)
-{
-	__u8 carry = b[0] >> 7;
-
-#pragma unroll
-	for (int i = 0; i < 15; i++)
-		b[i] = (__u8)(b[i] << 1 | b[i + 1] >> 7);
-	b[15] = (__u8)(b[15] << 1) ^ (carry ? 0x87 : 0);
-}
-
 /* AES-ECB in place on work[start, end) of the request packet. */
 static __always_inline int kdf_aes(struct xdp_md *ctx, struct bpf_crypto_ctx *aes,
 				   __u32 start, __u32 end)
@@ -270,9 +259,8 @@ static __always_inline struct psp_kdf_req *kdf_req(struct xdp_md *ctx)
 }
 
 /*
- * PSP key derivation: SP 800-108 counter mode with AES-256-CMAC keyed by
- * the device key of the SPI's phase. Each input is one whole block, so
- * CMAC is AES(K, block XOR K1) with K1 = dbl(AES(K, 0)). Runs as XDP
+ * PSP key derivation (include/psp/kdf.h) with the device key of the SPI's
+ * phase. Runs as XDP
  * through BPF_PROG_TEST_RUN: the request is the packet and comes back
  * with the key, its work area wiped.
  */
@@ -305,15 +293,12 @@ int psp_kdf(struct xdp_md *ctx)
 	r = kdf_req(ctx);
 	if (!r)
 		return XDP_ABORTED;
-	cmac_dbl(r->work);	/* K1 */
+	psp_cmac_dbl(r->work);	/* K1 */
 #pragma unroll
 	for (int i = 1; i <= 2; i++) {
-		__u8 blk[16] = {
-			0, 0, 0, (__u8)i, 'P', 'v', len == 16 ? '0' : '1', 0,
-			(__u8)(spi >> 24), (__u8)(spi >> 16), (__u8)(spi >> 8), (__u8)spi,
-			0, 0, (__u8)((len * 8) >> 8), (__u8)(len * 8),
-		};
+		__u8 blk[16];
 
+		psp_kdf_input(i, spi, len * 8, blk);
 #pragma unroll
 		for (int j = 0; j < 16; j++)
 			r->work[16 * i + j] = blk[j] ^ r->work[j];

@@ -73,7 +73,7 @@ int do_derive(int argc, char **argv)
 	if (cli.verbose || out_is_json()) {
 		out_open_array("kdf-blocks");
 		for (uint32_t i = 1; i <= len / 16; i++) {
-			psp_kdf_block(i, spi, len * 8, block);
+			psp_kdf_input(i, spi, len * 8, block);
 			out_text("block%u ", i);
 			out_hex(NULL, "%s\n", block, sizeof(block));
 		}

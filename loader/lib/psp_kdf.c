@@ -15,7 +15,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "bytes.h"
 #include "psp_ref.h"
 
 static EVP_MAC *cmac;
@@ -24,17 +23,6 @@ static pthread_once_t cmac_once = PTHREAD_ONCE_INIT;
 static void cmac_fetch(void)
 {
 	cmac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_CMAC, NULL);
-}
-
-void psp_kdf_block(uint32_t i, uint32_t spi, uint32_t key_bits, uint8_t block[16])
-{
-	put_be32(block, i);
-	block[4] = 'P';
-	block[5] = 'v';
-	block[6] = key_bits == 128 ? '0' : '1';
-	block[7] = 0;
-	put_be32(block + 8, spi);
-	put_be32(block + 12, key_bits);
 }
 
 int psp_derive_key(const uint8_t dev_key[PSP_DEV_KEY_LEN], uint32_t spi,
@@ -60,7 +48,7 @@ int psp_derive_key(const uint8_t dev_key[PSP_DEV_KEY_LEN], uint32_t spi,
 	if (!ctx)
 		return -ENOMEM;
 	for (i = 1; i <= len / 16; i++) {
-		psp_kdf_block(i, spi, len * 8, block);
+		psp_kdf_input(i, spi, len * 8, block);
 		/* The first init sets the key; later ones reuse it. */
 		if (!EVP_MAC_init(ctx, i == 1 ? dev_key : NULL,
 				  i == 1 ? PSP_DEV_KEY_LEN : 0, params) ||

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/if_ether.h>	/* ETH_HLEN, ETH_P_IP, ETH_P_IPV6 */
+#include <psp/kdf.h>
 #include <psp/wire.h>
 #include <psp/counters.h>
 
@@ -29,9 +30,6 @@ const char *psp_counter_help(enum psp_counter c);
  */
 int psp_derive_key(const uint8_t dev_key[PSP_DEV_KEY_LEN], uint32_t spi,
 		   uint32_t version, uint8_t *key);
-
-/* The KDF input block i (1 or 2) for (spi, key bits), for inspection. */
-void psp_kdf_block(uint32_t i, uint32_t spi, uint32_t key_bits, uint8_t block[16]);
 
 /* One association key, ready for packets of its version. */
 struct psp_aead;

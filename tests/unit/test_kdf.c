@@ -21,7 +21,7 @@ static void check_kdf(char **f, int n, void *arg)
 	ok = n >= 5 && unhex(f[0], master, 32) == 32 &&
 	     unhex(f[n - 1], want, 32) == (int)len;
 	for (int i = 1; ok && i <= (int)len / 16; i++) {
-		psp_kdf_block(i, spi, len * 8, block);
+		psp_kdf_input(i, spi, len * 8, block);
 		ok = unhex(f[2 + i], want_block, 16) == 16 &&
 		     bytes_equal(want_block, 16, block, 16);
 	}
