@@ -33,7 +33,10 @@ SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+# The kmod backend's build of the same sources (PSP_KMOD, Linux 6.1 on).
+BPF_KMOD_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/kmod/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h) \
+	     $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%_kmod.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/lib/*.h include/psp/*.h) vmlinux.h
 LIB_SRCS := $(wildcard loader/lib/*.c)
 CTL_SRCS := $(wildcard loader/ctl/*.c)
@@ -47,9 +50,9 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench demo vmlinux install clean
+.PHONY: all check unit bench demo vmlinux install clean kmod
 
-all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
+all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
 $(BUILD)/psp-xfer: $(call objs,obj,tools/psp-xfer.c)
 	$(call msg,LINK,$@)
@@ -66,6 +69,15 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/kmod/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPSP_KMOD -c $< -o $@
+
+$(BUILD)/bpf/%_kmod.skel.h: $(BUILD)/bpf/kmod/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_kmod > $@
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -164,6 +176,23 @@ bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench
 	$(Q)$(BUILD)/bench/bench-datapath
 	$(Q)$(BUILD)/bench/bench-assoc
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
+
+# The kernel module (kmod/), built against Debian's kernel headers in the
+# private kbuild tree tests/vm/prepare makes, out of this tree. A module
+# without BTF would load and offer no kfuncs: that fails the build here.
+VM_DIR	?= $(BUILD)/vm
+KMOD	:= $(BUILD)/kmod/psp_crypto.ko
+$(KMOD): $(wildcard kmod/*) $(wildcard include/psp/*.h) tests/vm/prepare
+	$(call msg,KMOD,$@)
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)/include
+	$(Q)cp kmod/* $(@D)/ && cp -r include/psp $(@D)/include/
+	$(Q)kb=$(abspath $(VM_DIR))/$$(VM_DIR=$(VM_DIR) tests/vm/prepare)/kbuild && \
+	  $(MAKE) -s -C $$kb M=$(abspath $(@D)) modules >$(@D)/build.log 2>&1 || \
+	  { cat $(@D)/build.log; exit 1; } && \
+	  $(BPFTOOL) -B $$kb/vmlinux btf dump file $@ | grep -q "FUNC 'bpf_pspk_key_create'" || \
+	  { echo "$@: no BTF for the kfuncs (vmlinux, pahole, resolve_btfids?)"; rm -f $@; exit 1; }
+
+kmod: $(KMOD)
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \

@@ -18,7 +18,7 @@
  * the maps are found by name, the device by namespace and ifindex.
  */
 #include "lib/compat.h"
-#include "lib/crypto_bpf.h"
+#include "lib/crypto.h"
 #include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
@@ -100,7 +100,7 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 }
 
 /* Stage 2: authenticate and decrypt in place (crypto_bpf.h). */
-DEFINE_PSP_GCM(psp_rx_gcm, struct xdp_md, psp_rx_keys, struct psp_spi_key, PSP_SCRATCH_RX)
+DEFINE_PSP_RX_GCM(psp_rx_gcm)
 
 /* Moves the first n bytes of the frame shift bytes on, then drops the
  * shift bytes in front of them. */

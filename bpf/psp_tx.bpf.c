@@ -14,7 +14,7 @@
  * function checked once, called in turn from the entry point.
  */
 #include "lib/compat.h"
-#include "lib/crypto_bpf.h"
+#include "lib/crypto.h"
 #include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
@@ -24,7 +24,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
-#define CHECKSUM_PARTIAL 3
 #define HDR_PEEK	128	/* bytes made linear to parse the headers */
 #define KEPT_MAX	64	/* IPv4 options or IPv6 extension headers moved: < 64 */
 
@@ -223,7 +222,6 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
 			    struct tx_job *job)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len;
 	void *data, *data_end;
 	struct psp_tx_sa *sa;
@@ -240,8 +238,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	data_end = (void *)(long)skb->data_end;
 	if (job->p.ip_end != skb->len)
 		return -1;	/* no link padding on the way out */
-	if (BPF_CORE_READ_BITFIELD(kskb, ip_summed) == CHECKSUM_PARTIAL &&
-	    tcp_csum_finalize(data, data_end, &job->p))
+	if (skb_csum_partial(skb) && tcp_csum_finalize(data, data_end, &job->p))
 		return -1;
 	latch_upgrade(data, data_end, job);
 
@@ -318,7 +315,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 }
 
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
-DEFINE_PSP_GCM(psp_tx_gcm, struct __sk_buff, psp_tx_keys, struct psp_spi_key, PSP_SCRATCH_TX)
+DEFINE_PSP_TX_GCM(psp_tx_gcm)
 
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * What the BPF programs need beyond libbpf 1.1.2's headers: kfunc
- * prototypes (bpftool 7.1 does not emit them into vmlinux.h), the bpf_for
- * open-coded loop, and a few compiler helpers.
+ * prototypes (bpftool 7.1 does not emit them into vmlinux.h; the module's
+ * are in kmod.h), the bpf_for open-coded loop, and errnos.
  */
 #ifndef __PSP_BPF_COMPAT_H
 #define __PSP_BPF_COMPAT_H
@@ -11,6 +11,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+/* errnos: vmlinux.h has types only */
+#define EPERM	1
+#define ENOENT	2
+#define ENOMEM	12
+#define EBUSY	16
+#define EEXIST	17
+#define EINVAL	22
 
 extern struct bpf_crypto_ctx *bpf_crypto_ctx_create(const struct bpf_crypto_params *params,
 						     u32 params__sz, int *err) __ksym;
@@ -34,7 +41,16 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
  * numeric iterator, which the verifier checks once rather than once per
  * iteration (libbpf 1.1.2 has no bpf_for). The range check after each step
  * tells the verifier the bounds of i.
+ *
+ * The kmod backend's programs (PSP_KMOD) load on Linux 6.1, which has no
+ * iterator: there the loop is bounded by PSP_LOOP_MAX, and the verifier
+ * walks it one iteration after another.
  */
+#ifdef PSP_KMOD
+#define PSP_LOOP_MAX	1152	/* 8-byte words of the longest region */
+#define psp_for(i, start, end)							\
+	for ((i) = (start); (i) < (end) && (i) < PSP_LOOP_MAX; (i)++)
+#else
 #define psp_for(i, start, end)							\
 	for (struct bpf_iter_num __psp_it					\
 		__attribute__((aligned(8), cleanup(bpf_iter_num_destroy))),	\
@@ -43,5 +59,6 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
 	     ({ int *__psp_v = bpf_iter_num_next(&__psp_it);			\
 		__psp_v && ((i) = *__psp_v, (i) >= (start) && (i) < (end)); });	\
 	    )
+#endif
 
 #endif /* __PSP_BPF_COMPAT_H */

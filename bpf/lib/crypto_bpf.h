@@ -21,39 +21,9 @@
 #ifndef __PSP_BPF_CRYPTO_BPF_H
 #define __PSP_BPF_CRYPTO_BPF_H
 
-#include "ghash.h"
+#include <psp/ghash.h>
 #include "maps.h"
 #include "parse.h"
-
-struct gcm_job {
-	__u32 hdr_off;		/* PSP header: nonce at +4, AAD starts here */
-	__u32 aad_len;		/* header + clear part of the region */
-	__u32 ct_len;		/* encrypted bytes that follow; the ICV follows them */
-	__u32 version;		/* the packet's; the key must be of it */
-	int encrypt;
-};
-
-/* AAD and ciphertext of a region (VC + payload) of a version: GMAC
- * authenticates all of it, GCM leaves crypt_off bytes in clear. */
-static __always_inline void gcm_job_split(struct gcm_job *j, __u32 version, __u32 region_len,
-					  __u32 crypt_off)
-{
-	j->version = version;
-	if (psp_version_is_gmac(version)) {
-		j->aad_len = PSP_HDR_LEN + region_len;
-		j->ct_len = 0;
-	} else {
-		j->aad_len = PSP_HDR_LEN + crypt_off;
-		j->ct_len = region_len - crypt_off;
-	}
-}
-
-enum gcm_result {
-	GCM_OK = 0,
-	GCM_BAD_ICV = 1,	/* open only: the ICV does not verify */
-	GCM_NO_KEY = 2,		/* no key, or a key of another version */
-	GCM_ERROR = 3,		/* the packet is not what the job says */
-};
 
 static __always_inline __u64 be64_at(const __u8 *p)
 {
@@ -240,5 +210,10 @@ __noinline int name(ctx_type *ctx, const struct gcm_job *j, const key_type *key)
 	return psp_gcm((void *)(long)ctx->data, (void *)(long)ctx->data_end,	\
 		       bpf_map_lookup_elem(&map, key), j, slot);		\
 }
+
+#define DEFINE_PSP_RX_GCM(name)							\
+	DEFINE_PSP_GCM(name, struct xdp_md, psp_rx_keys, struct psp_spi_key, PSP_SCRATCH_RX)
+#define DEFINE_PSP_TX_GCM(name)							\
+	DEFINE_PSP_GCM(name, struct __sk_buff, psp_tx_keys, struct psp_spi_key, PSP_SCRATCH_TX)
 
 #endif /* __PSP_BPF_CRYPTO_BPF_H */

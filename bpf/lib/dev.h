@@ -4,6 +4,11 @@
 #define __PSP_BPF_DEV_H
 
 #include "maps.h"
+#ifdef PSP_KMOD
+#include "kmod.h"
+#endif
+
+#define CHECKSUM_PARTIAL	3
 
 /*
  * A device is known by its network namespace and ifindex: ifindexes repeat
@@ -17,16 +22,38 @@ static __always_inline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 
 	return bpf_map_lookup_elem(&psp_devs, &k);
 }
 
+/* Linux 6.1 (the kmod backend) has neither way to the namespace: the
+ * module tells it. */
 static __always_inline struct psp_dev_cfg *dev_of_xdp(struct xdp_md *ctx)
 {
+#ifdef PSP_KMOD
+	return dev_lookup(bpf_pspk_xdp_netns_cookie(ctx), ctx->ingress_ifindex);
+#else
 	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
 
 	return dev_lookup(xdp->rxq->dev->nd_net.net->net_cookie, ctx->ingress_ifindex);
+#endif
 }
 
 static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
 {
+#ifdef PSP_KMOD
+	return dev_lookup(bpf_pspk_skb_netns_cookie(skb), skb->ifindex);
+#else
 	return dev_lookup(bpf_get_netns_cookie(skb), skb->ifindex);
+#endif
+}
+
+/* Whether TCP left the checksum for the device to finish. */
+static __always_inline int skb_csum_partial(struct __sk_buff *skb)
+{
+#ifdef PSP_KMOD
+	return bpf_pspk_skb_csum_partial(skb);
+#else
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed) == CHECKSUM_PARTIAL;
+#endif
 }
 
 static __always_inline struct psp_stats *dev_stats(const struct psp_dev_cfg *dev)

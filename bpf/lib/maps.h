@@ -18,11 +18,15 @@
  * program does (dev_lookup()), so whichever object creates the maps gives
  * them complete BTF.
  */
+#ifdef PSP_KMOD
+#define PSP_BTF_ANCHOR()	do { } while (0)	/* kernel types only */
+#else
 #define PSP_BTF_ANCHOR()							\
 	do {									\
 		__u32 __id = bpf_core_type_id_local(struct psp_hkey);		\
 		asm volatile("" : : "r"(__id));	/* keep it from dead code */	\
 	} while (0)
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -111,6 +115,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_dev_keys SEC(".maps");
 
+#ifndef PSP_KMOD
 /*
  * Per-CPU room for the AES-CTR keystream of one packet (J0, J0+1, ...),
  * one slot per kind of program: a transmit can run from softirq right
@@ -134,5 +139,6 @@ struct {
 	__uint(max_entries, PSP_SCRATCH__MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_scratch SEC(".maps");
+#endif /* !PSP_KMOD */
 
 #endif /* __PSP_BPF_MAPS_H */

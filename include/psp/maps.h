@@ -32,10 +32,14 @@
 /* Longest region (VC + payload) the datapath encrypts, in 16-byte blocks. */
 #define PSP_MAX_BLOCKS		576	/* 9216 bytes: a 9000-byte MTU and then some */
 
+/* Linux 6.1, the kmod backend's oldest, calls a referenced kptr kptr_ref;
+ * 6.7 on call it kptr. */
 #ifdef __bpf__
 #define __psp_kptr(type)	struct type __attribute__((btf_type_tag("kptr"))) *
+#define __psp_kptr_ref(type)	struct type __attribute__((btf_type_tag("kptr_ref"))) *
 #else
 #define __psp_kptr(type)	__u64	/* never readable: the kernel zeroes it */
+#define __psp_kptr_ref(type)	__u64
 #endif
 
 /* psp_devs: which (netns, ifindex) pairs are PSP devices. */
@@ -69,10 +73,18 @@ struct psp_dev_cfg {
 	__u64 last_reclaim_ns;	/* the last reclaim of its dead flows (gc.c) */
 };
 
+/* The crypto backends (see DESIGN.md and docs/architecture.md). */
+enum psp_backend {
+	PSP_BACKEND_BPF = 1,	/* BPF crypto kfuncs: ecb(aes), GHASH in BPF */
+	PSP_BACKEND_KMOD = 2,	/* kmod/psp_crypto.ko */
+};
+
 /* psp_ctl_state, one entry: the control plane's own. */
 struct psp_ctl_state {
 	__u32 last_dev_id;	/* ids are handed out round, as Linux does */
 	__u32 layout;		/* digest of the map layouts that made the state */
+	__u32 backend;		/* enum psp_backend: whose programs and keys */
+	__u32 pad;
 };
 
 /*
@@ -202,11 +214,21 @@ struct psp_hkey {
 	__u64 hi, lo;		/* big-endian words */
 };
 
-/* psp_rx_keys, psp_tx_keys: an association's keys, by the device and the
- * SPI it receives on (an association is known by that SPI). */
+/*
+ * psp_rx_keys, psp_tx_keys: an association's keys, by the device and the
+ * SPI it receives on (an association is known by that SPI). The `kmod`
+ * backend's programs (PSP_KMOD) hold the module's key objects instead
+ * (include/psp/kmod.h), and no Rx keys: receive derives each packet's.
+ * Both layouts have one size, so the loader serves either.
+ */
 struct psp_key {
+#ifdef PSP_KMOD
+	__psp_kptr_ref(pspk_key) key;
+	__u64 unused;
+#else
 	__psp_kptr(bpf_crypto_ctx) aes;		/* AES-ECB with the association key */
 	__psp_kptr(psp_hkey) hkey;
+#endif
 	__u32 version;
 	__u32 pad;
 };
@@ -218,7 +240,11 @@ struct psp_dev_key_id {
 };
 
 struct psp_dev_key_val {
+#ifdef PSP_KMOD
+	__psp_kptr_ref(pspk_key) key;
+#else
 	__psp_kptr(bpf_crypto_ctx) aes;	/* AES-256-ECB with the device key */
+#endif
 };
 
 /*

@@ -12,7 +12,7 @@
 
 static void usage(void)
 {
-	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf] [--versions LIST] [--aes generic]\n"
+	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod] [--versions LIST] [--aes generic]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
@@ -21,7 +21,9 @@ static void usage(void)
 	       "device keys, gso_max_segs 1 (del restores it). Versions accepted on receive\n"
 	       "(psp-versions-ena) start as none unless --versions: 0-3 or names\n"
 	       "(hdr0-aes-gcm-128 ...), comma separated, or all. --aes generic picks the\n"
-	       "kernel's T-table AES: faster, not constant time.\n"
+	       "kernel's T-table AES: faster, not constant time. --backend: the crypto, for\n"
+	       "every device (auto: the devices' if any, else kmod if psp_crypto.ko is\n"
+	       "loaded, else bpf).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
 }
@@ -36,7 +38,7 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("id", "%llu: ", c->id);
 	out_string("ifname", "%s", c->ifname);
 	out_uint("ifindex", " ifindex %llu", c->ifindex);
-	out_string("backend", " backend %s", "bpf");
+	out_string("backend", " backend %s", pspbpf_backend_name(d->backend));
 	out_uint("psp-versions-cap", " psp-versions-cap 0x%llx", c->versions_cap);
 	out_uint("psp-versions-ena", " psp-versions-ena 0x%llx", c->versions_ena);
 	out_string("aes", " aes %s", c->flags & PSP_DEV_F_AES_GENERIC ? "generic" : "fixed-time");
@@ -45,7 +47,8 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("mtu", " mtu %llu", c->mtu);
 	out_uint("xdp-prog-id", " xdp %llu", d->xdp_prog_id);
 	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
-	out_string("tx", " tx %s", d->tx_attached ? "tcx" : "none");
+	out_string("tx", " tx %s", d->tx_attached == PSPBPF_TX_TCX ? "tcx" :
+				   d->tx_attached == PSPBPF_TX_CLSACT ? "clsact" : "none");
 	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);
 	out_uint("tx-assocs", " tx-assocs %llu", d->tx_assocs);
 	out_uint("key-generation", " generation %llu", c->generation);
@@ -73,9 +76,10 @@ static int do_add(int argc, char **argv)
 	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'b':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf"))
+			o.backend = pspbpf_backend_by_name(optarg);
+			if (!o.backend && strcmp(optarg, "auto"))
 				return usage_error(cmd, "--backend: '%s' is not available "
-						   "(auto, bpf)", optarg);
+						   "(auto, bpf, kmod)", optarg);
 			break;
 		case 'V':
 			if (parse_versions(cmd, "--versions", optarg, &o.versions_ena))

@@ -21,13 +21,15 @@
 #include <openssl/crypto.h>
 
 #include "netlink.h"
-#include "psp_rx.skel.h"
-#include "psp_tx.skel.h"
 #include "pspbpf_int.h"
 
 #ifndef BPF_TCX_EGRESS
 #define BPF_TCX_EGRESS 47	/* Linux 6.6; libbpf 1.1.2 predates it */
 #endif
+
+/* psp_tx's cls_bpf filter where there is no tcx (before Linux 6.6). */
+#define PSP_TC_HANDLE	0x5053	/* "PS" */
+#define PSP_TC_PRIO	1
 
 static int dev_lookup(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
 		      struct psp_dev_cfg *cfg)
@@ -208,23 +210,76 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 	return 0;
 }
 
-/* Attach both programs; the tcx link stays as a pin in the device's
- * directory, the XDP program with the device. */
+/*
+ * psp_tx on egress: a tcx link, pinned in the device's directory as
+ * tx_link; before Linux 6.6 (no tcx), a cls_bpf filter on clsact, the
+ * program pinned there as tx_prog.
+ */
+static int attach_tx(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
+		     const char *dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)cfg->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PSP_TC_HANDLE, .priority = PSP_TC_PRIO,
+		    .prog_fd = prog);
+	int link = bpf_link_create(prog, (int)cfg->ifindex, BPF_TCX_EGRESS, NULL), err = 0;
+	char path[256];
+
+	if (link >= 0) {
+		snprintf(path, sizeof(path), "%s/tx_link", dir);
+		if (bpf_obj_pin(link, path))
+			err = -errno;
+		close(link);
+		return err;
+	}
+	if (errno != EINVAL)
+		return -errno;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &tc);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/tx_prog", dir);
+	if (!bpf_obj_pin(prog, path))
+		return 0;
+	err = -errno;
+	tc.prog_fd = tc.prog_id = tc.flags = 0;
+	bpf_tc_detach(&hook, &tc);
+	return err;
+}
+
+static void detach_tx(const struct psp_dev_cfg *cfg, const char *dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)cfg->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PSP_TC_HANDLE, .priority = PSP_TC_PRIO);
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/tx_prog", dir);
+	if (!access(path, F_OK))
+		bpf_tc_detach(&hook, &tc);
+	/* a tcx link goes with its pin (dev_dir_remove()) */
+}
+
+/* Attach both programs of the state's backend; the XDP program stays
+ * with the device, psp_tx as attach_tx() says. */
 static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS);
-	struct psp_rx *rx = NULL;
-	struct psp_tx *tx = NULL;
-	char dir[160], path[192];
-	int link = -1, err;
+	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
+	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX);
+	struct bpf_program *rx_prog, *tx_prog;
+	char dir[160];
+	int err;
 
-	rx = psp_rx__open_opts(&opts);
-	tx = psp_tx__open_opts(&opts);
-	if (!rx || !tx || psp_rx__load(rx) || psp_tx__load(tx)) {
-		err = set_err(h, EINVAL, "cannot load the datapath programs");
+	if (!rx || !tx || bpf_object__load(rx) || bpf_object__load(tx)) {
+		err = set_err(h, EINVAL, "cannot load the %s backend's datapath programs",
+			      pspbpf_backend_name(h->backend));
 		goto out;
 	}
-	err = pin_for_iproute2(h, rx->obj);
+	rx_prog = bpf_object__find_program_by_name(rx, "psp_rx");
+	tx_prog = bpf_object__find_program_by_name(tx, "psp_tx");
+	err = pin_for_iproute2(h, rx);
 	if (err)
 		goto out;
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
@@ -233,7 +288,7 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 		err = set_err(h, -err, "cannot create %s", dir);
 		goto out;
 	}
-	err = bpf_xdp_attach((int)cfg->ifindex, bpf_program__fd(rx->progs.psp_rx),
+	err = bpf_xdp_attach((int)cfg->ifindex, bpf_program__fd(rx_prog),
 			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 	if (err) {
 		err = set_err(h, -err, err == -EBUSY || err == -EEXIST ?
@@ -241,25 +296,21 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 			      "cannot attach XDP to %s in native mode", cfg->ifname);
 		goto out;
 	}
-	link = bpf_link_create(bpf_program__fd(tx->progs.psp_tx), (int)cfg->ifindex,
-			       BPF_TCX_EGRESS, NULL);
-	snprintf(path, sizeof(path), "%s/tx_link", dir);
-	if (link < 0 || bpf_obj_pin(link, path)) {
-		err = set_err(h, errno, "cannot attach tcx egress to %s: %s", cfg->ifname,
-			      strerror(errno));
+	err = attach_tx(h, cfg, bpf_program__fd(tx_prog), dir);
+	if (err) {
+		err = set_err(h, -err, "cannot attach psp_tx to %s egress: %s", cfg->ifname,
+			      strerror(-err));
 		bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	}
 out:
-	if (link >= 0)
-		close(link);
 	if (err)
 		rmdir(dir);
-	psp_rx__destroy(rx);
-	psp_tx__destroy(tx);
+	bpf_object__close(rx);
+	bpf_object__close(tx);
 	return err;
 }
 
-/* Detaches psp_rx (ours, or loaded by ip link), and the tcx link. */
+/* Detaches psp_rx (ours, or loaded by ip link), and psp_tx. */
 static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
 	char dir[192];
@@ -277,6 +328,7 @@ static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 			close(fd);
 	}
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
+	detach_tx(cfg, dir);
 	dev_dir_remove(dir);
 }
 
@@ -395,7 +447,7 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	int err = pspbpf_lock(h);
 
 	if (!err)
-		err = state_hold(h);
+		err = state_hold(h, o->backend);
 	if (!err)
 		err = dev_add(h, ifname, o, out);
 	if (err)
@@ -459,6 +511,7 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 
 	memset(info, 0, sizeof(*info));
 	info->cfg = *cfg;
+	info->backend = h->backend;
 	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
 		struct bpf_prog_info pi = {};
 		__u32 len = sizeof(pi);
@@ -472,7 +525,10 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 	}
 	dev_pin_dir(h, cfg->ifname, info->pin_dir, sizeof(info->pin_dir));
 	snprintf(path, sizeof(path), "%s/tx_link", info->pin_dir);
-	info->tx_attached = !access(path, F_OK);
+	info->tx_attached = !access(path, F_OK) ? PSPBPF_TX_TCX : 0;
+	snprintf(path, sizeof(path), "%s/tx_prog", info->pin_dir);
+	if (!access(path, F_OK))
+		info->tx_attached = PSPBPF_TX_CLSACT;
 	info->rx_assocs = count_of(h->map.assocs, sizeof(struct psp_flow), cfg->id);
 	info->tx_assocs = count_of(h->map.tx_sa, sizeof(struct psp_flow), cfg->id);
 }

@@ -33,13 +33,22 @@ uint64_t pspbpf_netns_cookie(const struct pspbpf *h);
 struct pspbpf_dev_opts {
 	uint32_t versions_ena;	/* 1 << version */
 	int aes_generic;	/* T-table AES: faster, not constant time */
+	uint32_t backend;	/* enum psp_backend; 0: auto (the state's, or
+				 * kmod if psp_crypto.ko is loaded, else bpf) */
 };
+
+/* "bpf", "kmod"; and back (0 if none such). */
+const char *pspbpf_backend_name(uint32_t backend);
+uint32_t pspbpf_backend_by_name(const char *name);
+
+enum { PSPBPF_TX_TCX = 1, PSPBPF_TX_CLSACT = 2 };
 
 struct pspbpf_dev_info {
 	struct psp_dev_cfg cfg;
 	uint32_t xdp_prog_id;	/* 0: none attached */
 	int xdp_is_psp;		/* the attached program is psp_rx */
-	int tx_attached;	/* the tcx egress link is pinned */
+	uint32_t backend;	/* enum psp_backend */
+	int tx_attached;	/* PSPBPF_TX_*: how psp_tx is attached, 0 if not */
 	uint32_t rx_assocs, tx_assocs;
 	char pin_dir[128];
 };

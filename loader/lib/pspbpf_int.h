@@ -11,6 +11,7 @@ struct ctl_progs {
 };
 
 struct pspbpf {
+	uint32_t backend;	/* enum psp_backend of the state (objs.c) */
 	int root_fd;		/* PSPBPF_PIN_ROOT: flock()ed while changing state */
 	int nl;			/* rtnetlink, in the handle's namespace (netlink.h) */
 	int locked;
@@ -24,6 +25,13 @@ struct pspbpf {
 	uint64_t gc_looked_ns;	/* gc_if_due()'s last look at the time */
 	char err[256];
 };
+
+/* The backends' BPF objects (objs.c). */
+enum psp_obj { PSP_OBJ_RX, PSP_OBJ_TX, PSP_OBJ_CTL, PSP_OBJ__MAX };
+uint32_t backend_auto(void);
+/* A backend's object, opened (not loaded) to pin its maps by name under
+ * PSPBPF_PIN_MAPS; NULL with errno set. */
+struct bpf_object *backend_open(uint32_t backend, enum psp_obj which);
 
 /* Records the reason for a failure; returns -err. */
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
@@ -61,10 +69,11 @@ static inline void lock_guard_end(struct lock_guard *g)
 		{ (h), (h)->locked }
 /*
  * Under the lock, before a device is added: the handle's maps are still
- * the pinned ones, or the state is made again (the last device's removal
- * unpins it, and may have since this handle was opened).
+ * the pinned ones, of backend (0: any), or the state is made again (the
+ * last device's removal unpins it, and may have since this handle was
+ * opened).
  */
-int state_hold(struct pspbpf *h);
+int state_hold(struct pspbpf *h, uint32_t backend);
 /* Under the lock: unpins the shared state if no device uses it. */
 void state_release(struct pspbpf *h);
 /* The control programs, opened from their pins: NULL with the reason set

@@ -20,8 +20,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <net/if.h>
 
-#include "psp_ctl.skel.h"
 #include "psp_layout.h"
 #include "netlink.h"
 #include "pspbpf_int.h"
@@ -136,6 +136,7 @@ static int open_maps(struct pspbpf *h)
 		close_maps(h);
 		return -ESTALE;
 	}
+	h->backend = st.backend;
 	return 0;
 }
 
@@ -165,38 +166,41 @@ static int *ctl_fd(struct pspbpf *h, size_t i)
  * The control programs are loaded once, with the maps, and stay pinned:
  * the GHASH key objects they put in the maps must be of the very BTF the
  * maps were created with, which a later load of the same object would
- * not be. The state is stamped with the layout of this build's maps.
- * Called under the lock when creating.
+ * not be. The state is stamped with the layout of this build's maps and
+ * with its backend. Called under the lock when creating.
  */
-static int ctl_create(struct pspbpf *h)
+static int ctl_create(struct pspbpf *h, uint32_t backend)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS);
-	struct psp_ctl_state st = { .layout = PSP_STATE_LAYOUT };
+	struct psp_ctl_state st = { .layout = PSP_STATE_LAYOUT, .backend = backend };
+	struct bpf_object *obj = backend_open(backend, PSP_OBJ_CTL);
+	struct bpf_map *state;
 	uint32_t zero = 0;
-	struct psp_ctl *skel;
 	char path[256];
 	int err;
 
-	skel = psp_ctl__open_opts(&opts);
-	if (!skel)
+	if (!obj)
 		return set_err(h, errno, "cannot open the control programs");
-	err = psp_ctl__load(skel);
+	err = bpf_object__load(obj);
 	if (err) {
-		psp_ctl__destroy(skel);
+		bpf_object__close(obj);
+		if (backend == PSP_BACKEND_KMOD)
+			return set_err(h, -err, "cannot load the kmod backend's control programs "
+				       "(is psp_crypto.ko loaded? modprobe psp_crypto)");
 		return set_err(h, -err, "cannot load the control programs (BPF crypto kfuncs "
 			       "need Linux 6.10 or later; maps pinned by another loader?)");
 	}
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.psp_ctl_state), &zero, &st, BPF_ANY) ||
+	state = bpf_object__find_map_by_name(obj, "psp_ctl_state");
+	if (!state || bpf_map_update_elem(bpf_map__fd(state), &zero, &st, BPF_ANY) ||
 	    (mkdir(PIN_PROGS, 0700) && errno != EEXIST))
 		err = -errno;
 	for (size_t i = 0; !err && i < N_CTL; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, ctl_pins[i].name);
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, ctl_pins[i].name);
 
 		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
 		if (!p || bpf_obj_pin(bpf_program__fd(p), path))
 			err = -errno;
 	}
-	psp_ctl__destroy(skel);
+	bpf_object__close(obj);
 	return err ? set_err(h, -err, "cannot pin the control programs: %s", strerror(-err)) : 0;
 }
 
@@ -253,18 +257,29 @@ static void unpin_state(void)
  * namespace, say). These headers' bpf_link_info has no tcx member; the
  * ifindex is the first word of the union, like netns.netns_ino. Builds
  * since the first have pinned it there, so this reads any build's state.
+ * Without tcx (a cls_bpf filter, tx_prog) nothing tells of a device of
+ * another namespace: it counts as alive until dev del.
  */
 bool dev_dir_alive(const char *dir)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info), ifindex;
-	char path[256];
+	unsigned long long cookie;
+	char path[256], name[IF_NAMESIZE];
+	uint64_t mine;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/tx_link", dir);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return false;
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/tx_prog", dir);
+		if (access(path, F_OK))
+			return false;
+		if (sscanf(dir + strlen(PSPBPF_PIN_ROOT), "/%llu/%15s", &cookie, name) != 2 ||
+		    netns_cookie(&mine) || mine != cookie)
+			return true;
+		return if_nametoindex(name) != 0;
+	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		info.type = 0;
 	close(fd);
@@ -278,6 +293,8 @@ void dev_dir_remove(const char *dir)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/tx_link", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/tx_prog", dir);
 	unlink(path);
 	rmdir(dir);
 	snprintf(path, sizeof(path), "%s", dir);
@@ -331,27 +348,35 @@ static unsigned int live_devices(void)
 }
 
 /*
- * Makes the shared state, under the lock. State left by another build (an
- * upgrade) or by a loader that died half way is replaced while no device
- * uses it; a device still on it must first be removed by the build that
- * added it, as the programs attached to it use those maps. A device whose
- * network device is gone uses nothing.
+ * Makes the shared state, under the lock, for backend want (0: the one
+ * there, or backend_auto()). State left by another build (an upgrade), by
+ * a loader that died half way, or for another backend, is replaced while
+ * no device uses it; a device still on it must first be removed, as the
+ * programs attached to it use those maps. A device whose network device
+ * is gone uses nothing.
  */
-static int state_create(struct pspbpf *h)
+static int state_create(struct pspbpf *h, uint32_t want)
 {
 	int err = open_maps(h);
 
-	if (!err && !open_ctl(h))
+	if (!err && (!want || want == h->backend) && !open_ctl(h))
 		return 0;
-	if (live_devices())
+	if (live_devices()) {
+		if (!err)
+			return set_err(h, EBUSY, "the devices here use the %s backend; "
+				       "remove them (dev del) to change it",
+				       pspbpf_backend_name(h->backend));
 		return set_err(h, ESTALE, "%s holds devices added by another psp-bpf build; "
 			       "remove them with that build's psp-bpf-ctl dev del", PSPBPF_PIN_ROOT);
+	}
 	close_maps(h);
+	for (size_t i = 0; i < N_CTL; i++)
+		close_fd(ctl_fd(h, i));
 	unpin_state();
 	err = mkdir_p(PSPBPF_PIN_MAPS);
 	if (err)
 		return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS, strerror(-err));
-	err = ctl_create(h);
+	err = ctl_create(h, want ?: backend_auto());
 	if (err)
 		return err;
 	err = open_maps(h);
@@ -400,7 +425,7 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	if (flags & PSPBPF_CREATE) {
 		err = pspbpf_lock(h);
 		if (!err)
-			err = state_create(h);
+			err = state_create(h, 0);
 		pspbpf_unlock(h);
 		return err;
 	}
@@ -429,19 +454,19 @@ static uint32_t map_id(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
-int state_hold(struct pspbpf *h)
+int state_hold(struct pspbpf *h, uint32_t backend)
 {
 	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
 	bool same = fd >= 0 && map_id(fd) == map_id(h->map.devs);
 
 	if (fd >= 0)
 		close(fd);
-	if (same)
+	if (same && (!backend || backend == h->backend))
 		return 0;
 	for (size_t i = 0; i < N_CTL; i++)
 		close_fd(ctl_fd(h, i));
 	close_maps(h);
-	return state_create(h);
+	return state_create(h, backend);
 }
 
 void pspbpf_close(struct pspbpf *h)

@@ -77,6 +77,10 @@ struct test_env *test_env(void)
 	env.rx_fd = bpf_prog_get_fd_by_id(id);
 	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);
 	env.tx_fd = prog_of_link(path);
+	if (env.tx_fd < 0) {	/* no tcx: a cls_bpf filter (dev.c) */
+		snprintf(path, sizeof(path), "%s/tx_prog", info.pin_dir);
+		env.tx_fd = bpf_obj_get(path);
+	}
 	if (env.rx_fd < 0 || env.tx_fd < 0) {
 		tap_ok(0, "the programs attached to psp0");
 		return NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * GHASH in BPF with Shoup's 4-bit tables.
+ * GHASH with Shoup's 4-bit tables, for the BPF programs of the `bpf`
+ * backend and for the kernel module.
  *
  * A 128-bit value is two u64: hi holds bytes 0-7 and lo bytes 8-15, read
  * big-endian, which is how GCM numbers its bits (bit 0 = x^0 is the top
@@ -10,10 +11,22 @@
  * a table kept in a map would be readable from userspace, and H is enough
  * to forge ICVs. 256 bytes of stack, 32 lookups per block.
  */
-#ifndef __PSP_BPF_GHASH_H
-#define __PSP_BPF_GHASH_H
+#ifndef __PSP_GHASH_H
+#define __PSP_GHASH_H
 
-#include "compat.h"
+#include "types.h"
+
+#ifndef __noinline
+#define __noinline	__attribute__((__noinline__))
+#endif
+#ifndef barrier_var
+#define barrier_var(var) __asm__ __volatile__("" : "+r"(var))
+#endif
+#ifdef __clang__
+#define PSP_UNROLL	_Pragma("unroll")
+#else
+#define PSP_UNROLL	_Pragma("GCC unroll 32")
+#endif
 
 struct ghash_state {
 	__u64 hi, lo;
@@ -54,7 +67,7 @@ static __always_inline void ghash_tab_build(struct ghash_tab *t, __u64 h_hi, __u
 	t->lo[0] = 0;
 	t->hi[8] = h_hi;
 	t->lo[8] = h_lo;
-#pragma unroll
+PSP_UNROLL
 	for (int n = 4; n > 0; n >>= 1) {
 		__u64 hi = t->hi[2 * n], lo = t->lo[2 * n];
 
@@ -92,7 +105,7 @@ static __noinline void ghash_mul(struct ghash_state *y, const struct ghash_tab *
 {
 	__u64 x = y->lo, zh = 0, zl = 0;
 
-#pragma unroll
+PSP_UNROLL
 	for (int i = 31; i >= 0; i--) {
 		__u32 n;
 
@@ -123,4 +136,4 @@ static __always_inline void ghash_block(struct ghash_state *y, __u64 hi, __u64 l
 	ghash_mul(y, t);
 }
 
-#endif /* __PSP_BPF_GHASH_H */
+#endif /* __PSP_GHASH_H */

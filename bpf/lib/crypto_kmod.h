@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The `kmod` backend: kmod/psp_crypto.ko seals and opens the packet in
+ * place (include/psp/kmod.h). Receive hands it the device key of the
+ * SPI's phase and the module derives the packet's key, as PSP hardware
+ * does: no key, and no lookup, per association. Transmit hands it the
+ * association's key. Each key is held by reference for the one packet.
+ */
+#ifndef __PSP_BPF_CRYPTO_KMOD_H
+#define __PSP_BPF_CRYPTO_KMOD_H
+
+#include "kmod.h"
+#include "maps.h"
+
+static __always_inline void pspk_op_of(struct pspk_op *op, const struct gcm_job *j)
+{
+	op->hdr_off = j->hdr_off;
+	op->aad_len = j->aad_len;
+	op->ct_len = j->ct_len;
+	op->version = j->version;
+}
+
+static __always_inline int gcm_result(int err)
+{
+	return !err ? GCM_OK : err == -PSPK_EBADMSG ? GCM_BAD_ICV : GCM_ERROR;
+}
+
+#define DEFINE_PSP_RX_GCM(name)							\
+__noinline int name(struct xdp_md *ctx, const struct gcm_job *j,		\
+		    const struct psp_spi_key *sk)				\
+{										\
+	struct psp_dev_key_val *v;						\
+	struct psp_dev_key_id id;						\
+	struct pspk_key *k;							\
+	struct pspk_op op;							\
+	int err;								\
+										\
+	if (!j || !sk)								\
+		return GCM_ERROR;						\
+	id.dev_id = sk->dev_id;							\
+	id.phase = sk->spi >> 31;						\
+	v = bpf_map_lookup_elem(&psp_dev_keys, &id);				\
+	k = v ? bpf_pspk_key_get(&v->key) : NULL;				\
+	if (!k)									\
+		return GCM_NO_KEY;						\
+	pspk_op_of(&op, j);							\
+	err = bpf_pspk_xdp_open(ctx, &op, k);					\
+	bpf_pspk_key_release(k);						\
+	return gcm_result(err);							\
+}
+
+#define DEFINE_PSP_TX_GCM(name)							\
+__noinline int name(struct __sk_buff *ctx, const struct gcm_job *j,		\
+		    const struct psp_spi_key *sk)				\
+{										\
+	struct pspk_key *k;							\
+	struct psp_key *v;							\
+	struct pspk_op op;							\
+	int err;								\
+										\
+	if (!j || !sk)								\
+		return GCM_ERROR;						\
+	v = bpf_map_lookup_elem(&psp_tx_keys, sk);				\
+	k = v && v->version == j->version ? bpf_pspk_key_get(&v->key) : NULL;	\
+	if (!k)									\
+		return GCM_NO_KEY;						\
+	pspk_op_of(&op, j);							\
+	err = bpf_pspk_skb_seal(ctx, &op, k);					\
+	bpf_pspk_key_release(k);						\
+	return gcm_result(err);							\
+}
+
+#endif /* __PSP_BPF_CRYPTO_KMOD_H */

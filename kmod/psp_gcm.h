@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* psp_crypto.ko: the keys and the cryptography on them (psp_gcm.c). */
+#ifndef __PSPK_GCM_H
+#define __PSPK_GCM_H
+
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <psp/kmod.h>
+#include <psp/wire.h>
+
+/*
+ * A key, owned by the map entries that point to it and by the packets
+ * that hold it for a moment (bpf_pspk_key_get()); freed, wiped, an RCU
+ * grace period after the last goes, since a packet may be taking a
+ * reference from a map entry being deleted.
+ */
+struct pspk_key {
+	refcount_t ref;
+	u32 kind;		/* enum pspk_key_kind */
+	u32 len;		/* bytes of key */
+	u8 key[PSP_KEY_MAX_LEN];
+	u8 k1[16];		/* a device key's CMAC subkey */
+	struct rcu_head rcu;
+};
+
+int pspk_gcm_init(void);
+void pspk_gcm_exit(void);
+
+/* Fills k from key bytes; 0 or -EINVAL (wrong length for the kind). */
+int pspk_key_init(struct pspk_key *k, const u8 *key, u32 len, u32 kind);
+
+/* The key of (spi, version) derived from a device key, psp_key_len(version)
+ * bytes into out. */
+int pspk_derive(const struct pspk_key *dk, u32 spi, u32 version, u8 *out);
+
+/*
+ * Seal (encrypt and write the ICV) or open (check the ICV, then decrypt)
+ * the packet region op describes, data holding op->hdr_off + aad_len +
+ * ct_len + 16 bytes at least (the caller's check). A device key derives
+ * the packet's key from its SPI. 0, -EBADMSG (open: forged or another
+ * key's) or -EINVAL (a key not of the op's version).
+ */
+int pspk_crypt(const struct pspk_key *k, u8 *data, const struct pspk_op *op, bool seal);
+
+#endif /* __PSPK_GCM_H */
