@@ -110,6 +110,11 @@ static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift
 
 	if (n == 0 || n > HDR_MOVE_MAX || shift > PKT_OFF_MASK)
 		return -1;
+	/* 1..HDR_MOVE_MAX in a form Linux 6.1's verifier follows: LLVM
+	 * checks n - 1, which it does not link to n */
+	n -= 1;
+	barrier_var(n);
+	n = (n & (HDR_MOVE_MAX - 1)) + 1;
 	if (bpf_xdp_load_bytes(ctx, 0, buf, n) || bpf_xdp_store_bytes(ctx, shift, buf, n))
 		return -1;
 	return bpf_xdp_adjust_head(ctx, (int)shift);

@@ -111,6 +111,7 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 {
 	void *data, *data_end;
 	struct psp_tx_sa *sa;
+	struct psp_flow f;
 	struct tcphdr *th;
 	struct pkt *p;
 	int marked;
@@ -125,14 +126,16 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	if (parse_ip(data, data_end, p) || p->proto != IPPROTO_TCP || p->fragment)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
 
-	th = tcp_flow(data, data_end, p, dev->id, 1, &job->flow);
+	/* map keys on the stack: Linux 6.1 takes none in the caller's job */
+	th = tcp_flow(data, data_end, p, dev->id, 1, &f);
 	if (!th)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
-	if ((th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &job->flow, th))
+	if ((th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &f, th))
 		return PSP_CNT_TX_NO_SA;
-	sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
 	if (!sa)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+	job->flow = f;
 	job->key.dev_id = dev->id;
 	job->key.spi = sa->rx_spi;
 	return TX_PSP;
@@ -178,10 +181,11 @@ static __always_inline int tcp_csum_finalize(void *data, void *data_end, const s
 
 /* The first encrypted packet's ACK is what the socket had received at
  * the upgrade: the one sequence number a plain FIN may still carry. */
-static __always_inline void latch_upgrade(void *data, void *data_end, const struct tx_job *job)
+static __always_inline void latch_upgrade(void *data, void *data_end, const struct tx_job *job,
+					  const struct psp_flow *f)
 {
 	struct tcphdr *th = pkt_ptr(data, job->p.l4_off);
-	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, &job->flow);
+	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, f);
 
 	if (!a || (void *)(th + 1) > data_end)
 		return;
@@ -225,13 +229,15 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len;
 	void *data, *data_end;
 	struct psp_tx_sa *sa;
+	struct psp_flow f;
 	struct psphdr *h;
 	struct udphdr *udp;
 	__u64 iv;
 
 	if (!dev || !job)
 		return -1;
-	sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+	f = job->flow;
+	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
 	if (!sa || skb->gso_segs > 1 || bpf_skb_pull_data(skb, skb->len))
 		return -1;
 	data = (void *)(long)skb->data;
@@ -240,7 +246,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		return -1;	/* no link padding on the way out */
 	if (skb_csum_partial(skb) && tcp_csum_finalize(data, data_end, &job->p))
 		return -1;
-	latch_upgrade(data, data_end, job);
+	latch_upgrade(data, data_end, job, &f);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
 	vc_len = sa->has_vc ? PSP_VC_LEN : 0;

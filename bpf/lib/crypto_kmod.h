@@ -53,6 +53,7 @@ __noinline int name(struct xdp_md *ctx, const struct gcm_job *j,		\
 __noinline int name(struct __sk_buff *ctx, const struct gcm_job *j,		\
 		    const struct psp_spi_key *sk)				\
 {										\
+	struct psp_spi_key id;							\
 	struct pspk_key *k;							\
 	struct psp_key *v;							\
 	struct pspk_op op;							\
@@ -60,7 +61,8 @@ __noinline int name(struct __sk_buff *ctx, const struct gcm_job *j,		\
 										\
 	if (!j || !sk)								\
 		return GCM_ERROR;						\
-	v = bpf_map_lookup_elem(&psp_tx_keys, sk);				\
+	id = *sk;	/* a map key on the stack, for Linux 6.1 */		\
+	v = bpf_map_lookup_elem(&psp_tx_keys, &id);				\
 	k = v && v->version == j->version ? bpf_pspk_key_get(&v->key) : NULL;	\
 	if (!k)									\
 		return GCM_NO_KEY;						\

@@ -9,7 +9,11 @@
 #include "compat.h"
 #include <psp/kmod.h>
 
-struct pspk_key;
+/* The module's key object, opaque here. Complete rather than declared:
+ * libbpf 1.1.2 matches a kfunc's prototype with the kernel's only if a
+ * struct it points to is complete on both sides. */
+struct pspk_key {
+};
 
 extern struct pspk_key *bpf_pspk_key_create(const __u8 *key, __u32 key__sz, __u32 kind) __ksym;
 extern void bpf_pspk_key_release(struct pspk_key *k) __ksym;

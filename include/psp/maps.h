@@ -223,14 +223,17 @@ struct psp_hkey {
  */
 struct psp_key {
 #ifdef PSP_KMOD
+	/* Linux 6.1 finds no kptr in a value with a member off 8-byte
+	 * alignment: every member here is a u64 */
 	__psp_kptr_ref(pspk_key) key;
 	__u64 unused;
+	__u64 version;
 #else
 	__psp_kptr(bpf_crypto_ctx) aes;		/* AES-ECB with the association key */
 	__psp_kptr(psp_hkey) hkey;
-#endif
 	__u32 version;
 	__u32 pad;
+#endif
 };
 
 /* psp_dev_keys: the device keys, by (device, phase). */
