@@ -3,6 +3,7 @@
 # psp-bpf: one entry point.
 #   make            build psp-bpf-ctl and libpspbpf
 #   make check      every test suite, then one "N passed, N failed" line
+#   make vm-check   the kmod backend's suites in a qemu guest (part of check)
 #   make demo       two namespaces, TCP, through PSP (needs root)
 #   make bench      benchmarks, one JSON line per figure
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
@@ -50,7 +51,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench demo vmlinux install clean kmod
+.PHONY: all check unit bench demo vmlinux install clean kmod vm-check
 
 all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
@@ -193,6 +194,27 @@ $(KMOD): $(wildcard kmod/*) $(wildcard include/psp/*.h) tests/vm/prepare
 	  { echo "$@: no BTF for the kfuncs (vmlinux, pahole, resolve_btfids?)"; rm -f $@; exit 1; }
 
 kmod: $(KMOD)
+
+# The module's kfuncs on their own (tests/kmod/), run in the guest.
+$(BUILD)/tests/kfuncs.bpf.o: tests/kmod/kfuncs.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPSP_KMOD -c $< -o $@
+
+$(BUILD)/tests/kfuncs.skel.h: $(BUILD)/tests/kfuncs.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name kfuncs > $@
+
+$(call objs,obj,tests/kmod/test_kfuncs.c): $(BUILD)/tests/kfuncs.skel.h
+$(call objs,obj,tests/kmod/test_kfuncs.c): CPPFLAGS += -I$(BUILD)/tests
+
+$(BUILD)/tests/kfuncs: $(call objs,obj,tests/kmod/test_kfuncs.c tests/unit/tap.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# The kmod backend's suites in a qemu guest (tests/vm/check).
+vm-check: all unit kmod $(BUILD)/tests/kfuncs
+	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/check
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \

@@ -10,6 +10,20 @@ CTL=$BUILD/psp-bpf-ctl
 VECTORS=$ROOT/tests/vectors
 MANIFEST=$VECTORS/manifest.json
 
+# Waits stretch by this much in the qemu guest, whose CPU is emulated.
+TIME_SCALE=1
+[ -n "${PSP_VM:-}" ] && TIME_SCALE=5
+
+# The directory of the BPF objects of the backend the suites run on
+# (PSP_BACKEND: bpf unless set, as tests/vm/guest sets it).
+bpf_objs() {
+	if [ "${PSP_BACKEND:-bpf}" = kmod ]; then
+		echo "$BUILD/bpf/kmod"
+	else
+		echo "$BUILD/bpf"
+	fi
+}
+
 # vector_param NAME FIELD: a field of a vector's params (jq path below .params)
 vector_param() {
 	jq -r --arg n "$1" ".vectors[] | select(.name == \$n) | .params.$2" "$MANIFEST"

@@ -84,7 +84,8 @@ responders_down() {
 
 # xfer FROM_NS TO_NS FROM_ADDR FROM_PORT TO_ADDR TO_PORT IN OUT [SECONDS]
 xfer() {
-	local from=$1 to=$2 fa=$3 fp=$4 ta=$5 tp=$6 in=$7 out=$8 t=${9:-60} pid rc
+	local from=$1 to=$2 fa=$3 fp=$4 ta=$5 tp=$6 in=$7 out=$8 pid rc
+	local t=$((${9:-60} * TIME_SCALE))
 	ip netns exec "$to" timeout "$t" "$XFER" recv "$ta" "$tp" >"$out" &
 	pid=$!
 	wait_listen "$to" "$tp"

@@ -73,6 +73,7 @@ struct test_env *test_env(void)
 	atexit(teardown);
 	env.ifindex = (int)if_nametoindex("psp0");
 	env.dev_id = info.cfg.id;
+	env.backend = info.backend;
 	bpf_xdp_query_id(env.ifindex, XDP_FLAGS_DRV_MODE, &id);
 	env.rx_fd = bpf_prog_get_fd_by_id(id);
 	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);

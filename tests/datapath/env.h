@@ -17,6 +17,7 @@ struct test_env {
 	struct pspbpf *h;
 	int ifindex;
 	uint32_t dev_id;
+	uint32_t backend;	/* enum psp_backend */
 	int rx_fd, tx_fd;	/* psp_rx (XDP), psp_tx (tcx) */
 };
 
