@@ -4,6 +4,7 @@
 #   make            build psp-bpf-ctl and libpspbpf
 #   make check      every test suite, then one "N passed, N failed" line
 #   make vm-check   the kmod backend's suites in a qemu guest (part of check)
+#   make vm-bench   make bench in the guest, on the kmod backend
 #   make demo       two namespaces, TCP, through PSP (needs root)
 #   make bench      benchmarks, one JSON line per figure
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
@@ -51,7 +52,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench demo vmlinux install clean kmod vm-check
+.PHONY: all check unit bench demo vmlinux install clean kmod vm-check vm-bench
 
 all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
@@ -142,7 +143,7 @@ $(BUILD)/tests/vectors.tsv: tests/vectors/manifest.json
 	$(Q)mkdir -p $(@D)
 	$(Q)$(JQ) -r '.vectors[] | [.name, .cleartext, .psp, .params.master0, .params.master1, .params.spi, .params.version, .params.mode, .params.crypt_off, .params.vc, (.params.vc_value // "-"), .params.iv_first, .expect] | map(tostring) | @tsv' $< > $@
 
-$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/ossl_gcm.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -162,7 +163,7 @@ $(BUILD)/bench/bench_ecb.skel.h: $(BUILD)/bench/bench_ecb.bpf.o
 $(call objs,obj,tools/bench/bench_datapath.c): $(BUILD)/bench/bench_ecb.skel.h
 $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
 
-$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -172,7 +173,8 @@ $(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/data
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-bench: all $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc
+BENCH_BINS := $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc
+bench: all $(BENCH_BINS)
 	$(Q)$(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-datapath
 	$(Q)$(BUILD)/bench/bench-assoc
@@ -215,6 +217,11 @@ $(BUILD)/tests/kfuncs: $(call objs,obj,tests/kmod/test_kfuncs.c tests/unit/tap.c
 # The kmod backend's suites in a qemu guest (tests/vm/check).
 vm-check: all unit kmod $(BUILD)/tests/kfuncs
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/check
+
+# make bench in the guest, on the kmod backend: its ratios against
+# OpenSSL in the same guest. TCG emulates the CPU: ratios, not speeds.
+vm-bench: all kmod $(BENCH_BINS)
+	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/run tests/vm/guest $(MAKE) -s bench
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <bpf/bpf.h>
 
 #include "env.h"
 #include "tap.h"
@@ -84,6 +85,22 @@ static int cmp_u64(const void *a, const void *b)
  * key objects an association allocates come from there, and its map
  * entries (the maps are not preallocated).
  */
+/* Entries of the state's psp_rx_keys. */
+static size_t rx_key_entries(void)
+{
+	struct psp_spi_key k, *prev = NULL;
+	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_rx_keys");
+	size_t n = 0;
+
+	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		n++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
 static long slab_bytes(void)
 {
 	char line[128];
@@ -106,7 +123,7 @@ int main(void)
 	struct pspbpf_flow f;
 	uint64_t t0, total = 0;
 	long slab0, slab_full = 0;
-	size_t n = 0;
+	size_t n = 0, rx_keys = 0;
 	int err = 0;
 
 	/* the peers on psp0, as a real peer's is: each tx-assoc then makes
@@ -130,8 +147,10 @@ int main(void)
 			lat[n++] = t;
 			total += t;
 		}
-		if (!r)
+		if (!r) {
 			slab_full = slab_bytes();
+			rx_keys = rx_key_entries();
+		}
 		for (int i = 0; i < FLOWS && !err && r + 1 < ROUNDS; i++) {
 			flow_of(&f, i);
 			err = pspbpf_assoc_del(e->h, "psp0", &f);
@@ -154,5 +173,12 @@ int main(void)
 	       2 * sizeof(struct psp_spi_key) + sizeof(struct psp_rx_sa) + sizeof(struct psp_key) +
 	       3 * sizeof(struct psp_flow) + sizeof(struct psp_assoc) + sizeof(struct psp_tx_sa) +
 	       sizeof(struct psp_key), (slab_full - slab0) / FLOWS);
+	/* what receive keeps per association to open its packets: a key
+	 * entry (and its kernel objects) on the bpf backend, nothing on the
+	 * kmod backend, which derives each packet's key */
+	printf("{\"bench\":\"rx-key-state\",\"backend\":\"%s\",\"live_assocs\":%d,"
+	       "\"rx_key_entries\":%zu,\"rx_key_map_bytes_per_assoc\":%zu,\"target\":0}\n",
+	       pspbpf_backend_name(e->backend), FLOWS, rx_keys,
+	       rx_keys * (sizeof(struct psp_spi_key) + sizeof(struct psp_key)) / FLOWS);
 	return 0;
 }

@@ -15,83 +15,14 @@
  * ratio = ns per packet / OpenSSL's ns per packet at the same size.
  * Each figure is the best of several rounds: this is a shared VM.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "ossl_gcm.h"
 #include "pktgen.h"
 #include "psp_ref.h"
 
-#define ROUNDS 5
-#define ROUND_NS 100000000ull	/* 0.1 s per round */
-
 static const size_t sizes[] = { 64, 1500, 9000 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-typedef void (*work_fn)(void *arg, uint64_t i);
-
-/* Best ns per call over ROUNDS rounds of about ROUND_NS each. */
-static double measure(work_fn fn, void *arg)
-{
-	double best = 1e30;
-
-	for (int r = 0; r < ROUNDS; r++) {
-		uint64_t n = 0, t0 = now_ns(), t;
-
-		do {
-			for (int k = 0; k < 64; k++)
-				fn(arg, n++);
-			t = now_ns() - t0;
-		} while (t < ROUND_NS);
-		if ((double)t / (double)n < best)
-			best = (double)t / (double)n;
-	}
-	return best;
-}
-
-struct gcm_arg {
-	EVP_CIPHER_CTX *ctx;
-	uint8_t iv[12], aad[16], tag[16];
-	uint8_t buf[10000];
-	size_t len;
-};
-
-static void gcm_seal(void *a, uint64_t i)
-{
-	struct gcm_arg *g = a;
-	int n;
-
-	memcpy(g->iv + 4, &i, sizeof(i));
-	EVP_EncryptInit_ex(g->ctx, NULL, NULL, NULL, g->iv);
-	EVP_EncryptUpdate(g->ctx, NULL, &n, g->aad, sizeof(g->aad));
-	EVP_EncryptUpdate(g->ctx, g->buf, &n, g->buf, (int)g->len);
-	EVP_EncryptFinal_ex(g->ctx, g->buf + g->len, &n);
-	EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_GET_TAG, 16, g->tag);
-}
-
-/* Opens one sealed buffer over and over (it must verify every time). */
-static void gcm_open(void *a, uint64_t i)
-{
-	struct gcm_arg *g = a;
-	static uint8_t out[10000];
-	int n;
-
-	(void)i;
-	EVP_DecryptInit_ex(g->ctx, NULL, NULL, NULL, g->iv);
-	EVP_DecryptUpdate(g->ctx, NULL, &n, g->aad, sizeof(g->aad));
-	EVP_DecryptUpdate(g->ctx, out, &n, g->buf, (int)g->len);
-	EVP_CIPHER_CTX_ctrl(g->ctx, EVP_CTRL_GCM_SET_TAG, 16, g->tag);
-	if (EVP_DecryptFinal_ex(g->ctx, out + g->len, &n) <= 0)
-		fprintf(stderr, "bench: openssl open failed\n");
-}
 
 struct ref_arg {
 	struct psp_aead *aead;
@@ -154,9 +85,8 @@ int main(void)
 	uint8_t dev_key[32], key[16];
 
 	memset(dev_key, 0x5a, sizeof(dev_key));
-	memset(key, 0x3c, sizeof(key));
-	g.ctx = EVP_CIPHER_CTX_new();
-	EVP_EncryptInit_ex(g.ctx, EVP_aes_128_gcm(), NULL, key, NULL);
+	if (gcm_arg_init(&g, 0))
+		return 1;
 	r.tx = (struct psp_tx_params){ .spi = 0x1234, .version = PSP_VERSION_GCM_128 };
 	psp_derive_key(dev_key, r.tx.spi, r.tx.version, key);
 	r.aead = psp_aead_new(r.tx.version, key);
