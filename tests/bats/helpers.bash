@@ -10,9 +10,12 @@ CTL=$BUILD/psp-bpf-ctl
 VECTORS=$ROOT/tests/vectors
 MANIFEST=$VECTORS/manifest.json
 
-# Waits stretch by this much in the qemu guest, whose CPU is emulated.
-TIME_SCALE=1
-[ -n "${PSP_VM:-}" ] && TIME_SCALE=5
+# Waits stretch by this much in the qemu guest, whose CPU is emulated, and
+# bulk transfers shrink (MB).
+TIME_SCALE=1 BIG_MB=100
+if [ -n "${PSP_VM:-}" ]; then
+	TIME_SCALE=5 BIG_MB=20
+fi
 
 # The directory of the BPF objects of the backend the suites run on
 # (PSP_BACKEND: bpf unless set, as tests/vm/guest sets it).
