@@ -33,6 +33,12 @@
 
 #define RUNS 2000
 
+/* libbpf's own printing, which libbpf_set_print() hands back. */
+static int print_default(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
+}
+
 /* The test environment reports its failures through this. */
 int tap_ok(int cond, const char *fmt, ...)
 {
@@ -174,7 +180,9 @@ int main(void)
 	}
 	/* the bpf backend's baseline; the kmod backend runs where the BPF
 	 * crypto kfuncs are missing (Linux 6.1), and does without */
+	libbpf_set_print(NULL);		/* its absence is said below if it matters */
 	skel = bench_ecb__open_and_load();
+	libbpf_set_print(print_default);
 	if (skel && (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.ecb_setup), &setup) ||
 		     skel->bss->status)) {
 		fprintf(stderr, "bench: cannot set up the ecb(aes) baseline\n");
@@ -183,6 +191,8 @@ int main(void)
 	if (skel) {
 		test_env_mtu = max_xdp_mtu(skel);
 		sizes[2] = (size_t)test_env_mtu - PSP_TRANSPORT_OVERHEAD;
+	} else {
+		test_env_mtu = 2048;	/* room for 1500 bytes and PSP */
 	}
 	e = test_env();
 	if (!e)
