@@ -185,7 +185,7 @@ static int ctl_create(struct pspbpf *h, uint32_t backend)
 		bpf_object__close(obj);
 		if (backend == PSP_BACKEND_KMOD)
 			return set_err(h, -err, "cannot load the kmod backend's control programs "
-				       "(is psp_crypto.ko loaded? modprobe psp_crypto)");
+				       "(a psp_crypto.ko of another build?)");
 		return set_err(h, -err, "cannot load the control programs (BPF crypto kfuncs "
 			       "need Linux 6.10 or later; maps pinned by another loader?)");
 	}
@@ -463,6 +463,9 @@ int state_hold(struct pspbpf *h, uint32_t backend)
 		close(fd);
 	if (same && (!backend || backend == h->backend))
 		return 0;
+	if (backend == PSP_BACKEND_KMOD && backend_auto() != PSP_BACKEND_KMOD)
+		return set_err(h, ENOENT, "the kmod backend needs psp_crypto.ko loaded "
+			       "(modprobe psp_crypto)");
 	for (size_t i = 0; i < N_CTL; i++)
 		close_fd(ctl_fd(h, i));
 	close_maps(h);

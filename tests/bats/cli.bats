@@ -170,7 +170,7 @@ setup() {
 		"dev add|one DEV is needed"
 		"dev add a b|one DEV is needed"
 		"dev add x --versions 4|'4' is not a PSP version"
-		"dev add x --backend kmod|'kmod' is not available"
+		"dev add x --backend fast|'fast' is not available"
 		"dev add x --aes fast|neither fixed-time nor generic"
 		"dev set x|nothing to set"
 		"dev set x --mark 1/zz|not a decimal or 0x-hex number"
@@ -218,6 +218,22 @@ setup() {
 	run --separate-stderr "$CTL" -n psp-bpf-no-such-netns derive -h
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "psp-bpf-ctl: ENOENT: "*psp-bpf-no-such-netns* ]]
+}
+
+@test "dev add --backend kmod without the module: the reason, exit 1, no device touched" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: bpffs"
+	[ ! -e /sys/kernel/btf/psp_crypto ] || skip "psp_crypto.ko is loaded here"
+	devs() {	# the devices of this namespace, none if no state
+		local d
+		d=$("$CTL" -j dev show 2>/dev/null | jq -c 'map(.ifname)')
+		echo "${d:-[]}"
+	}
+	local before
+	before=$(devs)
+	run --separate-stderr "$CTL" dev add lo --backend kmod
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "psp-bpf-ctl: ENOENT: the kmod backend needs psp_crypto.ko loaded (modprobe psp_crypto)" ]
+	[ "$(devs)" = "$before" ]
 }
 
 @test "-n NAME runs the command in that network namespace" {
