@@ -23,6 +23,7 @@
 #include "lib/dev.h"
 #include "lib/flow.h"
 #include "lib/parse.h"
+#include <psp/offload.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -250,22 +251,92 @@ static __always_inline int rx_sa_stale(const struct psp_spi_key *sk)
 	return sa && (sa->generation & PSP_GEN_STALE);
 }
 
+/*
+ * A NIC's receive hint (include/psp/offload.h), copied out of the XDP
+ * metadata: 1 if there is one. Trusted only on an offload device; on any
+ * other it is counted and ignored.
+ */
+static __always_inline int rx_hint(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
+				   struct psp_stats *st, struct psp_rx_hint *hint)
+{
+	struct psp_rx_hint *h = (void *)(long)ctx->data_meta;
+
+	if ((void *)(h + 1) > (void *)(long)ctx->data || h->magic != PSP_HINT_MAGIC)
+		return 0;
+	if (!(dev->flags & PSP_DEV_F_OFFLOAD)) {
+		count(st, PSP_CNT_RX_HINT_IGNORED, 1);
+		return 0;
+	}
+	__builtin_memcpy(hint, h, sizeof(*hint));
+	return 1;
+}
+
+/* Stage 2 on an offload device: what the NIC found of the packet it
+ * opened, which must be this packet. 0, or the counter to drop under. */
+static __always_inline int rx_offload(const struct psp_rx_hint *h, int has_hint,
+				      const struct rx_job *job)
+{
+	if (!has_hint)
+		return PSP_CNT_RX_BAD;	/* the NIC had no key for it */
+	switch (h->status) {
+	case PSP_RXS_DECRYPTED:
+		break;
+	case PSP_RXS_AUTH_FAIL:
+		return PSP_CNT_RX_AUTH_FAIL;
+	case PSP_RXS_ERROR:
+		return PSP_CNT_RX_ERROR;
+	default:
+		return PSP_CNT_RX_BAD;
+	}
+	if (h->flags & PSP_RXH_F_DECAP || h->spi != job->sk.spi ||
+	    h->dev_id != job->sk.dev_id || h->version != job->gcm.version)
+		return PSP_CNT_RX_ERROR;
+	return 0;
+}
+
+/* An offload device's packet the NIC decapsulated already: authentic,
+ * of the hint's SPI. */
+static __always_inline int rx_decapped(const struct psp_rx_hint *h, int has_hint)
+{
+	return has_hint && h->status == PSP_RXS_DECRYPTED && (h->flags & PSP_RXH_F_DECAP);
+}
+
+static __always_inline int rx_gcm_verdict(int gcm, const struct rx_job *job)
+{
+	switch (gcm) {
+	case GCM_OK:
+		return 0;
+	case GCM_BAD_ICV:
+		return PSP_CNT_RX_AUTH_FAIL;
+	case GCM_NO_KEY:
+		return rx_sa_stale(&job->sk) ? PSP_CNT_RX_STALE : PSP_CNT_RX_NO_SA;
+	default:
+		return PSP_CNT_RX_ERROR;
+	}
+}
+
 SEC("xdp")
 int psp_rx(struct xdp_md *ctx)
 {
 	struct psp_dev_cfg *dev = dev_of_xdp(ctx);
+	struct psp_rx_hint hint = {};
 	struct psp_stats *st;
 	struct rx_job job;
-	int verdict;
+	int verdict, has_hint;
 
 	if (!dev)
 		return XDP_PASS;
 	st = dev_stats(dev);
+	has_hint = rx_hint(ctx, dev, st, &hint);
 	verdict = psp_rx_classify(ctx, dev, &job);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
 	if (verdict == RX_TCP) {
-		verdict = psp_rx_policy(ctx, dev, 0);
+		if (rx_decapped(&hint, has_hint)) {
+			count(st, PSP_CNT_RX_PACKETS, 1);
+			count(st, PSP_CNT_RX_BYTES, job.p.ip_end - job.p.l4_off);
+		}
+		verdict = psp_rx_policy(ctx, dev, rx_decapped(&hint, has_hint) ? hint.spi : 0);
 		if (verdict == RX_PASS)
 			return XDP_PASS;
 		goto drop;
@@ -273,19 +344,12 @@ int psp_rx(struct xdp_md *ctx)
 	if (verdict != RX_PSP)
 		goto drop;
 
-	switch (psp_rx_gcm(ctx, &job.gcm, &job.sk)) {
-	case GCM_OK:
-		break;
-	case GCM_BAD_ICV:
-		verdict = PSP_CNT_RX_AUTH_FAIL;
+	if (dev->flags & PSP_DEV_F_OFFLOAD)
+		verdict = rx_offload(&hint, has_hint, &job);
+	else
+		verdict = rx_gcm_verdict(psp_rx_gcm(ctx, &job.gcm, &job.sk), &job);
+	if (verdict)
 		goto drop;
-	case GCM_NO_KEY:
-		verdict = rx_sa_stale(&job.sk) ? PSP_CNT_RX_STALE : PSP_CNT_RX_NO_SA;
-		goto drop;
-	default:
-		verdict = PSP_CNT_RX_ERROR;
-		goto drop;
-	}
 	/* Authentic from here; a packet that still cannot be rebuilt is
 	 * dropped all the same. */
 	if (psp_rx_decap(ctx, &job)) {

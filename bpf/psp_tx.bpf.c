@@ -19,6 +19,7 @@
 #include "lib/dev.h"
 #include "lib/flow.h"
 #include "lib/parse.h"
+#include <psp/offload.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -323,6 +324,22 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
 DEFINE_PSP_TX_GCM(psp_tx_gcm)
 
+/*
+ * Stage 3 on an offload device: the NIC seals the packet. Its hint
+ * (include/psp/offload.h) goes where the NIC writes the ICV: which key.
+ */
+static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+					   const struct tx_job *job)
+{
+	struct psp_tx_hint h = {
+		.magic = PSP_HINT_MAGIC, .dev_id = dev->id, .key_handle = job->key.spi,
+		.version = job->gcm.version,
+	};
+	__u32 icv = job->gcm.hdr_off + job->gcm.aad_len + job->gcm.ct_len;
+
+	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0) ? GCM_ERROR : GCM_OK;
+}
+
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
@@ -353,7 +370,10 @@ int psp_tx(struct __sk_buff *skb)
 	verdict = psp_tx_encap(skb, dev, &job);
 	if (verdict == TX_TOO_BIG)
 		count(st, PSP_CNT_TX_TOO_BIG, 1);
-	if (verdict || psp_tx_gcm(skb, &job.gcm, &job.key) != GCM_OK) {
+	if (!verdict)
+		verdict = dev->flags & PSP_DEV_F_OFFLOAD ? tx_offload_hint(skb, dev, &job) :
+			  psp_tx_gcm(skb, &job.gcm, &job.key);
+	if (verdict) {
 		verdict = PSP_CNT_TX_ERROR;
 		goto drop;
 	}

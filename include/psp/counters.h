@@ -53,7 +53,10 @@
 	  "association: dropped")					\
 	X(TX_TOO_BIG, "tx-too-big",					\
 	  "of tx-error: too big for the MTU once encapsulated (a TCP segment "	\
-	  "sized before its MSS made room for PSP)")
+	  "sized before its MSS made room for PSP)")				\
+	X(RX_HINT_IGNORED, "rx-hint-ignored",				\
+	  "packets with a NIC's receive hint on a device not added for "	\
+	  "offload: the hint ignored, the packet handled as any other")
 
 enum psp_counter {
 #define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,

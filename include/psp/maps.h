@@ -50,6 +50,7 @@ struct psp_dev_key {
 };
 
 #define PSP_DEV_F_AES_GENERIC	(1u << 0)	/* T-table AES: faster, not constant time */
+#define PSP_DEV_F_OFFLOAD	(1u << 1)	/* the NIC does the crypto (offload.h) */
 
 struct psp_dev_cfg {
 	__u32 id;		/* PSP device id, 1..PSP_MAX_DEVS-1 */
@@ -77,6 +78,8 @@ struct psp_dev_cfg {
 enum psp_backend {
 	PSP_BACKEND_BPF = 1,	/* BPF crypto kfuncs: ecb(aes), GHASH in BPF */
 	PSP_BACKEND_KMOD = 2,	/* kmod/psp_crypto.ko */
+	PSP_BACKEND_OFFLOAD = 3,	/* a NIC (offload.h): the bpf build's programs
+					 * and state, its devices flagged */
 };
 
 /* psp_ctl_state, one entry: the control plane's own. */

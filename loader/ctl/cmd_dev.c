@@ -12,7 +12,7 @@
 
 static void usage(void)
 {
-	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod] [--versions LIST] [--aes generic]\n"
+	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod|offload] [--versions LIST] [--aes generic]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
@@ -23,7 +23,8 @@ static void usage(void)
 	       "(hdr0-aes-gcm-128 ...), comma separated, or all. --aes generic picks the\n"
 	       "kernel's T-table AES: faster, not constant time. --backend: the crypto, for\n"
 	       "every device (auto: the devices' if any, else kmod if psp_crypto.ko is\n"
-	       "loaded, else bpf).\n"
+	       "loaded, else bpf); offload: the NIC seals and opens PSP, the programs trade\n"
+	       "hints with it (docs/offload.md).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
 }
@@ -79,7 +80,7 @@ static int do_add(int argc, char **argv)
 			o.backend = pspbpf_backend_by_name(optarg);
 			if (!o.backend && strcmp(optarg, "auto"))
 				return usage_error(cmd, "--backend: '%s' is not available "
-						   "(auto, bpf, kmod)", optarg);
+						   "(auto, bpf, kmod, offload)", optarg);
 			break;
 		case 'V':
 			if (parse_versions(cmd, "--versions", optarg, &o.versions_ena))

@@ -409,7 +409,8 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	cfg.ifindex = k.ifindex;
 	cfg.versions_cap = PSP_VERSIONS_ALL;
 	cfg.versions_ena = o->versions_ena & PSP_VERSIONS_ALL;
-	cfg.flags = o->aes_generic ? PSP_DEV_F_AES_GENERIC : 0;
+	cfg.flags = (o->aes_generic ? PSP_DEV_F_AES_GENERIC : 0) |
+		    (o->backend == PSP_BACKEND_OFFLOAD ? PSP_DEV_F_OFFLOAD : 0);
 	cfg.mtu = link.mtu;
 	cfg.saved_gso_max_segs = link.gso_max_segs;
 	cfg.netns_cookie = h->netns_cookie;
@@ -446,8 +447,10 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	LOCK_GUARD(h);
 	int err = pspbpf_lock(h);
 
+	/* offload devices run the bpf build, flagged (include/psp/offload.h) */
 	if (!err)
-		err = state_hold(h, o->backend);
+		err = state_hold(h, o->backend == PSP_BACKEND_OFFLOAD ? PSP_BACKEND_BPF :
+				 o->backend);
 	if (!err)
 		err = dev_add(h, ifname, o, out);
 	if (err)
@@ -511,7 +514,7 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 
 	memset(info, 0, sizeof(*info));
 	info->cfg = *cfg;
-	info->backend = h->backend;
+	info->backend = cfg->flags & PSP_DEV_F_OFFLOAD ? PSP_BACKEND_OFFLOAD : h->backend;
 	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
 		struct bpf_prog_info pi = {};
 		__u32 len = sizeof(pi);

@@ -24,6 +24,9 @@ static const struct {
 	[PSP_BACKEND_BPF] = { "bpf", { psp_rx__elf_bytes, psp_tx__elf_bytes, psp_ctl__elf_bytes } },
 	[PSP_BACKEND_KMOD] = { "kmod", { psp_rx_kmod__elf_bytes, psp_tx_kmod__elf_bytes,
 					  psp_ctl_kmod__elf_bytes } },
+	/* the bpf build's programs on devices flagged PSP_DEV_F_OFFLOAD */
+	[PSP_BACKEND_OFFLOAD] = { "offload", { psp_rx__elf_bytes, psp_tx__elf_bytes,
+					       psp_ctl__elf_bytes } },
 };
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 

@@ -90,19 +90,36 @@ struct test_env *test_env(void)
 	return &env;
 }
 
+int run_rx_meta(struct test_env *e, const void *meta, size_t meta_len, const uint8_t *frame,
+		size_t len, uint8_t *out, size_t *out_len)
+{
+	/* test_run takes the metadata in front of the frame, ctx.data its
+	 * length, and data_end the length of both; what comes back starts
+	 * with the metadata too */
+	static uint8_t in[16384 + 32], buf[16384 + 32];
+	struct xdp_md ctx = { .data = (__u32)meta_len, .data_end = (__u32)(meta_len + len),
+			      .ingress_ifindex = (__u32)e->ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)(meta_len + len),
+		    .data_out = buf, .data_size_out = sizeof(buf), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (meta_len > 32 || len > 16384)
+		return -EINVAL;
+	memcpy(in, meta, meta_len);
+	memcpy(in + meta_len, frame, len);
+	if (bpf_prog_test_run_opts(e->rx_fd, &o))
+		return -errno;
+	if (o.data_size_out < meta_len)
+		return -EIO;
+	*out_len = o.data_size_out - meta_len;
+	memcpy(out, buf + meta_len, *out_len);
+	return (int)o.retval;
+}
+
 int run_rx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
 	   size_t *out_len)
 {
-	/* test_run wants data_end to be the frame length */
-	struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)e->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = 16384, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
-
-	if (bpf_prog_test_run_opts(e->rx_fd, &o))
-		return -errno;
-	*out_len = o.data_size_out;
-	return (int)o.retval;
+	return run_rx_meta(e, NULL, 0, frame, len, out, out_len);
 }
 
 int run_tx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,

@@ -30,6 +30,10 @@ struct test_env *test_env(void);
 int run_rx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
 	   size_t *out_len);
 /* Runs psp_tx on frame; returns the TC verdict, output in out. */
+/* run_rx() with meta_len (a multiple of 4, at most 32) bytes of XDP
+ * metadata in front of the frame. */
+int run_rx_meta(struct test_env *e, const void *meta, size_t meta_len, const uint8_t *frame,
+		size_t len, uint8_t *out, size_t *out_len);
 int run_tx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
 	   size_t *out_len);
 

@@ -13,6 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <psp/offload.h>
+
 #include "env.h"
 #include "tap.h"
 #include "testdata.h"
@@ -87,6 +89,30 @@ TEST(xdp_truncated_and_flipped)
 	before = counter(e, c);
 	tap_ok(run_rx(e, buf, f[0].len, out, &len) == XDP_DROP && counter(e, c) == before + 1,
 	       "unknown SPI: dropped, %s", c == PSP_CNT_RX_NO_SA ? "rx-no-sa" : "rx-auth-fail");
+
+	/* A NIC's receive hint on a device not added for offload: a forgery
+	 * as far as psp0 knows. Ignored and counted; the packet is opened as
+	 * any other, and a forged ICV under a "decrypted" hint still fails. */
+	{
+		struct psp_rx_hint h = {
+			.magic = PSP_HINT_MAGIC, .status = PSP_RXS_DECRYPTED,
+			.version = 0, .spi = 0x9a345678, .dev_id = e->dev_id,
+		};
+		uint64_t ignored = counter(e, PSP_CNT_RX_HINT_IGNORED);
+
+		memcpy(buf, f[0].data, f[0].len);
+		buf[f[0].len - 1] ^= 1;
+		before = counter(e, PSP_CNT_RX_AUTH_FAIL);
+		tap_ok(run_rx_meta(e, &h, sizeof(h), buf, f[0].len, out, &len) == XDP_DROP &&
+		       counter(e, PSP_CNT_RX_AUTH_FAIL) == before + 1 &&
+		       counter(e, PSP_CNT_RX_HINT_IGNORED) == ignored + 1,
+		       "a forged hint on a device not set up for offload: ignored, counted, "
+		       "the forged ICV still rx-auth-fail");
+		memcpy(buf, f[0].data, f[0].len);
+		tap_ok(run_rx_meta(e, &h, sizeof(h), buf, f[0].len, out, &len) == XDP_PASS &&
+		       counter(e, PSP_CNT_RX_HINT_IGNORED) == ignored + 2,
+		       "an authentic packet with a stray hint: opened, the hint counted");
+	}
 
 	pspbpf_assoc_del(e->h, "psp0", &flow);
 	frames_free(f, 1);
