@@ -23,6 +23,7 @@
 #include "lib/dev.h"
 #include "lib/flow.h"
 #include "lib/parse.h"
+#include "lib/psp_in.h"
 #include <psp/offload.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -32,11 +33,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* What the stages hand on: the packet's layout and its PSP header. */
 struct rx_job {
 	struct pkt p;
-	struct gcm_job gcm;
+	struct psp_in in;	/* its PSP header (lib/psp_in.h) */
 	struct psp_spi_key sk;
-	__u32 region_len;	/* VC + payload: rx-bytes */
-	__u32 ext;		/* header bytes after the first 16 (the VC) */
-	__u8 nexthdr;
 	__u8 tunnel;
 };
 
@@ -50,10 +48,8 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 			       struct rx_job *job)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	__u32 frame_len = data_end - data, hdr_off, version, spi, crypt_off;
 	struct pkt *p;
-	struct udphdr *udp;
-	struct psphdr *h;
+	int verdict;
 
 	if (!dev || !job)
 		return RX_PASS;
@@ -63,40 +59,12 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 		return RX_PASS;
 	if (p->proto == IPPROTO_TCP)
 		return RX_TCP;
-	udp = pkt_ptr(data, p->l4_off);
-	if (p->proto != IPPROTO_UDP || (void *)(udp + 1) > data_end ||
-	    udp->dest != bpf_htons(PSP_UDP_PORT))
-		return RX_PASS;
-
-	/* PSP from here on: every way out is a verdict. */
-	hdr_off = p->l4_off + PSP_UDP_HLEN;
-	h = pkt_ptr(data, hdr_off);
-	if ((void *)(h + 1) > data_end || p->ip_end > frame_len ||
-	    bpf_ntohs(udp->len) != p->ip_end - p->l4_off ||
-	    p->ip_end - p->l4_off < PSP_ENCAP_HLEN + PSP_ICV_LEN)
-		return PSP_CNT_RX_ERROR;
-	job->region_len = p->ip_end - hdr_off - PSP_HDR_LEN - PSP_ICV_LEN;
-
-	version = (h->verfl & PSPHDR_VERFL_VERSION) >> PSPHDR_VERFL_VERSION_SHIFT;
-	spi = bpf_ntohl(h->spi);
-	if (!(h->verfl & PSPHDR_VERFL_ONE) || (h->crypt_offset & PSP_CRYPT_OFF_RSVD) ||
-	    version > PSP_VERSION_MAX || !(spi & PSP_SPI_INDEX_MASK) ||
-	    !(dev->versions_ena & (1u << version)))
-		return PSP_CNT_RX_BAD;
-	job->ext = (h->hdrlen - 1u) * 8;
-	crypt_off = (h->crypt_offset & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
-	if (h->hdrlen < PSP_HDRLEN_NOVC || job->ext > job->region_len ||
-	    ((h->verfl & PSPHDR_VERFL_VIRT) && job->ext < PSP_VC_LEN) ||
-	    crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16)
-		return PSP_CNT_RX_ERROR;
-	job->nexthdr = h->nexthdr;
-	job->tunnel = h->nexthdr == IPPROTO_IPIP || h->nexthdr == IPPROTO_IPV6;
-
+	verdict = psp_in_parse(data, data_end, p, dev->versions_ena, &job->in);
+	if (verdict != PSP_IN_OK)
+		return verdict == PSP_IN_NOT_PSP ? RX_PASS : verdict;
+	job->tunnel = job->in.nexthdr == IPPROTO_IPIP || job->in.nexthdr == IPPROTO_IPV6;
 	job->sk.dev_id = dev->id;
-	job->sk.spi = spi;
-	job->gcm.hdr_off = hdr_off;
-	job->gcm.encrypt = 0;
-	gcm_job_split(&job->gcm, version, job->region_len, crypt_off);
+	job->sk.spi = job->in.spi;
 	return RX_PSP;
 }
 
@@ -126,7 +94,7 @@ static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift
 static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_job *job)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	__u32 strip = PSP_ENCAP_HLEN + job->ext + PSP_ICV_LEN;
+	__u32 strip = PSP_ENCAP_HLEN + job->in.ext + PSP_ICV_LEN;
 
 	if (job->p.family == AF_INET) {
 		struct iphdr *ip = data + ETH_HLEN;
@@ -134,7 +102,7 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 		if ((void *)(ip + 1) > data_end)
 			return -1;
 		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) - strip);
-		ip->protocol = job->nexthdr;
+		ip->protocol = job->in.nexthdr;
 		ip->check = ipv4_csum(ip, ip->ihl, data_end);
 	} else {
 		struct ipv6hdr *ip6 = data + ETH_HLEN;
@@ -143,7 +111,7 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
 			return -1;
 		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) - strip);
-		*nh = job->nexthdr;
+		*nh = job->in.nexthdr;
 	}
 	return pull_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
 }
@@ -153,14 +121,14 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 static __always_inline int decap_tunnel(struct xdp_md *ctx, const struct rx_job *job)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	__u32 inner_off = job->gcm.hdr_off + PSP_HDR_LEN + job->ext;
-	__u32 inner_len = job->region_len - job->ext, len;
+	__u32 inner_off = job->in.gcm.hdr_off + PSP_HDR_LEN + job->in.ext;
+	__u32 inner_len = job->in.region_len - job->in.ext, len;
 	__u8 *inner = pkt_ptr(data, inner_off);
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > data_end)
 		return -1;
-	if (job->nexthdr == IPPROTO_IPIP) {
+	if (job->in.nexthdr == IPPROTO_IPIP) {
 		struct iphdr *ip = (void *)inner;
 
 		if ((void *)(ip + 1) > data_end || ip->version != 4)
@@ -289,7 +257,7 @@ static __always_inline int rx_offload(const struct psp_rx_hint *h, int has_hint,
 		return PSP_CNT_RX_BAD;
 	}
 	if (h->flags & PSP_RXH_F_DECAP || h->spi != job->sk.spi ||
-	    h->dev_id != job->sk.dev_id || h->version != job->gcm.version)
+	    h->dev_id != job->sk.dev_id || h->version != job->in.gcm.version)
 		return PSP_CNT_RX_ERROR;
 	return 0;
 }
@@ -347,7 +315,7 @@ int psp_rx(struct xdp_md *ctx)
 	if (dev->flags & PSP_DEV_F_OFFLOAD)
 		verdict = rx_offload(&hint, has_hint, &job);
 	else
-		verdict = rx_gcm_verdict(psp_rx_gcm(ctx, &job.gcm, &job.sk), &job);
+		verdict = rx_gcm_verdict(psp_rx_gcm(ctx, &job.in.gcm, &job.sk), &job);
 	if (verdict)
 		goto drop;
 	/* Authentic from here; a packet that still cannot be rebuilt is
@@ -357,7 +325,7 @@ int psp_rx(struct xdp_md *ctx)
 		goto drop;
 	}
 	count(st, PSP_CNT_RX_PACKETS, 1);
-	count(st, PSP_CNT_RX_BYTES, job.region_len);
+	count(st, PSP_CNT_RX_BYTES, job.in.region_len);
 	/* tunnel mode delivers whatever it carries, as Linux does */
 	if (!job.tunnel) {
 		verdict = psp_rx_policy(ctx, dev, job.sk.spi);
