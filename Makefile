@@ -214,6 +214,23 @@ $(BUILD)/tests/kfuncs: $(call objs,obj,tests/kmod/test_kfuncs.c tests/unit/tap.c
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# The emulated PSP NIC the offload backend's tests run against (tests/nic/).
+$(BUILD)/tests/psp_nic.bpf.o: tests/nic/psp_nic.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/psp_nic.skel.h: $(BUILD)/tests/psp_nic.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name psp_nic > $@
+
+$(call objs,obj,tests/nic/psp_nic_emu.c): $(BUILD)/tests/psp_nic.skel.h
+$(call objs,obj,tests/nic/psp_nic_emu.c): CPPFLAGS += -I$(BUILD)/tests
+
+$(BUILD)/tests/psp-nic-emu: $(call objs,obj,tests/nic/psp_nic_emu.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
 # The kmod backend's suites in a qemu guest (tests/vm/check).
 vm-check: all unit kmod $(BUILD)/tests/kfuncs
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/check
@@ -225,7 +242,7 @@ vm-bench: all kmod $(BENCH_BINS)
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
-      $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases
+      $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites
