@@ -20,6 +20,7 @@ static int ready;
 static void teardown(void)
 {
 	if (env.h) {
+		pspbpf_dev_del(env.h, "psp1");	/* if a test added it */
 		pspbpf_dev_del(env.h, "psp0");
 		pspbpf_close(env.h);
 	}
@@ -43,7 +44,6 @@ struct test_env *test_env(void)
 	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
 	struct pspbpf_dev_info info;
 	char path[256];
-	__u32 id = 0;
 	int err;
 
 	if (ready)
@@ -71,23 +71,35 @@ struct test_env *test_env(void)
 		return NULL;
 	}
 	atexit(teardown);
-	env.ifindex = (int)if_nametoindex("psp0");
-	env.dev_id = info.cfg.id;
-	env.backend = info.backend;
-	bpf_xdp_query_id(env.ifindex, XDP_FLAGS_DRV_MODE, &id);
-	env.rx_fd = bpf_prog_get_fd_by_id(id);
-	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);
-	env.tx_fd = prog_of_link(path);
-	if (env.tx_fd < 0) {	/* no tcx: a cls_bpf filter (dev.c) */
-		snprintf(path, sizeof(path), "%s/tx_prog", info.pin_dir);
-		env.tx_fd = bpf_obj_get(path);
-	}
-	if (env.rx_fd < 0 || env.tx_fd < 0) {
+	if (test_dev(&env, "psp0", &env)) {
 		tap_ok(0, "the programs attached to psp0");
 		return NULL;
 	}
 	ready = 1;
 	return &env;
+}
+
+int test_dev(const struct test_env *e, const char *ifname, struct test_env *out)
+{
+	struct pspbpf_dev_info info;
+	char path[256];
+	__u32 id = 0;
+
+	if (pspbpf_dev_info(e->h, ifname, &info))
+		return -1;
+	*out = *e;
+	out->ifindex = (int)if_nametoindex(ifname);
+	out->dev_id = info.cfg.id;
+	out->backend = info.backend;
+	bpf_xdp_query_id(out->ifindex, XDP_FLAGS_DRV_MODE, &id);
+	out->rx_fd = bpf_prog_get_fd_by_id(id);
+	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);
+	out->tx_fd = prog_of_link(path);
+	if (out->tx_fd < 0) {	/* no tcx: a cls_bpf filter (dev.c) */
+		snprintf(path, sizeof(path), "%s/tx_prog", info.pin_dir);
+		out->tx_fd = bpf_obj_get(path);
+	}
+	return out->rx_fd < 0 || out->tx_fd < 0 ? -1 : 0;
 }
 
 int run_rx_meta(struct test_env *e, const void *meta, size_t meta_len, const uint8_t *frame,

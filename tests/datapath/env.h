@@ -24,7 +24,12 @@ struct test_env {
 /* Sets up once; NULL (with a TAP failure said) if it cannot. The veth
  * pair gets this MTU first if it is set. */
 extern int test_env_mtu;
+/* psp0, a PSP device of the default backend, in a namespace of its own
+ * with its veth peer psp1; NULL (a failure said) if it cannot be. */
 struct test_env *test_env(void);
+/* The environment of another device of e's namespace (psp1, once added):
+ * its ifindex, id, backend and programs. 0 or -1. */
+int test_dev(const struct test_env *e, const char *ifname, struct test_env *out);
 
 /* Runs psp_rx on frame; returns the XDP verdict, output in out. */
 int run_rx(struct test_env *e, const uint8_t *frame, size_t len, uint8_t *out,
