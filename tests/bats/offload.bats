@@ -8,17 +8,13 @@
 #   $NS_O: vo 10.89.0.1 (offload) --veth-- no [$NS_N: br0, psp-nic-emu] nw --veth-- vb 10.89.0.2 (bpf) :$NS_B
 
 load helpers
+load netns	# MASTER0/1, ctl_b, counter, xfer
 
 NS_O=psp-off-o
 NS_N=psp-off-nic
 NS_B=psp-off-b
-XFER=$BUILD/psp-xfer
-MASTER0=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-MASTER1=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
 
 ctl_o() { "$CTL" -n "$NS_O" "$@"; }
-ctl_b() { "$CTL" -n "$NS_B" "$@"; }
-counter() { "ctl_$1" -j stats "v$1" | jq ".\"$2\""; }
 
 down() {
 	ctl_o dev del vo 2>/dev/null || true
@@ -76,21 +72,6 @@ pair() {
 	ctl_b tx-assoc vb --flow "$fb" "$fo" --spi "$(jq -r .spi <<<"$ro")" --key "$(jq -r .key <<<"$ro")"
 }
 
-# xfer FROM TO FROM_ADDR FROM_PORT TO_ADDR TO_PORT IN OUT
-xfer() {
-	local pid rc t=$((60 * TIME_SCALE))
-	ip netns exec "$2" timeout "$t" "$XFER" recv "$5" "$6" >"$8" &
-	pid=$!
-	for _ in $(seq 50); do
-		ip netns exec "$2" ss -Hltn "sport = :$6" | grep -q . && break
-		sleep 0.1
-	done
-	ip netns exec "$1" timeout "$t" "$XFER" send "$3" "$4" "$5" "$6" <"$7" >/dev/null
-	rc=$?
-	wait $pid || rc=1
-	return $rc
-}
-
 @test "dev add --backend offload: the device trusts its NIC's hints" {
 	run ctl_o -j dev show vo
 	[ "$(jq -r .backend <<<"$output")" = offload ]
@@ -118,15 +99,12 @@ xfer() {
 	local d=$BATS_TEST_TMPDIR
 	pair 41003 6003
 	for i in $(seq 20000); do echo "PSP-PLAINTEXT-MARKER line $i"; done >"$d/in"
-	ip netns exec "$NS_N" tcpdump -Z root --immediate-mode -B 32768 -i nw -w "$d/wire.pcap" \
-		-U "src host 10.89.0.1" 2>"$d/tcpdump.err" &
-	local cap=$!
-	for _ in $(seq 50); do grep -q listening "$d/tcpdump.err" && break; sleep 0.1; done
+	capture "$NS_N" nw "$d/nw.pcap"
 	xfer "$NS_O" "$NS_B" 10.89.0.1 41003 10.89.0.2 6003 "$d/in" "$d/out"
-	sleep 0.5
-	kill -INT $cap
-	wait $cap || true
+	capture_stop
 	cmp "$d/in" "$d/out"
+	# what the NIC sent on: from the offload host, on the wire port
+	tcpdump -r "$d/nw.pcap" -w "$d/wire.pcap" src host 10.89.0.1 2>/dev/null
 	[ "$(tcpdump -nr "$d/wire.pcap" 'udp dst port 1000' 2>/dev/null | wc -l)" -gt 200 ]
 	[ "$(tcpdump -nr "$d/wire.pcap" 'not udp dst port 1000' 2>/dev/null | wc -l)" -eq 0 ]
 	! tcpdump -r "$d/wire.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
