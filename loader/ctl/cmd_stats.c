@@ -2,6 +2,7 @@
 /* psp-bpf-ctl stats [DEV]: the counters of include/psp/counters.h. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -14,6 +15,16 @@ static void usage(void)
 	printf("Usage: psp-bpf-ctl stats [DEV | id N]\n\n"
 	       "Per-device counters, with the kernel's names (rx-auth-fail ...) where it has\n"
 	       "them; rx-bytes and tx-bytes exclude the PSP header and ICV. -v explains each.\n");
+}
+
+static int name_width(void)
+{
+	int w = 0;
+
+	for (int i = 0; i < PSP_CNT__MAX; i++)
+		if ((int)strlen(psp_counter_name(i)) > w)
+			w = (int)strlen(psp_counter_name(i));
+	return w;
 }
 
 static int print_stats(struct pspbpf *h, const struct pspbpf_dev_info *d)
@@ -30,8 +41,10 @@ static int print_stats(struct pspbpf *h, const struct pspbpf_dev_info *d)
 	for (int i = 0; i < PSP_CNT__MAX; i++) {
 		char fmt[160];
 
-		snprintf(fmt, sizeof(fmt), "    %-14s %%llu%s%s\n", psp_counter_name(i),
-			 cli.verbose ? "\t# " : "", cli.verbose ? psp_counter_help(i) : "");
+		/* a column as wide as the longest name */
+		snprintf(fmt, sizeof(fmt), "    %-*s %%llu%s%s\n", name_width(),
+			 psp_counter_name(i), cli.verbose ? "\t# " : "",
+			 cli.verbose ? psp_counter_help(i) : "");
 		out_uint(psp_counter_name(i), fmt, cnt[i]);
 	}
 	out_close_object();
