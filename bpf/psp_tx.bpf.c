@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * psp_tx: TC egress (tcx) on a PSP device.
+ * psp_tx: TC egress (tcx) on a PSP device; psp_seal: TC ingress on its
+ * seal port.
  *
  * A TCP packet of a flow with a Tx association is encapsulated in
  * transport mode (UDP to port 1000, PSP header with a fresh IV, optional
- * VC, ICV) and encrypted, its TCP checksum finalised first. A packet that
- * carries the device's mark must be PSP: without a Tx association it is
- * dropped, never sent in clear. A socket's SYN binds the association its
- * socket got before connect() to the flow. Everything else passes
- * untouched.
+ * VC, ICV) and encrypted. A packet that carries the device's mark must be
+ * PSP: without a Tx association it is dropped, never sent in clear. A
+ * socket's SYN binds the association its socket got before connect() to
+ * the flow. Everything else passes untouched, GSO and offloads and all.
+ *
+ * Nothing may touch a packet once it is sealed, so it must be one TCP
+ * segment with its checksum complete. TCP hands the device GSO packets
+ * and leaves the checksum to it (CHECKSUM_PARTIAL): the device, or the
+ * kernel's fallback after TC, would segment the sealed packet or write
+ * the TCP checksum into its ciphertext. So psp_tx sends such packets of
+ * PSP flows out through the device's seal port (loader/lib/seal.c), a
+ * veth pair without offloads: the kernel segments them and completes
+ * their checksums on its way in, and psp_seal on its other end seals
+ * each segment and redirects it to the device, whose psp_tx lets it out.
+ * Packets already whole (forwarded ones) are sealed in place.
  *
  * Stages as in psp_rx: classify, encapsulate, encrypt, each a global
- * function checked once, called in turn from the entry point.
+ * function checked once, called in turn from the entry points.
  */
 #include "lib/compat.h"
 #include "lib/crypto.h"
@@ -105,10 +116,12 @@ static __always_inline int tx_flow_event(struct __sk_buff *skb, const struct psp
 
 /*
  * Stage 1: which flow, and must it be PSP? Returns TX_PSP with the job
- * filled, TX_PASS, or the counter to drop under.
+ * filled, TX_PASS, or the counter to drop under. events: follow the
+ * flow's opening and closing (tx_flow_event()), which the device's
+ * egress does, and the seal port, seeing the same packets again, not.
  */
 __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-			       struct tx_job *job)
+			       struct tx_job *job, int events)
 {
 	void *data, *data_end;
 	struct psp_tx_sa *sa;
@@ -131,7 +144,7 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	th = tcp_flow(data, data_end, p, dev->id, 1, &f);
 	if (!th)
 		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
-	if ((th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &f, th))
+	if (events && (th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &f, th))
 		return PSP_CNT_TX_NO_SA;
 	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
 	if (!sa)
@@ -140,44 +153,6 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	job->key.dev_id = dev->id;
 	job->key.spi = sa->rx_spi;
 	return TX_PSP;
-}
-
-/* The TCP checksum, complete: a CHECKSUM_PARTIAL packet holds only the
- * pseudo-header sum, and nothing can fill in the rest once it is
- * encrypted. */
-static __always_inline int tcp_csum_finalize(void *data, void *data_end, const struct pkt *p)
-{
-	__u32 len = p->ip_end - p->l4_off, words = len / 8, i;
-	struct tcphdr *th = pkt_ptr(data, p->l4_off);
-	union {
-		__u8 tail[8];
-		__u64 tail_word;
-	} u = {};
-	__u8 *tail = u.tail;
-	__u64 sum = 0;
-
-	if ((void *)(th + 1) > data_end)
-		return -1;
-	psp_for(i, 0, words) {
-		__u64 *w = pkt_ptr(data, p->l4_off + i * 8);
-
-		if ((void *)(w + 1) > data_end)
-			return -1;
-		sum += (*w & 0xffffffff) + (*w >> 32);
-	}
-	/* the last len % 8 bytes, zero-padded into one more word */
-	for (int k = 0; k < 8; k++) {
-		__u8 *b = pkt_ptr(data, p->l4_off + words * 8 + k);
-
-		if (k >= (int)(len % 8))
-			break;
-		if ((void *)(b + 1) > data_end)
-			return -1;
-		tail[k] = *b;
-	}
-	sum += (u.tail_word & 0xffffffff) + (u.tail_word >> 32);
-	th->check = (__u16)~csum_fold(sum);
-	return 0;
 }
 
 /* The first encrypted packet's ACK is what the socket had received at
@@ -221,7 +196,7 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 }
 
 /*
- * Stage 2: finalise the checksum, make room and write the outer headers.
+ * Stage 2: make room and write the outer headers of one whole segment.
  * Fills job->gcm; returns 0, TX_TOO_BIG or -1 (tx-error, both).
  */
 __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
@@ -239,14 +214,13 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		return -1;
 	f = job->flow;
 	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
-	if (!sa || skb->gso_segs > 1 || bpf_skb_pull_data(skb, skb->len))
+	/* the seal port's job (psp_tx) */
+	if (!sa || skb->gso_size || skb_csum_partial(skb) || bpf_skb_pull_data(skb, skb->len))
 		return -1;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (job->p.ip_end != skb->len)
 		return -1;	/* no link padding on the way out */
-	if (skb_csum_partial(skb) && tcp_csum_finalize(data, data_end, &job->p))
-		return -1;
 	latch_upgrade(data, data_end, job, &f);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
@@ -340,6 +314,33 @@ static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct p
 	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0) ? GCM_ERROR : GCM_OK;
 }
 
+/*
+ * Stage 4, IPv6: the outer UDP checksum of the sealed packet, which
+ * RFC 8200 requires (IPv4 sends 0, no checksum, as RFC 768 allows; the
+ * ICV protects what it would). 0 or -1.
+ */
+__noinline int psp_tx_udp6_csum(struct __sk_buff *skb, __u32 l4_off)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ipv6hdr *ip6 = data + ETH_HLEN;
+	struct udphdr *udp = pkt_ptr(data, l4_off);
+	__u64 sum = 0;
+	__u32 len;
+
+	if ((void *)(ip6 + 1) > data_end || (void *)(udp + 1) > data_end)
+		return -1;
+	len = bpf_ntohs(udp->len);
+	if (csum_region(data, data_end, l4_off, len, &sum))
+		return -1;
+	/* the pseudo-header: addresses, length, next header */
+	for (int i = 0; i < 4; i++)
+		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
+	sum += bpf_htonl(len) + bpf_htonl(IPPROTO_UDP);
+	udp->check = (__u16)~csum_fold(sum) ?: 0xffff;
+	return 0;
+}
+
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
@@ -349,38 +350,91 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < HDR_PEEK ? skb->len : HDR_PEEK);
 }
 
+/*
+ * Encapsulates and seals (or, on an offload device, hands the NIC) the
+ * packet of job. Returns 0, or the counter to drop it under. Fail
+ * closed: a PSP packet that cannot be sealed is not sent.
+ */
+static __always_inline int tx_seal(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+				   struct tx_job *job)
+{
+	int err = psp_tx_encap(skb, dev, job);
+
+	if (err == TX_TOO_BIG)
+		return PSP_CNT_TX_TOO_BIG;
+	if (!err && dev->flags & PSP_DEV_F_OFFLOAD)
+		err = tx_offload_hint(skb, dev, job);
+	else if (!err)
+		err = psp_tx_gcm(skb, &job->gcm, &job->key);
+	/* an offload NIC sums what it seals */
+	if (!err && !(dev->flags & PSP_DEV_F_OFFLOAD) && job->p.family == AF_INET6)
+		err = psp_tx_udp6_csum(skb, job->p.l4_off);
+	return err ? PSP_CNT_TX_ERROR : 0;
+}
+
+/* Counts a packet sent, or dropped under verdict: TC_ACT_OK or _SHOT. */
+static __always_inline int tx_account(const struct psp_dev_cfg *dev, const struct tx_job *job,
+				      int verdict)
+{
+	struct psp_stats *st = dev_stats(dev);
+
+	if (!verdict) {
+		count(st, PSP_CNT_TX_PACKETS, 1);
+		count(st, PSP_CNT_TX_BYTES, job->region_len);
+		return TC_ACT_OK;
+	}
+	/* tx-too-big is the part of tx-error dropped for the MTU */
+	if (verdict == PSP_CNT_TX_TOO_BIG) {
+		count(st, PSP_CNT_TX_TOO_BIG, 1);
+		verdict = PSP_CNT_TX_ERROR;
+	}
+	count(st, verdict, 1);
+	return TC_ACT_SHOT;
+}
+
 SEC("tc")
 int psp_tx(struct __sk_buff *skb)
 {
 	struct psp_dev_cfg *dev = dev_of_skb(skb);
-	struct psp_stats *st;
+	struct tx_job job;
+	int verdict;
+
+	/* not a PSP device, or sealed on its seal port */
+	if (!dev || skb->ingress_ifindex == dev->seal_ifindex)
+		return TC_ACT_OK;
+	pull_headers(skb);
+	verdict = psp_tx_classify(skb, dev, &job, 1);
+	if (verdict == TX_PASS)
+		return TC_ACT_OK;
+	if (verdict == TX_PSP && (skb->gso_size || skb_csum_partial(skb)))
+		return bpf_redirect(dev->seg_ifindex, 0);
+	if (verdict == TX_PSP)
+		verdict = tx_seal(skb, dev, &job);
+	return tx_account(dev, &job, verdict);
+}
+
+/*
+ * What psp_tx sent out through the seal port comes back here, one segment
+ * a packet, its checksum complete: sealed and sent out of the PSP device,
+ * or dropped. Nothing leaves the seal port in clear.
+ */
+SEC("tc")
+int psp_seal(struct __sk_buff *skb)
+{
+	struct psp_dev_cfg *dev = dev_of_seal_port(skb);
 	struct tx_job job;
 	int verdict;
 
 	if (!dev)
-		return TC_ACT_OK;
-	st = dev_stats(dev);
+		return TC_ACT_SHOT;
 	pull_headers(skb);
-	verdict = psp_tx_classify(skb, dev, &job);
+	verdict = psp_tx_classify(skb, dev, &job, 0);
+	/* its association went while the packet was on its way */
 	if (verdict == TX_PASS)
-		return TC_ACT_OK;
-	if (verdict != TX_PSP)
-		goto drop;
-	/* Fail closed: a PSP packet that cannot be sealed is not sent. */
-	verdict = psp_tx_encap(skb, dev, &job);
-	if (verdict == TX_TOO_BIG)
-		count(st, PSP_CNT_TX_TOO_BIG, 1);
-	if (!verdict)
-		verdict = dev->flags & PSP_DEV_F_OFFLOAD ? tx_offload_hint(skb, dev, &job) :
-			  psp_tx_gcm(skb, &job.gcm, &job.key);
-	if (verdict) {
-		verdict = PSP_CNT_TX_ERROR;
-		goto drop;
-	}
-	count(st, PSP_CNT_TX_PACKETS, 1);
-	count(st, PSP_CNT_TX_BYTES, job.region_len);
-	return TC_ACT_OK;
-drop:
-	count(st, verdict, 1);
-	return TC_ACT_SHOT;
+		verdict = PSP_CNT_TX_NO_SA;
+	if (verdict == TX_PSP)
+		verdict = tx_seal(skb, dev, &job);
+	if (tx_account(dev, &job, verdict) != TC_ACT_OK)
+		return TC_ACT_SHOT;
+	return bpf_redirect(dev->ifindex, 0);
 }

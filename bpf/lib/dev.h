@@ -35,13 +35,27 @@ static __always_inline struct psp_dev_cfg *dev_of_xdp(struct xdp_md *ctx)
 #endif
 }
 
-static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
+static __always_inline __u64 netns_of_skb(struct __sk_buff *skb)
 {
 #ifdef PSP_KMOD
-	return dev_lookup(bpf_pspk_skb_netns_cookie(skb), skb->ifindex);
+	return bpf_pspk_skb_netns_cookie(skb);
 #else
-	return dev_lookup(bpf_get_netns_cookie(skb), skb->ifindex);
+	return bpf_get_netns_cookie(skb);
 #endif
+}
+
+static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
+{
+	return dev_lookup(netns_of_skb(skb), skb->ifindex);
+}
+
+/* The PSP device whose seal port (psp_dev_cfg) the packet arrived on. */
+static __always_inline struct psp_dev_cfg *dev_of_seal_port(struct __sk_buff *skb)
+{
+	struct psp_dev_key k = { .netns_cookie = netns_of_skb(skb), .ifindex = skb->ifindex };
+	__u32 *dev_ifindex = bpf_map_lookup_elem(&psp_seal_ports, &k);
+
+	return dev_ifindex ? dev_lookup(k.netns_cookie, *dev_ifindex) : NULL;
 }
 
 /* Whether TCP left the checksum for the device to finish. */

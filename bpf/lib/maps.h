@@ -37,6 +37,14 @@ struct {
 } psp_devs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_dev_key);
+	__type(value, __u32);
+	__uint(max_entries, PSP_MAX_DEVS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} psp_seal_ports SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, struct psp_ctl_state);

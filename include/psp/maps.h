@@ -42,7 +42,9 @@
 #define __psp_kptr_ref(type)	__u64
 #endif
 
-/* psp_devs: which (netns, ifindex) pairs are PSP devices. */
+/* psp_devs: which (netns, ifindex) pairs are PSP devices; psp_seal_ports:
+ * which are seal ports (struct psp_dev_cfg), to the ifindex of the PSP
+ * device each serves. */
 struct psp_dev_key {
 	__u64 netns_cookie;
 	__u32 ifindex;
@@ -61,10 +63,17 @@ struct psp_dev_cfg {
 	__u32 mark_mask;	/* must be PSP; mask 0: no mark rule */
 	__u32 flags;		/* PSP_DEV_F_* */
 	__u32 mtu;		/* device MTU when added: MSS clamp and size checks */
-	__u32 saved_gso_max_segs;	/* restored by dev del */
+	/* The device's seal port, a veth pair of its own (loader/lib/seal.c):
+	 * PSP packets that are GSO or leave their checksum to the device go
+	 * out through seg_ifindex, where the kernel segments them and
+	 * completes their checksums, and come back on seal_ifindex to be
+	 * sealed and sent out of the device as they are. */
+	__u32 seg_ifindex;
+	__u32 seal_ifindex;
 	__u32 generation;	/* device key generation */
 	__u32 phase;		/* SPI bit 31 of new associations: the newest key */
 	__u32 spi_last;		/* lower 31 bits of the last SPI handed out */
+	__u32 pad;
 	/* control-plane counters, here rather than in the per-CPU psp_stats
 	 * that the datapath updates: userspace changes them under its lock */
 	__u64 key_rotations;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * PSP devices: a network device running psp_rx (XDP, native) and psp_tx
- * (tcx egress), with its configuration in psp_devs and its two device
- * keys. dev add prepares the device so that TC sees one packet per TCP
- * segment (gso_max_segs 1); Tx associations make room on the path for the
- * PSP overhead (route.c). dev del undoes all of it.
+ * (tcx egress), with its seal port (seal.c), its configuration in
+ * psp_devs and its two device keys. The device's own settings are left
+ * alone: its offloads keep serving the traffic that is not PSP. Tx
+ * associations make room on the path for the PSP overhead (route.c). dev
+ * del undoes all of it.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -22,14 +23,6 @@
 
 #include "netlink.h"
 #include "pspbpf_int.h"
-
-#ifndef BPF_TCX_EGRESS
-#define BPF_TCX_EGRESS 47	/* Linux 6.6; libbpf 1.1.2 predates it */
-#endif
-
-/* psp_tx's cls_bpf filter where there is no tcx (before Linux 6.6). */
-#define PSP_TC_HANDLE	0x5053	/* "PS" */
-#define PSP_TC_PRIO	1
 
 static int dev_lookup(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
 		      struct psp_dev_cfg *cfg)
@@ -210,66 +203,14 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 	return 0;
 }
 
-/*
- * psp_tx on egress: a tcx link, pinned in the device's directory as
- * tx_link; before Linux 6.6 (no tcx), a cls_bpf filter on clsact, the
- * program pinned there as tx_prog.
- */
-static int attach_tx(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
-		     const char *dir)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)cfg->ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PSP_TC_HANDLE, .priority = PSP_TC_PRIO,
-		    .prog_fd = prog);
-	int link = bpf_link_create(prog, (int)cfg->ifindex, BPF_TCX_EGRESS, NULL), err = 0;
-	char path[256];
-
-	if (link >= 0) {
-		snprintf(path, sizeof(path), "%s/tx_link", dir);
-		if (bpf_obj_pin(link, path))
-			err = -errno;
-		close(link);
-		return err;
-	}
-	if (errno != EINVAL)
-		return -errno;
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
-	err = bpf_tc_attach(&hook, &tc);
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "%s/tx_prog", dir);
-	if (!bpf_obj_pin(prog, path))
-		return 0;
-	err = -errno;
-	tc.prog_fd = tc.prog_id = tc.flags = 0;
-	bpf_tc_detach(&hook, &tc);
-	return err;
-}
-
-static void detach_tx(const struct psp_dev_cfg *cfg, const char *dir)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)cfg->ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = PSP_TC_HANDLE, .priority = PSP_TC_PRIO);
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/tx_prog", dir);
-	if (!access(path, F_OK))
-		bpf_tc_detach(&hook, &tc);
-	/* a tcx link goes with its pin (dev_dir_remove()) */
-}
-
-/* Attach both programs of the state's backend; the XDP program stays
- * with the device, psp_tx as attach_tx() says. */
+/* Attach the programs of the state's backend; the XDP program stays
+ * with the device, psp_tx and psp_seal as tc_attach() says. */
 static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
 	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
 	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX);
-	struct bpf_program *rx_prog, *tx_prog;
-	char dir[160];
+	struct bpf_program *rx_prog, *tx_prog, *seal_prog;
+	char dir[160], pin[192];
 	int err;
 
 	if (!rx || !tx || bpf_object__load(rx) || bpf_object__load(tx)) {
@@ -279,6 +220,7 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 	}
 	rx_prog = bpf_object__find_program_by_name(rx, "psp_rx");
 	tx_prog = bpf_object__find_program_by_name(tx, "psp_tx");
+	seal_prog = bpf_object__find_program_by_name(tx, "psp_seal");
 	err = pin_for_iproute2(h, rx);
 	if (err)
 		goto out;
@@ -296,10 +238,17 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 			      "cannot attach XDP to %s in native mode", cfg->ifname);
 		goto out;
 	}
-	err = attach_tx(h, cfg, bpf_program__fd(tx_prog), dir);
+	err = seal_port_attach(h, cfg, bpf_program__fd(seal_prog), dir);
+	if (!err) {
+		snprintf(pin, sizeof(pin), "%s/tx", dir);
+		err = tc_attach((int)cfg->ifindex, bpf_program__fd(tx_prog), false, pin);
+		if (err)
+			err = set_err(h, -err, "cannot attach psp_tx to %s egress: %s",
+				      cfg->ifname, strerror(-err));
+	}
 	if (err) {
-		err = set_err(h, -err, "cannot attach psp_tx to %s egress: %s", cfg->ifname,
-			      strerror(-err));
+		/* psp_seal goes with its port (seal_port_del()), its pin here */
+		dev_dir_remove(dir);
 		bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	}
 out:
@@ -310,10 +259,11 @@ out:
 	return err;
 }
 
-/* Detaches psp_rx (ours, or loaded by ip link), and psp_tx. */
+/* Detaches psp_rx (ours, or loaded by ip link), and psp_tx; psp_seal
+ * goes with the seal port. */
 static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	char dir[192];
+	char dir[192], pin[200];
 	__u32 id = 0;
 
 	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
@@ -328,7 +278,8 @@ static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 			close(fd);
 	}
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
-	detach_tx(cfg, dir);
+	snprintf(pin, sizeof(pin), "%s/tx", dir);
+	tc_detach((int)cfg->ifindex, false, pin);
 	dev_dir_remove(dir);
 }
 
@@ -357,6 +308,7 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.rx_keys, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
+	seal_port_del(h, c);
 	bpf_map_delete_elem(h->map.devs, k);
 	zero_stats(h, c->id);
 }
@@ -412,11 +364,12 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	cfg.flags = (o->aes_generic ? PSP_DEV_F_AES_GENERIC : 0) |
 		    (o->backend == PSP_BACKEND_OFFLOAD ? PSP_DEV_F_OFFLOAD : 0);
 	cfg.mtu = link.mtu;
-	cfg.saved_gso_max_segs = link.gso_max_segs;
 	cfg.netns_cookie = h->netns_cookie;
 	snprintf(cfg.ifname, sizeof(cfg.ifname), "%s", ifname);
 
-	err = new_dev_keys(h, &cfg);
+	err = seal_port_add(h, &cfg);
+	if (!err)
+		err = new_dev_keys(h, &cfg);
 	if (!err && (err = zero_stats(h, cfg.id)))
 		err = set_err(h, -err, "cannot reset the counters: %s", strerror(-err));
 	if (!err && bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_NOEXIST))
@@ -426,13 +379,6 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	err = attach(h, &cfg);
 	if (err)
 		goto undo_keys;
-	err = nl_link_set_gso_max_segs(h->nl, (int)cfg.ifindex, 1);
-	if (err) {
-		err = set_err(h, -err, "cannot set gso_max_segs on %s: %s", ifname,
-			      strerror(-err));
-		detach(h, &cfg);
-		goto undo_keys;
-	}
 	if (out)
 		*out = cfg;
 	return 0;
@@ -483,8 +429,6 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 	if (err)
 		return err;
 	detach(h, &cfg);
-	/* the device may be gone already; then there is nothing to restore */
-	nl_link_set_gso_max_segs(h->nl, (int)cfg.ifindex, cfg.saved_gso_max_segs);
 	routes_prune(h, cfg.ifindex, 1);
 	forget(h, &k, &cfg);
 	if (!netns_has_devs(h))

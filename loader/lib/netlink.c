@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The few rtnetlink and sock_diag requests the library makes: links (dev
- * add, dev del), routes (the path MTU a Tx association needs, and the
+ * add, dev del, their seal ports), routes (the path MTU a Tx association needs, and the
  * device a socket's traffic takes), sockets (whether a flow still has
  * one). Each request is one exchange, on the caller's rtnetlink socket
  * if it has one.
@@ -14,12 +14,15 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <linux/ethtool.h>
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -138,8 +141,6 @@ static int link_cb(const struct nlmsghdr *nh, void *arg)
 			continue;
 		if (rta->rta_type == IFLA_MTU)
 			memcpy(&link->mtu, RTA_DATA(rta), sizeof(uint32_t));
-		else if (rta->rta_type == IFLA_GSO_MAX_SEGS)
-			memcpy(&link->gso_max_segs, RTA_DATA(rta), sizeof(uint32_t));
 	}
 	return 0;
 }
@@ -176,14 +177,82 @@ int nl_link_mtu(int nl, int ifindex, const char *ifname, uint32_t *mtu)
 	return err;
 }
 
-int nl_link_set_gso_max_segs(int nl, int ifindex, uint32_t segs)
+/* A veth pair, name and peer, both with mtu and no ARP, down. */
+int nl_veth_add(int nl, const char *name, const char *peer, uint32_t mtu)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC, .ifi_flags = IFF_NOARP, .ifi_change = IFF_NOARP,
+	};
+	struct rtattr *info, *data, *peer_info;
+	struct nl_req r;
+
+	nl_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, &ifi, sizeof(ifi));
+	nl_put(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	nl_put_u32(&r, IFLA_MTU, mtu);
+	info = nl_put(&r, IFLA_LINKINFO, NULL, 0);
+	nl_put(&r, IFLA_INFO_KIND, "veth", 4);
+	data = nl_put(&r, IFLA_INFO_DATA, NULL, 0);
+	peer_info = nl_put(&r, VETH_INFO_PEER, &ifi, sizeof(ifi));
+	nl_put(&r, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nl_put_u32(&r, IFLA_MTU, mtu);
+	nl_nest_end(&r, peer_info);
+	nl_nest_end(&r, data);
+	nl_nest_end(&r, info);
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+/*
+ * The link, down, gets no IPv6 address of its own when it comes up,
+ * link-local included, and so sends no neighbour discovery or MLD. Fails
+ * with EAFNOSUPPORT where there is no IPv6.
+ */
+int nl_link_no_ipv6_addr(int nl, int ifindex)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+	struct rtattr *spec, *inet6;
+	struct nl_req r;
+
+	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	spec = nl_put(&r, IFLA_AF_SPEC, NULL, 0);
+	inet6 = nl_put(&r, AF_INET6, NULL, 0);
+	nl_put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
+	nl_nest_end(&r, inet6);
+	nl_nest_end(&r, spec);
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+int nl_link_up(int nl, int ifindex)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = IFF_UP,
+		.ifi_change = IFF_UP,
+	};
+	struct nl_req r;
+
+	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+int nl_link_del(int nl, int ifindex)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	struct nl_req r;
 
-	nl_init(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	nl_put_u32(&r, IFLA_GSO_MAX_SEGS, segs);
+	nl_init(&r, RTM_DELLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	return nl_talk(nl, NETLINK_ROUTE, &r, NULL, NULL);
+}
+
+/* TX checksumming off on ifname, which takes TSO with it: the kernel
+ * completes the checksums of what is sent there, and segments it. */
+int nl_link_tx_csum_off(int nl, const char *ifname)
+{
+	struct ethtool_value v = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&v;
+	return ioctl(nl, SIOCETHTOOL, &ifr) ? -errno : 0;
 }
 
 static size_t addr_len(int family)

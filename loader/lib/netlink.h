@@ -10,14 +10,21 @@
 
 struct nl_link {
 	uint32_t mtu;
-	uint32_t gso_max_segs;
 };
 
 /* An rtnetlink socket to use again and again: -errno if none. */
 int nl_open(void);
 
 int nl_link_get(int nl, int ifindex, struct nl_link *link);
-int nl_link_set_gso_max_segs(int nl, int ifindex, uint32_t segs);
+/* A veth pair, down, with no ARP. */
+int nl_veth_add(int nl, const char *name, const char *peer, uint32_t mtu);
+/* No IPv6 address of its own, link-local included, once up (-EAFNOSUPPORT
+ * without IPv6). */
+int nl_link_no_ipv6_addr(int nl, int ifindex);
+int nl_link_up(int nl, int ifindex);
+int nl_link_del(int nl, int ifindex);
+/* ethtool -K ifname tx off; nl must be a socket here (an ioctl). */
+int nl_link_tx_csum_off(int nl, const char *ifname);
 /* The MTU of the device ifindex, named ifname. */
 int nl_link_mtu(int nl, int ifindex, const char *ifname, uint32_t *mtu);
 

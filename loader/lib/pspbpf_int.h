@@ -17,7 +17,8 @@ struct pspbpf {
 	int locked;
 	uint64_t netns_cookie;
 	struct {
-		int devs, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys, sk_assocs, ctl_state;
+		int devs, seal_ports, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys,
+		    sk_assocs, ctl_state;
 	} map;
 	struct ctl_progs prog;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
@@ -94,6 +95,20 @@ void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t s
 bool dev_dir_alive(const char *dir);
 /* Removes a device directory, and its namespace's once empty. */
 void dev_dir_remove(const char *dir);
+
+/* A TC program on ifindex's ingress or egress, pinned under the path
+ * prefix pin (tc.c); 0 or -errno. tc_detach() removes what the pin does
+ * not take with it. */
+int tc_attach(int ifindex, int prog, bool ingress, const char *pin);
+void tc_detach(int ifindex, bool ingress, const char *pin);
+
+/* The seal port of a device (seal.c): made, its ifindexes in cfg and
+ * psp_seal_ports, before the device's programs are attached; psp_seal
+ * attached to it; and removed. */
+int seal_port_add(struct pspbpf *h, struct psp_dev_cfg *cfg);
+int seal_port_attach(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
+		     const char *dir);
+void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 
 /* Key installation through the control programs (keys.c). */
 int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,

@@ -88,7 +88,7 @@ struct pin {
 
 #define PIN(field, name) { name, offsetof(struct pspbpf, map.field) }
 static const struct pin pins[] = {
-	PIN(devs, "psp_devs"), PIN(stats, "psp_stats"), PIN(assocs, "psp_assocs"),
+	PIN(devs, "psp_devs"), PIN(seal_ports, "psp_seal_ports"), PIN(stats, "psp_stats"), PIN(assocs, "psp_assocs"),
 	PIN(rx_sa, "psp_rx_sa"),
 	PIN(tx_sa, "psp_tx_sa"), PIN(rx_keys, "psp_rx_keys"), PIN(tx_keys, "psp_tx_keys"),
 	PIN(dev_keys, "psp_dev_keys"), PIN(sk_assocs, "psp_sk_assocs"),
@@ -295,6 +295,10 @@ void dev_dir_remove(const char *dir)
 	snprintf(path, sizeof(path), "%s/tx_link", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/tx_prog", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/seal_link", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/seal_prog", dir);
 	unlink(path);
 	rmdir(dir);
 	snprintf(path, sizeof(path), "%s", dir);
