@@ -27,12 +27,15 @@ netns_up() {
 	done
 	ip -n "$NS_A" link set va up
 	ip -n "$NS_B" link set vb up
-	ctl_a dev add va --versions all >/dev/null
-	ctl_b dev add vb --versions all >/dev/null
-	for side in a b; do
-		"ctl_$side" key-import "v$side" --phase 0 --key "$MASTER0"
-		"ctl_$side" key-import "v$side" --phase 1 --key "$MASTER1"
-	done
+	dev_up a
+	dev_up b
+}
+
+# dev_up SIDE: v$SIDE a PSP device with the known device keys.
+dev_up() {
+	"ctl_$1" dev add "v$1" --versions all >/dev/null
+	"ctl_$1" key-import "v$1" --phase 0 --key "$MASTER0"
+	"ctl_$1" key-import "v$1" --phase 1 --key "$MASTER1"
 }
 
 netns_down() {
