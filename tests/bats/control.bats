@@ -46,8 +46,8 @@ send_small() {	# A_PORT B_PORT SECONDS
 	local map=/sys/fs/bpf/psp/maps/psp_devs entry key val spi last
 	entry=$(bpftool -j map dump pinned $map | jq -c '.[] | select(.formatted.value.ifname == "va")')
 	key=$(jq -r '.key | map(ltrimstr("0x")) | join(" ")' <<<"$entry")
-	# spi_last (bytes 44-47 of struct psp_dev_cfg) one short of the end
-	val=$(jq -r '.value | .[44:48] = ["0xfe", "0xff", "0xff", "0x7f"] |
+	# spi_last (bytes 48-51 of struct psp_dev_cfg) one short of the end
+	val=$(jq -r '.value | .[48:52] = ["0xfe", "0xff", "0xff", "0x7f"] |
 		map(ltrimstr("0x")) | join(" ")' <<<"$entry")
 	bpftool map update pinned $map key hex $key value hex $val
 	last=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42020 10.88.0.2:80 | jq -r .spi)
