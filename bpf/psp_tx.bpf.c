@@ -271,6 +271,9 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	udp->source = (job->flow.lport ^ job->flow.rport) ?: bpf_htons(PSP_UDP_PORT);
 	udp->dest = bpf_htons(PSP_UDP_PORT);
 	udp->len = bpf_htons(udp_len);
+	/* no checksum, IPv6 too, as Linux net/psp, PSP NICs and Google's
+	 * reference send it (RFC 6936 allows it of a tunnel whose payload
+	 * has an integrity check of its own: the ICV) */
 	udp->check = 0;
 
 	/* unique per packet per key, across CPUs */
@@ -314,33 +317,6 @@ static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct p
 	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0) ? GCM_ERROR : GCM_OK;
 }
 
-/*
- * Stage 4, IPv6: the outer UDP checksum of the sealed packet, which
- * RFC 8200 requires (IPv4 sends 0, no checksum, as RFC 768 allows; the
- * ICV protects what it would). 0 or -1.
- */
-__noinline int psp_tx_udp6_csum(struct __sk_buff *skb, __u32 l4_off)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ipv6hdr *ip6 = data + ETH_HLEN;
-	struct udphdr *udp = pkt_ptr(data, l4_off);
-	__u64 sum = 0;
-	__u32 len;
-
-	if ((void *)(ip6 + 1) > data_end || (void *)(udp + 1) > data_end)
-		return -1;
-	len = bpf_ntohs(udp->len);
-	if (csum_region(data, data_end, l4_off, len, &sum))
-		return -1;
-	/* the pseudo-header: addresses, length, next header */
-	for (int i = 0; i < 4; i++)
-		sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
-	sum += bpf_htonl(len) + bpf_htonl(IPPROTO_UDP);
-	udp->check = (__u16)~csum_fold(sum) ?: 0xffff;
-	return 0;
-}
-
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
 {
@@ -362,13 +338,9 @@ static __always_inline int tx_seal(struct __sk_buff *skb, const struct psp_dev_c
 
 	if (err == TX_TOO_BIG)
 		return PSP_CNT_TX_TOO_BIG;
-	if (!err && dev->flags & PSP_DEV_F_OFFLOAD)
-		err = tx_offload_hint(skb, dev, job);
-	else if (!err)
-		err = psp_tx_gcm(skb, &job->gcm, &job->key);
-	/* an offload NIC sums what it seals */
-	if (!err && !(dev->flags & PSP_DEV_F_OFFLOAD) && job->p.family == AF_INET6)
-		err = psp_tx_udp6_csum(skb, job->p.l4_off);
+	if (!err)
+		err = dev->flags & PSP_DEV_F_OFFLOAD ? tx_offload_hint(skb, dev, job) :
+		      psp_tx_gcm(skb, &job->gcm, &job->key);
 	return err ? PSP_CNT_TX_ERROR : 0;
 }
 

@@ -4,7 +4,6 @@
 #define __PSP_BPF_CSUM_H
 
 #include "compat.h"
-#include "parse.h"
 
 static __always_inline __u16 csum_fold(__u64 sum)
 {
@@ -41,42 +40,6 @@ static __always_inline __u16 ipv4_csum(const void *ip, __u32 ihl, const void *da
 			sum += w[i];
 	}
 	return (__u16)~csum_fold(sum);
-}
-
-/*
- * Adds the len packet bytes at off to *sum as 32-bit big-endian words
- * (the byte order the RFC 1071 sum is indifferent to), the last len % 8
- * bytes zero-padded into one more 8-byte word. 0, or -1 if they are not
- * all in the linear data.
- */
-static __always_inline int csum_region(void *data, void *data_end, __u32 off, __u32 len,
-				       __u64 *sum)
-{
-	__u32 words = len / 8, i;
-	union {
-		__u8 tail[8];
-		__u64 tail_word;
-	} u = {};
-	__u8 *tail = u.tail;
-
-	psp_for(i, 0, words) {
-		__u64 *w = pkt_ptr(data, off + i * 8);
-
-		if ((void *)(w + 1) > data_end)
-			return -1;
-		*sum += (*w & 0xffffffff) + (*w >> 32);
-	}
-	for (int k = 0; k < 8; k++) {
-		__u8 *b = pkt_ptr(data, off + words * 8 + k);
-
-		if (k >= (int)(len % 8))
-			break;
-		if ((void *)(b + 1) > data_end)
-			return -1;
-		tail[k] = *b;
-	}
-	*sum += (u.tail_word & 0xffffffff) + (u.tail_word >> 32);
-	return 0;
 }
 
 #endif /* __PSP_BPF_CSUM_H */

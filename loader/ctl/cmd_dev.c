@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* psp-bpf-ctl dev add|del|show|set, key-import */
+#include <net/if.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,15 @@ static void usage(void)
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
 }
 
+static const char *if_name(unsigned int ifindex, char buf[IF_NAMESIZE])
+{
+	return ifindex && if_indextoname(ifindex, buf) ? buf : "none";
+}
+
 static void print_dev(const struct pspbpf_dev_info *d)
 {
 	const struct psp_dev_cfg *c = &d->cfg;
-	char mark[32];
+	char mark[32], seg[IF_NAMESIZE], seal[IF_NAMESIZE];
 
 	snprintf(mark, sizeof(mark), "0x%x/0x%x", c->mark_value, c->mark_mask);
 	out_open_object(NULL);
@@ -50,6 +56,9 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
 	out_string("tx", " tx %s", d->tx_attached == PSPBPF_TX_TCX ? "tcx" :
 				   d->tx_attached == PSPBPF_TX_CLSACT ? "clsact" : "none");
+	/* the seal port as the namespace has it now: "none" if it went */
+	out_string("seg-port", " seg-port %s", if_name(c->seg_ifindex, seg));
+	out_string("seal-port", " seal-port %s", if_name(c->seal_ifindex, seal));
 	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);
 	out_uint("tx-assocs", " tx-assocs %llu", d->tx_assocs);
 	out_uint("key-generation", " generation %llu", c->generation);
