@@ -54,6 +54,9 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("mtu", " mtu %llu", c->mtu);
 	out_uint("xdp-prog-id", " xdp %llu", d->xdp_prog_id);
 	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
+	out_string("xdp-mode", " xdp-mode %s", d->xdp_generic ? "generic" : "native");
+	out_string("xdp-attach", " xdp-attach %s",
+		   !d->xdp_prog_id ? "none" : d->xdp_dispatcher ? "libxdp-dispatcher" : "direct");
 	out_string("tx", " tx %s", d->tx_attached == PSPBPF_TX_TCX ? "tcx" :
 				   d->tx_attached == PSPBPF_TX_CLSACT ? "clsact" : "none");
 	/* the seal port as the namespace has it now: "none" if it went */

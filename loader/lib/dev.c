@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * PSP devices: a network device running psp_rx (XDP, native) and psp_tx
+ * PSP devices: a network device running psp_rx (XDP, xdp.c) and psp_tx
  * (tcx egress), with its seal port (seal.c), its configuration in
  * psp_devs and its two device keys. The device's own settings are left
  * alone: its offloads keep serving the traffic that is not PSP. Tx
@@ -203,42 +203,36 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 	return 0;
 }
 
-/* Attach the programs of the state's backend; the XDP program stays
- * with the device, psp_tx and psp_seal as tc_attach() says. */
-static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+/* Attach the programs of the state's backend: psp_rx as xdp_attach()
+ * says (the mode in cfg), psp_tx and psp_seal as tc_attach() says. */
+static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
 {
 	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
 	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX);
-	struct bpf_program *rx_prog, *tx_prog, *seal_prog;
+	struct bpf_program *tx_prog, *seal_prog;
 	char dir[160], pin[192];
 	int err;
 
-	if (!rx || !tx || bpf_object__load(rx) || bpf_object__load(tx)) {
+	if (!rx || !tx || bpf_object__load(tx)) {
 		err = set_err(h, EINVAL, "cannot load the %s backend's datapath programs",
 			      pspbpf_backend_name(h->backend));
 		goto out;
 	}
-	rx_prog = bpf_object__find_program_by_name(rx, "psp_rx");
 	tx_prog = bpf_object__find_program_by_name(tx, "psp_tx");
 	seal_prog = bpf_object__find_program_by_name(tx, "psp_seal");
-	err = pin_for_iproute2(h, rx);
-	if (err)
-		goto out;
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
 	err = mkdir_p(dir);
 	if (err) {
 		err = set_err(h, -err, "cannot create %s", dir);
 		goto out;
 	}
-	err = bpf_xdp_attach((int)cfg->ifindex, bpf_program__fd(rx_prog),
-			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-	if (err) {
-		err = set_err(h, -err, err == -EBUSY || err == -EEXIST ?
-			      "%s already has an XDP program" :
-			      "cannot attach XDP to %s in native mode", cfg->ifname);
+	/* libxdp loads psp_rx; its maps are then there to pin */
+	err = xdp_attach(h, cfg, rx);
+	if (err)
 		goto out;
-	}
-	err = seal_port_attach(h, cfg, bpf_program__fd(seal_prog), dir);
+	err = pin_for_iproute2(h, rx);
+	if (!err)
+		err = seal_port_attach(h, cfg, bpf_program__fd(seal_prog), dir);
 	if (!err) {
 		snprintf(pin, sizeof(pin), "%s/tx", dir);
 		err = tc_attach((int)cfg->ifindex, bpf_program__fd(tx_prog), false, pin);
@@ -249,7 +243,7 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 	if (err) {
 		/* psp_seal goes with its port (seal_port_del()), its pin here */
 		dev_dir_remove(dir);
-		bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		xdp_detach(cfg);
 	}
 out:
 	if (err)
@@ -264,19 +258,8 @@ out:
 static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
 	char dir[192], pin[200];
-	__u32 id = 0;
 
-	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strcmp(info.name, "psp_rx"))
-			bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
-		if (fd >= 0)
-			close(fd);
-	}
+	xdp_detach(cfg);
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
 	snprintf(pin, sizeof(pin), "%s/tx", dir);
 	tc_detach((int)cfg->ifindex, false, pin);
@@ -379,6 +362,13 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	err = attach(h, &cfg);
 	if (err)
 		goto undo_keys;
+	/* the XDP mode attach() found */
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST)) {
+		err = set_err(h, errno, "cannot record the XDP mode of %s: %s", ifname,
+			      strerror(errno));
+		detach(h, &cfg);
+		goto undo_keys;
+	}
 	if (out)
 		*out = cfg;
 	return 0;
@@ -454,22 +444,11 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 		      struct pspbpf_dev_info *info)
 {
 	char path[192];
-	__u32 id = 0;
 
 	memset(info, 0, sizeof(*info));
 	info->cfg = *cfg;
 	info->backend = cfg->flags & PSP_DEV_F_OFFLOAD ? PSP_BACKEND_OFFLOAD : h->backend;
-	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
-		struct bpf_prog_info pi = {};
-		__u32 len = sizeof(pi);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		info->xdp_prog_id = id;
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &pi, &len))
-			info->xdp_is_psp = !strcmp(pi.name, "psp_rx");
-		if (fd >= 0)
-			close(fd);
-	}
+	xdp_query(cfg, info);
 	dev_pin_dir(h, cfg->ifname, info->pin_dir, sizeof(info->pin_dir));
 	snprintf(path, sizeof(path), "%s/tx_link", info->pin_dir);
 	info->tx_attached = !access(path, F_OK) ? PSPBPF_TX_TCX : 0;

@@ -102,6 +102,13 @@ void dev_dir_remove(const char *dir);
 int tc_attach(int ifindex, int prog, bool ingress, const char *pin);
 void tc_detach(int ifindex, bool ingress, const char *pin);
 
+/* psp_rx on the device (xdp.c): through libxdp's dispatcher where the
+ * kernel allows it, else directly; natively, else generic (the mode in
+ * cfg->flags). xdp_query() fills the xdp fields of info. */
+int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx);
+void xdp_detach(const struct psp_dev_cfg *cfg);
+void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info);
+
 /* The seal port of a device (seal.c): made, its ifindexes in cfg and
  * psp_seal_ports, before the device's programs are attached; psp_seal
  * attached to it; and removed. */

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * psp_rx on a device, through libxdp.
+ *
+ * Where the kernel runs freplace programs, libxdp puts psp_rx in its
+ * dispatcher, so that other XDP programs (xdp-loader's, or any libxdp
+ * user's) run on the device beside it; psp_rx goes first (run priority
+ * PSP_XDP_PRIO) and hands on what it passes, decrypted, to the next.
+ * Where freplace is refused (this project's development host: EPERM),
+ * libxdp attaches psp_rx directly, as the only program. dev show says
+ * which.
+ *
+ * Native (driver) mode where the driver has it. A driver without ndo_bpf
+ * (e1000, most virtual and older NICs) refuses with EOPNOTSUPP, and one
+ * that has it may refuse it for its settings of the moment (virtio_net:
+ * EOPNOTSUPP while its host offloads are fixed on, EINVAL for an MTU past
+ * a page): then generic (skb) XDP, which every device has, and which runs
+ * the same program on the skb after the driver. The mode goes into the
+ * device's flags (dev show: xdp-mode).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "pspbpf_int.h"
+
+/* Before libxdp's default (50): PSP is opened before others look. */
+#define PSP_XDP_PRIO	10
+
+static int quiet(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBXDP_WARN && getenv("PSPBPF_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx)
+{
+	struct xdp_program *prog;
+	int err;
+
+	libxdp_set_print(quiet);
+	/* unloaded: libxdp loads it as the dispatcher needs it */
+	prog = xdp_program__from_bpf_obj(rx, "xdp");
+	err = (int)libxdp_get_error(prog);
+	if (err)
+		return set_err(h, -err, "libxdp cannot take psp_rx: %s", strerror(-err));
+	xdp_program__set_run_prio(prog, PSP_XDP_PRIO);
+	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
+	err = xdp_program__attach(prog, (int)cfg->ifindex, XDP_MODE_NATIVE, 0);
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		err = xdp_program__attach(prog, (int)cfg->ifindex, XDP_MODE_SKB, 0);
+		if (!err)
+			cfg->flags |= PSP_DEV_F_XDP_GENERIC;
+	}
+	xdp_program__close(prog);
+	if (err == -EBUSY || err == -EEXIST)
+		return set_err(h, -err, "%s already has an XDP program that libxdp cannot "
+			       "run psp_rx beside", cfg->ifname);
+	if (err)
+		return set_err(h, -err, "cannot attach XDP to %s, natively or generic: %s",
+			       cfg->ifname, strerror(-err));
+	return 0;
+}
+
+/*
+ * The device's psp_rx, if it runs there: dev add's, or `ip link set xdp
+ * obj`'s, which attaches directly (and in generic mode by itself on a
+ * driver without native XDP). NULL if none; *mp to be closed.
+ */
+static struct xdp_program *find_psp_rx(const struct psp_dev_cfg *cfg,
+				       struct xdp_multiprog **mp)
+{
+	struct xdp_program *p = NULL;
+
+	*mp = xdp_multiprog__get_from_ifindex((int)cfg->ifindex);
+	if (libxdp_get_error(*mp)) {
+		*mp = NULL;
+		return NULL;
+	}
+	if (xdp_multiprog__is_legacy(*mp)) {
+		p = xdp_multiprog__main_prog(*mp);
+		return p && !strcmp(xdp_program__name(p), "psp_rx") ? p : NULL;
+	}
+	while ((p = xdp_multiprog__next_prog(p, *mp)))
+		if (!strcmp(xdp_program__name(p), "psp_rx"))
+			return p;
+	return NULL;
+}
+
+void xdp_detach(const struct psp_dev_cfg *cfg)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = find_psp_rx(cfg, &mp);
+
+	libxdp_set_print(quiet);
+	if (p)
+		xdp_program__detach(p, (int)cfg->ifindex, xdp_multiprog__attach_mode(mp), 0);
+	xdp_multiprog__close(mp);
+}
+
+void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+
+	libxdp_set_print(quiet);
+	p = find_psp_rx(cfg, &mp);
+	info->xdp_generic = !!(cfg->flags & PSP_DEV_F_XDP_GENERIC);
+	if (mp) {
+		struct xdp_program *main = xdp_multiprog__main_prog(mp);
+
+		/* the mode of what runs now: ip link may have replaced ours */
+		info->xdp_generic = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB;
+		info->xdp_dispatcher = !xdp_multiprog__is_legacy(mp);
+		info->xdp_prog_id = p ? xdp_program__id(p) : main ? xdp_program__id(main) : 0;
+		info->xdp_is_psp = !!p;
+	}
+	xdp_multiprog__close(mp);
+}
