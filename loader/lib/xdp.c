@@ -28,8 +28,9 @@
 
 #include "pspbpf_int.h"
 
-/* Before libxdp's default (50): PSP is opened before others look. */
-#define PSP_XDP_PRIO	10
+/* First, before libxdp's default (50) and xdp-filter's (10): PSP is
+ * opened before others look. */
+#define PSP_XDP_PRIO	1
 
 static int quiet(enum libxdp_print_level level, const char *fmt, va_list ap)
 {

@@ -213,6 +213,41 @@ wire_csums() {
 	[ "$(counter b rx-packets)" -gt $((before + 3000)) ]
 }
 
+@test "libxdp: xdp-filter beside psp_rx sees the decrypted flows where the kernel runs the dispatcher" {
+	local attach in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out before
+	# nsenter: ip netns exec would hide the bpffs libxdp keeps its state in
+	filter() { nsenter --net=/run/netns/"$NS_B" xdp-filter "$@"; }
+	attach=$(ctl_b -j dev show vb | jq -r '."xdp-attach"')
+	if [ "$attach" = direct ]; then
+		# no dispatcher: another libxdp program is turned away, psp_rx stays
+		run filter load vb
+		[ "$status" -ne 0 ]
+		[ "$(ctl_b -j dev show vb | jq -r .xdp)" = psp_rx ]
+		skip "this kernel refuses freplace programs: no libxdp dispatcher, psp_rx attached directly"
+	fi
+	[ "$attach" = libxdp-dispatcher ]
+	filter load vb
+	filter port 5041
+	head -c 1M "$BIG" >"$in"
+	psp_pair 10.88.0.1 40040 10.88.0.2 5040
+	psp_pair 10.88.0.1 40041 10.88.0.2 5041
+	xfer "$NS_A" "$NS_B" 10.88.0.1 40040 10.88.0.2 5040 "$in" "$out"
+	cmp "$in" "$out"
+	# what psp_rx opened, xdp-filter then drops by its TCP port
+	before=$(counter b rx-packets)
+	run xfer "$NS_A" "$NS_B" 10.88.0.1 40041 10.88.0.2 5041 "$in" "$out" 3
+	[ "$status" -ne 0 ]
+	[ "$(counter b rx-packets)" -gt "$before" ]
+	[ "$(counter b rx-auth-fail)" -eq 0 ]
+	# each goes on its own: dev del leaves xdp-filter, dev add comes back beside it
+	ctl_b dev del vb
+	nsenter --net=/run/netns/"$NS_B" xdp-loader status vb | grep -q xdpfilt
+	dev_up b
+	[ "$(ctl_b -j dev show vb | jq -r '."xdp-attach"')" = libxdp-dispatcher ]
+	filter unload vb
+	[ "$(ctl_b -j dev show vb | jq -r .xdp)" = psp_rx ]
+}
+
 @test "association errors as the kernel gives them" {
 	run --separate-stderr ctl_a tx-assoc va --flow 10.88.0.1:41000 10.88.0.2:80 --spi 1 \
 		--key 00112233445566778899aabbccddeeff
