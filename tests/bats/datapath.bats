@@ -217,6 +217,9 @@ wire_csums() {
 	local attach in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out before
 	# nsenter: ip netns exec would hide the bpffs libxdp keeps its state in
 	filter() { nsenter --net=/run/netns/"$NS_B" xdp-filter "$@"; }
+	# dev add's own attach (ip link, above, attached psp_rx directly)
+	ctl_b dev del vb
+	dev_up b
 	attach=$(ctl_b -j dev show vb | jq -r '."xdp-attach"')
 	if [ "$attach" = direct ]; then
 		# no dispatcher: another libxdp program is turned away, psp_rx stays
