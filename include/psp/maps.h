@@ -51,6 +51,8 @@ struct psp_dev_key {
 
 #define PSP_DEV_F_AES_GENERIC	(1u << 0)	/* T-table AES: faster, not constant time */
 #define PSP_DEV_F_OFFLOAD	(1u << 1)	/* the NIC does the crypto (offload.h) */
+#define PSP_DEV_F_XDP_GENERIC	(1u << 2)	/* psp_rx runs as generic (skb) XDP: the
+						 * driver has no native XDP or refused it */
 
 struct psp_dev_cfg {
 	__u32 id;		/* PSP device id, 1..PSP_MAX_DEVS-1 */

@@ -18,7 +18,8 @@ static void usage(void)
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
 	       "\n"
 	       "add: make DEV a PSP device: XDP receive and tcx egress programs, two fresh\n"
-	       "device keys, gso_max_segs 1 (del restores it). Versions accepted on receive\n"
+	       "device keys, gso_max_segs 1 (del restores it). XDP is native where the\n"
+	       "driver has it, else generic (xdp-mode in show). Versions accepted on receive\n"
 	       "(psp-versions-ena) start as none unless --versions: 0-3 or names\n"
 	       "(hdr0-aes-gcm-128 ...), comma separated, or all. --aes generic picks the\n"
 	       "kernel's T-table AES: faster, not constant time. --backend: the crypto, for\n"
@@ -48,6 +49,7 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("mtu", " mtu %llu", c->mtu);
 	out_uint("xdp-prog-id", " xdp %llu", d->xdp_prog_id);
 	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
+	out_string("xdp-mode", " xdp-mode %s", d->xdp_generic ? "generic" : "native");
 	out_string("tx", " tx %s", d->tx_attached == PSPBPF_TX_TCX ? "tcx" :
 				   d->tx_attached == PSPBPF_TX_CLSACT ? "clsact" : "none");
 	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * PSP devices: a network device running psp_rx (XDP, native) and psp_tx
- * (tcx egress), with its configuration in psp_devs and its two device
+ * PSP devices: a network device running psp_rx (XDP: native, or generic
+ * where the driver has no native XDP) and psp_tx (tcx egress), with its configuration in psp_devs and its two device
  * keys. dev add prepares the device so that TC sees one packet per TCP
  * segment (gso_max_segs 1); Tx associations make room on the path for the
  * PSP overhead (route.c). dev del undoes all of it.
@@ -262,9 +262,56 @@ static void detach_tx(const struct psp_dev_cfg *cfg, const char *dir)
 	/* a tcx link goes with its pin (dev_dir_remove()) */
 }
 
+/* The XDP attach mode of the device's psp_rx, as its flags record it. */
+static __u32 xdp_mode_flag(const struct psp_dev_cfg *cfg)
+{
+	return cfg->flags & PSP_DEV_F_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+}
+
+/*
+ * psp_rx in native (driver) mode where the driver has it. A driver without
+ * ndo_bpf (e1000, most virtual and older NICs) refuses with EOPNOTSUPP, and
+ * one that has it may refuse it for its settings of the moment (virtio_net:
+ * EOPNOTSUPP while its host offloads are fixed on, EINVAL for an MTU past
+ * a page): then generic (skb) XDP, which every device has, and which runs
+ * the same program on the skb after the driver and GRO. The mode goes into
+ * the device's flags (dev show: xdp-mode); docs/operations.md says what
+ * generic mode costs and what it means for checksums.
+ */
+static int attach_rx(struct pspbpf *h, struct psp_dev_cfg *cfg, int prog)
+{
+	struct psp_dev_key key = { 0 };
+	int ifindex = (int)cfg->ifindex, err;
+
+	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
+	err = bpf_xdp_attach(ifindex, prog, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		err = bpf_xdp_attach(ifindex, prog,
+				     XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (!err)
+			cfg->flags |= PSP_DEV_F_XDP_GENERIC;
+	}
+	if (err == -EBUSY || err == -EEXIST)
+		return set_err(h, -err, "%s already has an XDP program", cfg->ifname);
+	if (err)
+		return set_err(h, -err, "cannot attach XDP to %s, natively or generic: %s",
+			       cfg->ifname, strerror(-err));
+	if (!(cfg->flags & PSP_DEV_F_XDP_GENERIC))
+		return 0;
+	key.netns_cookie = cfg->netns_cookie;
+	key.ifindex = cfg->ifindex;
+	if (!bpf_map_update_elem(h->map.devs, &key, cfg, BPF_EXIST))
+		return 0;
+	err = set_err(h, errno, "cannot record the XDP mode of %s: %s", cfg->ifname,
+		      strerror(errno));
+	bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
+	return err;
+}
+
 /* Attach both programs of the state's backend; the XDP program stays
  * with the device, psp_tx as attach_tx() says. */
-static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
 {
 	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
 	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX);
@@ -288,19 +335,14 @@ static int attach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 		err = set_err(h, -err, "cannot create %s", dir);
 		goto out;
 	}
-	err = bpf_xdp_attach((int)cfg->ifindex, bpf_program__fd(rx_prog),
-			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-	if (err) {
-		err = set_err(h, -err, err == -EBUSY || err == -EEXIST ?
-			      "%s already has an XDP program" :
-			      "cannot attach XDP to %s in native mode", cfg->ifname);
+	err = attach_rx(h, cfg, bpf_program__fd(rx_prog));
+	if (err)
 		goto out;
-	}
 	err = attach_tx(h, cfg, bpf_program__fd(tx_prog), dir);
 	if (err) {
 		err = set_err(h, -err, "cannot attach psp_tx to %s egress: %s", cfg->ifname,
 			      strerror(-err));
-		bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		bpf_xdp_detach((int)cfg->ifindex, xdp_mode_flag(cfg), NULL);
 	}
 out:
 	if (err)
@@ -310,23 +352,50 @@ out:
 	return err;
 }
 
+/*
+ * The XDP program on the device and its mode flag (XDP_FLAGS_DRV_MODE or
+ * XDP_FLAGS_SKB_MODE), 0 if none: whatever attached it (dev add, or
+ * `ip link set xdp`, which picks generic by itself on such a driver).
+ */
+static __u32 xdp_attached(__u32 ifindex, __u32 *id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	*id = 0;
+	if (bpf_xdp_query((int)ifindex, 0, &q))
+		return 0;
+	if (q.drv_prog_id) {
+		*id = q.drv_prog_id;
+		return XDP_FLAGS_DRV_MODE;
+	}
+	if (q.skb_prog_id) {
+		*id = q.skb_prog_id;
+		return XDP_FLAGS_SKB_MODE;
+	}
+	return 0;
+}
+
+static int xdp_is_psp_rx(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "psp_rx");
+	close(fd);
+	return ret;
+}
+
 /* Detaches psp_rx (ours, or loaded by ip link), and psp_tx. */
 static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
 	char dir[192];
-	__u32 id = 0;
+	__u32 id, mode = xdp_attached(cfg->ifindex, &id);
 
-	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strcmp(info.name, "psp_rx"))
-			bpf_xdp_detach((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, NULL);
-		if (fd >= 0)
-			close(fd);
-	}
+	if (mode && xdp_is_psp_rx(id))
+		bpf_xdp_detach((int)cfg->ifindex, mode, NULL);
 	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
 	detach_tx(cfg, dir);
 	dev_dir_remove(dir);
@@ -510,22 +579,18 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 		      struct pspbpf_dev_info *info)
 {
 	char path[192];
-	__u32 id = 0;
+	__u32 id, mode;
 
 	memset(info, 0, sizeof(*info));
 	info->cfg = *cfg;
 	info->backend = cfg->flags & PSP_DEV_F_OFFLOAD ? PSP_BACKEND_OFFLOAD : h->backend;
-	if (!bpf_xdp_query_id((int)cfg->ifindex, XDP_FLAGS_DRV_MODE, &id) && id) {
-		struct bpf_prog_info pi = {};
-		__u32 len = sizeof(pi);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		info->xdp_prog_id = id;
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &pi, &len))
-			info->xdp_is_psp = !strcmp(pi.name, "psp_rx");
-		if (fd >= 0)
-			close(fd);
-	}
+	/* the mode of what is attached now (ip link may have replaced
+	 * ours); the one dev add chose while nothing is */
+	mode = xdp_attached(cfg->ifindex, &id);
+	info->xdp_generic = mode ? mode == XDP_FLAGS_SKB_MODE :
+			    !!(cfg->flags & PSP_DEV_F_XDP_GENERIC);
+	info->xdp_prog_id = id;
+	info->xdp_is_psp = id && xdp_is_psp_rx(id);
 	dev_pin_dir(h, cfg->ifname, info->pin_dir, sizeof(info->pin_dir));
 	snprintf(path, sizeof(path), "%s/tx_link", info->pin_dir);
 	info->tx_attached = !access(path, F_OK) ? PSPBPF_TX_TCX : 0;

@@ -47,6 +47,7 @@ struct pspbpf_dev_info {
 	struct psp_dev_cfg cfg;
 	uint32_t xdp_prog_id;	/* 0: none attached */
 	int xdp_is_psp;		/* the attached program is psp_rx */
+	int xdp_generic;	/* in generic (skb) mode, not the driver's */
 	uint32_t backend;	/* enum psp_backend */
 	int tx_attached;	/* PSPBPF_TX_*: how psp_tx is attached, 0 if not */
 	uint32_t rx_assocs, tx_assocs;
