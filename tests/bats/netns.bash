@@ -13,6 +13,29 @@ MASTER1=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
 ctl_a() { "$CTL" -n "$NS_A" "$@"; }
 ctl_b() { "$CTL" -n "$NS_B" "$@"; }
 
+# dev_of SIDE: the device of side a, b, ...: $DEV_A, $DEV_B... where a
+# suite sets them (nics.bats: real NICs), else vSIDE (the veth pair).
+dev_of() {
+	local v=DEV_${1^^}
+	echo "${!v:-v$1}"
+}
+
+ns_of() {	# SIDE: the namespace of side a, b, ...
+	local v=NS_${1^^}
+	echo "${!v}"
+}
+
+# psp_devs_up: both sides' devices PSP devices, with the known keys
+psp_devs_up() {
+	local side dev
+	for side in a b; do
+		dev=$(dev_of $side)
+		"ctl_$side" dev add "$dev" --versions all >/dev/null
+		"ctl_$side" key-import "$dev" --phase 0 --key "$MASTER0"
+		"ctl_$side" key-import "$dev" --phase 1 --key "$MASTER1"
+	done
+}
+
 netns_up() {
 	netns_down
 	ip netns add "$NS_A"
@@ -27,12 +50,7 @@ netns_up() {
 	done
 	ip -n "$NS_A" link set va up
 	ip -n "$NS_B" link set vb up
-	ctl_a dev add va --versions all >/dev/null
-	ctl_b dev add vb --versions all >/dev/null
-	for side in a b; do
-		"ctl_$side" key-import "v$side" --phase 0 --key "$MASTER0"
-		"ctl_$side" key-import "v$side" --phase 1 --key "$MASTER1"
-	done
+	psp_devs_up
 }
 
 netns_down() {
@@ -48,13 +66,14 @@ netns_down() {
 # psp_pair ADDR_A PORT_A ADDR_B PORT_B [VERSION]: associations both ways
 # for that flow, as two applications exchanging their rx-assoc output.
 psp_pair() {
-	local a=$1 pa=$2 b=$3 pb=$4 v=${5:-0} fa fb ra rb
+	local a=$1 pa=$2 b=$3 pb=$4 v=${5:-0} fa fb ra rb da db
 	if [[ $a == *:* ]]; then fa="[$a]:$pa"; fb="[$b]:$pb"; else fa="$a:$pa"; fb="$b:$pb"; fi
-	ra=$(ctl_a -j rx-assoc va --flow "$fa" "$fb" --version "$v")
-	rb=$(ctl_b -j rx-assoc vb --flow "$fb" "$fa" --version "$v")
-	ctl_a tx-assoc va --flow "$fa" "$fb" --version "$v" \
+	da=$(dev_of a) db=$(dev_of b)
+	ra=$(ctl_a -j rx-assoc "$da" --flow "$fa" "$fb" --version "$v")
+	rb=$(ctl_b -j rx-assoc "$db" --flow "$fb" "$fa" --version "$v")
+	ctl_a tx-assoc "$da" --flow "$fa" "$fb" --version "$v" \
 		--spi "$(jq -r .spi <<<"$rb")" --key "$(jq -r .key <<<"$rb")"
-	ctl_b tx-assoc vb --flow "$fb" "$fa" --version "$v" \
+	ctl_b tx-assoc "$db" --flow "$fb" "$fa" --version "$v" \
 		--spi "$(jq -r .spi <<<"$ra")" --key "$(jq -r .key <<<"$ra")"
 	RX_KEY_A=$(jq -r .key <<<"$ra")
 }
@@ -97,7 +116,7 @@ xfer() {
 
 # counter NS_SIDE NAME
 counter() {
-	"ctl_$1" -j stats "v$1" | jq ".\"$2\""
+	"ctl_$1" -j stats "$(dev_of "$1")" | jq ".\"$2\""
 }
 
 # capture NS DEV FILE: tcpdump in the background, started for real (it has
