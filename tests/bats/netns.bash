@@ -25,17 +25,6 @@ ns_of() {	# SIDE: the namespace of side a, b, ...
 	echo "${!v}"
 }
 
-# psp_devs_up: both sides' devices PSP devices, with the known keys
-psp_devs_up() {
-	local side dev
-	for side in a b; do
-		dev=$(dev_of $side)
-		"ctl_$side" dev add "$dev" --versions all >/dev/null
-		"ctl_$side" key-import "$dev" --phase 0 --key "$MASTER0"
-		"ctl_$side" key-import "$dev" --phase 1 --key "$MASTER1"
-	done
-}
-
 netns_up() {
 	netns_down
 	ip netns add "$NS_A"
@@ -50,7 +39,17 @@ netns_up() {
 	done
 	ip -n "$NS_A" link set va up
 	ip -n "$NS_B" link set vb up
-	psp_devs_up
+	dev_up a
+	dev_up b
+}
+
+# dev_up SIDE: the side's device a PSP device with the known device keys.
+dev_up() {
+	local dev
+	dev=$(dev_of "$1")
+	"ctl_$1" dev add "$dev" --versions all >/dev/null
+	"ctl_$1" key-import "$dev" --phase 0 --key "$MASTER0"
+	"ctl_$1" key-import "$dev" --phase 1 --key "$MASTER1"
 }
 
 netns_down() {

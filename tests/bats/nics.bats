@@ -10,7 +10,7 @@
 #   $NS_A: DEV_A 10.90.0.1/24 fd90::1/64  <-- wire -->  $NS_B: DEV_B 10.90.0.2/24 fd90::2/64
 
 load helpers
-load netns	# ctl_a/b, dev_of, psp_devs_up, psp_pair, xfer, counter
+load netns	# ctl_a/b, dev_of, dev_up, psp_pair, xfer, counter
 
 NS_A=psp-nic-a
 NS_B=psp-nic-b
@@ -41,9 +41,11 @@ in_ns() {	# NS COMMAND...: a command in a namespace (ethtool, nstat)
 	ip netns exec "$ns" "$@"
 }
 
-# feature NS DEV tx|rx: the checksumming feature, on or off, as ethtool says
+# feature NS DEV tx|rx|sg: the feature, on or off, as ethtool -k says
 feature() {
-	in_ns "$1" ethtool -k "$2" | awk -v f="$3-checksumming:" '$1 == f { print $2 }'
+	local name=$3-checksumming
+	[ "$3" = sg ] && name=scatter-gather
+	in_ns "$1" ethtool -k "$2" | awk -v f="$name:" '$1 == f { print $2 }'
 }
 
 # tcp_csum_errors NS: TCP segments the stack found with a bad checksum
@@ -54,7 +56,7 @@ tcp_csum_errors() {
 # offloads NS DEV: the offloads that matter here, on one line
 offloads() {
 	in_ns "$1" ethtool -k "$2" |
-		grep -E '^(rx|tx)-checksumming:|^(tcp-segmentation|generic-receive)-offload:' |
+		grep -E '^(rx|tx)-checksumming:|^scatter-gather:|^(tcp-segmentation|generic-receive)-offload:' |
 		tr '\n' ' '
 }
 
@@ -90,7 +92,7 @@ pair_up() {
 		[ ${#want[@]} -eq 0 ] || in_ns "$ns" ethtool -K "$dev" "${want[@]}" &>/dev/null || true
 		for ((f = 0; f + 1 < ${#want[@]}; f += 2)); do
 			[ "$(feature "$ns" "$dev" "${want[f]}")" = "${want[f + 1]}" ] ||
-				skip "$drv: ${want[f]}-checksumming cannot be turned ${want[f + 1]}:\
+				skip "$drv: ${want[f]} cannot be turned ${want[f + 1]}:\
  $(offloads "$ns" "$dev")"
 		done
 		i=$((i + 1))
@@ -102,7 +104,8 @@ pair_up() {
 			sleep 0.1
 		done
 	done
-	psp_devs_up
+	dev_up a
+	dev_up b
 	for side in a b; do	# for the record, in the TAP output
 		echo "# $side: $("ctl_$side" dev show "$(dev_of $side)" | head -1)" >&3
 		echo "# $side: $(offloads "$(ns_of $side)" "$(dev_of $side)")" >&3
@@ -218,4 +221,9 @@ xdp_mode_is() {
 # hw_features): on, the driver may mark the outer packet CHECKSUM_UNNECESSARY
 @test "e1000, RX checksumming on (TX off): generic XDP's packets check out" {
 	through e1000 rx on tx off
+}
+
+# TCP builds segments in page fragments on a device with scatter-gather
+@test "e1000, scatter-gather off (TX checksumming off): 20 MB each way, byte for byte" {
+	through e1000 sg off tx off
 }
