@@ -36,6 +36,7 @@ struct rx_job {
 	struct psp_in in;	/* its PSP header (lib/psp_in.h) */
 	struct psp_spi_key sk;
 	__u8 tunnel;
+	__u8 trailer;	/* bytes kept after the IP packet: CSUM_TRAILER or 0 */
 };
 
 enum { RX_PSP = -1, RX_PASS = -2, RX_TCP = -3 };	/* or the counter of a drop */
@@ -155,10 +156,111 @@ __noinline int psp_rx_decap(struct xdp_md *ctx, const struct rx_job *job)
 
 	if (!job || job->p.ip_end > frame_len)
 		return -1;
-	tail = frame_len - job->p.ip_end + PSP_ICV_LEN;
+	tail = frame_len - job->p.ip_end + PSP_ICV_LEN - job->trailer;
 	if (bpf_xdp_adjust_tail(ctx, -(int)tail))
 		return -1;
 	return job->tunnel ? decap_tunnel(ctx, job) : decap_transport(ctx, job);
+}
+
+/*
+ * Generic XDP (dev add's fallback, psp_dev_cfg flag PSP_DEV_F_XDP_GENERIC)
+ * runs psp_rx on an skb that the driver and GRO have made already, and
+ * bpf_prog_run_generic_xdp() (net/core/dev.c, 6.1 and 6.12 alike) carries
+ * only part of what the program did back into it:
+ *
+ * - skb->tail: after bpf_xdp_adjust_tail() it is set from skb->data, which
+ *   is at the IP header, to an offset measured from xdp->data, which is at
+ *   the Ethernet header: 14 bytes past the end. skb->len is right, so the
+ *   packet reads right, but whatever appends at the tail later does so 14
+ *   bytes too far: TCP's receive queue coalescing (skb_try_coalesce() ->
+ *   skb_put()) then hands the application 14 stale bytes at the seam, and
+ *   loses 14 of the next segment's. Measured on e1000: every transfer
+ *   corrupt from the first segment's end on.
+ * - skb->ip_summed and skb->csum: left as the driver set them. A
+ *   CHECKSUM_COMPLETE sum is then that of the packet as it arrived: the
+ *   stack finds the decapsulated segment's checksum wrong, sums it all
+ *   again in software, and netdev_rx_csum_fault() dumps the whole packet,
+ *   plaintext by now, into the kernel log ("hw csum failure").
+ *
+ * So, in generic mode, decapsulation leaves CSUM_TRAILER bytes after the
+ * IP packet, holding what makes the frame's sum from its IP header on what
+ * it was on arrival. ip_rcv_core() and ip6_rcv_core() trim them off with
+ * pskb_trim_rcsum(), which sets skb->tail afresh and, under
+ * CHECKSUM_COMPLETE, subtracts their sum: skb->csum is then the sum of the
+ * decapsulated packet, as CHECKSUM_COMPLETE requires. Under CHECKSUM_NONE
+ * or UNNECESSARY the trim is all they do. docs/operations.md has sources.
+ */
+#define CSUM_TRAILER	3	/* a zero byte where needed, then a 16-bit word */
+#define L3_SUM_VALID	0x10000
+
+#define L3_SUM_CHUNK	128
+#define L3_SUM_CHUNKS	80	/* frames up to 10 KB */
+
+/*
+ * The ones' complement sum of the frame's bytes from its IP header up to
+ * end, 16 bits, with L3_SUM_VALID; 0 if it cannot be summed. Chunks go
+ * through the stack and bpf_csum_diff(), which sums as the kernel's
+ * csum_partial() does, so that the sum of what arrives and of what leaves
+ * are taken alike; a short last chunk is zero-padded and ends the walk.
+ */
+__noinline __u32 psp_rx_l3_sum(struct xdp_md *ctx, __u32 end)
+{
+	__u32 buf[L3_SUM_CHUNK / 4], off = ETH_HLEN, n;
+	__s64 sum = 0;
+
+	for (int i = 0; i < L3_SUM_CHUNKS; i++) {
+		if (off >= end)
+			return csum_fold((__u64)sum) | L3_SUM_VALID;
+		n = end - off;
+		if (n >= L3_SUM_CHUNK) {
+			if (bpf_xdp_load_bytes(ctx, off, buf, L3_SUM_CHUNK))
+				return 0;
+		} else {
+			__builtin_memset(buf, 0, sizeof(buf));
+			n -= 1;		/* 1..L3_SUM_CHUNK, as the verifier sees it */
+			barrier_var(n);
+			n = (n & (L3_SUM_CHUNK - 1)) + 1;
+			if (bpf_xdp_load_bytes(ctx, off, buf, n))
+				return 0;
+			sum = bpf_csum_diff(NULL, 0, buf, sizeof(buf), (__u32)sum);
+			return sum < 0 ? 0 : csum_fold((__u64)sum) | L3_SUM_VALID;
+		}
+		sum = bpf_csum_diff(NULL, 0, buf, sizeof(buf), (__u32)sum);
+		if (sum < 0)
+			return 0;
+		off += L3_SUM_CHUNK;
+	}
+	return 0;
+}
+
+/* Fills the trailer so that the frame sums to l3_sum again from its IP
+ * header on (psp_rx_l3_sum() on arrival). */
+__noinline int psp_rx_csum_trailer(struct xdp_md *ctx, __u32 l3_sum)
+{
+	__u32 len = ctx->data_end - ctx->data, now;
+	__u8 t[CSUM_TRAILER] = {};
+	union {
+		__u16 word;
+		__u8 b[2];
+	} c;
+
+	if (!(l3_sum & L3_SUM_VALID) || len < ETH_HLEN + CSUM_TRAILER)
+		return -1;
+	now = psp_rx_l3_sum(ctx, len - CSUM_TRAILER);
+	if (!(now & L3_SUM_VALID))
+		return -1;
+	/* what arrived minus what is there now, in ones' complement */
+	c.word = csum_fold((__u64)(__u16)l3_sum + (__u16)~now);
+	/* at an even offset from the IP header, as the sums take words, and
+	 * in the byte order they take them in */
+	if ((len - ETH_HLEN - CSUM_TRAILER) & 1) {
+		t[1] = c.b[0];
+		t[2] = c.b[1];
+	} else {
+		t[0] = c.b[0];
+		t[1] = c.b[1];
+	}
+	return bpf_xdp_store_bytes(ctx, len - CSUM_TRAILER, t, sizeof(t));
 }
 
 /*
@@ -291,6 +393,7 @@ int psp_rx(struct xdp_md *ctx)
 	struct psp_stats *st;
 	struct rx_job job;
 	int verdict, has_hint;
+	__u32 l3_sum = 0;
 
 	if (!dev)
 		return XDP_PASS;
@@ -312,6 +415,11 @@ int psp_rx(struct xdp_md *ctx)
 	if (verdict != RX_PSP)
 		goto drop;
 
+	job.trailer = 0;
+	if (dev->flags & PSP_DEV_F_XDP_GENERIC) {
+		l3_sum = psp_rx_l3_sum(ctx, ctx->data_end - ctx->data);
+		job.trailer = CSUM_TRAILER;
+	}
 	if (dev->flags & PSP_DEV_F_OFFLOAD)
 		verdict = rx_offload(&hint, has_hint, &job);
 	else
@@ -324,6 +432,8 @@ int psp_rx(struct xdp_md *ctx)
 		verdict = PSP_CNT_RX_ERROR;
 		goto drop;
 	}
+	if (job.trailer)
+		psp_rx_csum_trailer(ctx, l3_sum);
 	count(st, PSP_CNT_RX_PACKETS, 1);
 	count(st, PSP_CNT_RX_BYTES, job.in.region_len);
 	/* tunnel mode delivers whatever it carries, as Linux does */

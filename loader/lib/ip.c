@@ -84,15 +84,21 @@ int ip_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
 	}
 }
 
-void ipv4_set_csum(uint8_t *hdr)
+uint16_t inet_sum(const uint8_t *b, size_t len)
 {
-	size_t len = (hdr[0] & 0x0f) * 4u;
-	uint32_t sum = 0;
+	uint64_t sum = 0;
 
-	hdr[10] = hdr[11] = 0;
-	for (size_t i = 0; i < len; i += 2)
-		sum += get_be16(hdr + i);
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += get_be16(b + i);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	put_be16(hdr + 10, (uint16_t)~sum);
+	return (uint16_t)sum;
+}
+
+void ipv4_set_csum(uint8_t *hdr)
+{
+	hdr[10] = hdr[11] = 0;
+	put_be16(hdr + 10, (uint16_t)~inet_sum(hdr, (hdr[0] & 0x0f) * 4u));
 }

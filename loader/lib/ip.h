@@ -33,4 +33,8 @@ int ip_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v);
 /* Recompute the checksum of the IPv4 header at hdr. */
 void ipv4_set_csum(uint8_t *hdr);
 
+/* The RFC 1071 ones' complement sum of len bytes (big-endian 16-bit words,
+ * an odd last byte zero-padded), folded to 16 bits, not complemented. */
+uint16_t inet_sum(const uint8_t *b, size_t len);
+
 #endif /* __PSPBPF_IP_H */

@@ -13,6 +13,18 @@ MASTER1=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
 ctl_a() { "$CTL" -n "$NS_A" "$@"; }
 ctl_b() { "$CTL" -n "$NS_B" "$@"; }
 
+# dev_of SIDE: the device of side a, b, ...: $DEV_A, $DEV_B... where a
+# suite sets them (nics.bats: real NICs), else vSIDE (the veth pair).
+dev_of() {
+	local v=DEV_${1^^}
+	echo "${!v:-v$1}"
+}
+
+ns_of() {	# SIDE: the namespace of side a, b, ...
+	local v=NS_${1^^}
+	echo "${!v}"
+}
+
 netns_up() {
 	netns_down
 	ip netns add "$NS_A"
@@ -31,11 +43,13 @@ netns_up() {
 	dev_up b
 }
 
-# dev_up SIDE: v$SIDE a PSP device with the known device keys.
+# dev_up SIDE: the side's device a PSP device with the known device keys.
 dev_up() {
-	"ctl_$1" dev add "v$1" --versions all >/dev/null
-	"ctl_$1" key-import "v$1" --phase 0 --key "$MASTER0"
-	"ctl_$1" key-import "v$1" --phase 1 --key "$MASTER1"
+	local dev
+	dev=$(dev_of "$1")
+	"ctl_$1" dev add "$dev" --versions all >/dev/null
+	"ctl_$1" key-import "$dev" --phase 0 --key "$MASTER0"
+	"ctl_$1" key-import "$dev" --phase 1 --key "$MASTER1"
 }
 
 netns_down() {
@@ -51,13 +65,14 @@ netns_down() {
 # psp_pair ADDR_A PORT_A ADDR_B PORT_B [VERSION]: associations both ways
 # for that flow, as two applications exchanging their rx-assoc output.
 psp_pair() {
-	local a=$1 pa=$2 b=$3 pb=$4 v=${5:-0} fa fb ra rb
+	local a=$1 pa=$2 b=$3 pb=$4 v=${5:-0} fa fb ra rb da db
 	if [[ $a == *:* ]]; then fa="[$a]:$pa"; fb="[$b]:$pb"; else fa="$a:$pa"; fb="$b:$pb"; fi
-	ra=$(ctl_a -j rx-assoc va --flow "$fa" "$fb" --version "$v")
-	rb=$(ctl_b -j rx-assoc vb --flow "$fb" "$fa" --version "$v")
-	ctl_a tx-assoc va --flow "$fa" "$fb" --version "$v" \
+	da=$(dev_of a) db=$(dev_of b)
+	ra=$(ctl_a -j rx-assoc "$da" --flow "$fa" "$fb" --version "$v")
+	rb=$(ctl_b -j rx-assoc "$db" --flow "$fb" "$fa" --version "$v")
+	ctl_a tx-assoc "$da" --flow "$fa" "$fb" --version "$v" \
 		--spi "$(jq -r .spi <<<"$rb")" --key "$(jq -r .key <<<"$rb")"
-	ctl_b tx-assoc vb --flow "$fb" "$fa" --version "$v" \
+	ctl_b tx-assoc "$db" --flow "$fb" "$fa" --version "$v" \
 		--spi "$(jq -r .spi <<<"$ra")" --key "$(jq -r .key <<<"$ra")"
 	RX_KEY_A=$(jq -r .key <<<"$ra")
 }
@@ -100,7 +115,7 @@ xfer() {
 
 # counter NS_SIDE NAME
 counter() {
-	"ctl_$1" -j stats "v$1" | jq ".\"$2\""
+	"ctl_$1" -j stats "$(dev_of "$1")" | jq ".\"$2\""
 }
 
 # capture NS DEV FILE: tcpdump in the background, started for real (it has

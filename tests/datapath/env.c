@@ -88,10 +88,13 @@ int test_dev(const struct test_env *e, const char *ifname, struct test_env *out)
 	if (pspbpf_dev_info(e->h, ifname, &info))
 		return -1;
 	*out = *e;
+	out->ifname = ifname;
 	out->ifindex = (int)if_nametoindex(ifname);
 	out->dev_id = info.cfg.id;
 	out->backend = info.backend;
-	bpf_xdp_query_id(out->ifindex, XDP_FLAGS_DRV_MODE, &id);
+	out->xdp_generic = info.xdp_generic;
+	bpf_xdp_query_id(out->ifindex, info.xdp_generic ? XDP_FLAGS_SKB_MODE :
+			 XDP_FLAGS_DRV_MODE, &id);
 	out->rx_fd = bpf_prog_get_fd_by_id(id);
 	snprintf(path, sizeof(path), "%s/tx_link", info.pin_dir);
 	out->tx_fd = prog_of_link(path);

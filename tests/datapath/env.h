@@ -15,7 +15,9 @@
 
 struct test_env {
 	struct pspbpf *h;
+	const char *ifname;
 	int ifindex;
+	int xdp_generic;	/* psp_rx runs in generic (skb) mode here */
 	uint32_t dev_id;
 	uint32_t backend;	/* enum psp_backend */
 	int rx_fd, tx_fd;	/* psp_rx (XDP), psp_tx (tcx) */
