@@ -35,10 +35,17 @@ SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-# The kmod backend's build of the same sources (PSP_KMOD, Linux 6.1 on).
-BPF_KMOD_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/kmod/%.bpf.o,$(BPF_SRCS))
+# The kmod backend's builds of the same sources (PSP_KMOD), one for each
+# BTF tag of a referenced kptr: kptr_ref on Linux 6.1-6.6, kptr from 6.7
+# (include/psp/maps.h). build/bpf/kmod-6.1/, kmod-6.7/; the loader picks
+# the one of the running kernel, as tests/kmod/abi does for the tests.
+KMOD_ABIS := 6.1 6.7
+kptr_tag_6.1 := kptr_ref
+kptr_tag_6.7 := kptr
+kmod_clang = $(CLANG) $(BPF_CFLAGS) -DPSP_KMOD -DPSP_KPTR_REF_TAG='"$(kptr_tag_$(1))"'
+BPF_KMOD_OBJS := $(foreach a,$(KMOD_ABIS),$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/kmod-$(a)/%.bpf.o,$(BPF_SRCS)))
 BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h) \
-	     $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%_kmod.skel.h,$(BPF_SRCS))
+	     $(foreach a,$(KMOD_ABIS),$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%_kmod$(subst .,,$(a)).skel.h,$(BPF_SRCS)))
 BPF_HDRS := $(wildcard bpf/lib/*.h include/psp/*.h) vmlinux.h
 LIB_SRCS := $(wildcard loader/lib/*.c)
 CTL_SRCS := $(wildcard loader/ctl/*.c)
@@ -72,14 +79,18 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bpf/kmod/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DPSP_KMOD -c $< -o $@
+# $(1): the first kernel of a kmod build (KMOD_ABIS); skeletons psp_rx_kmod61...
+define kmod_bpf_rules
+$(BUILD)/bpf/kmod-$(1)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$$(call msg,BPF,$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$(call kmod_clang,$(1)) -c $$< -o $$@
 
-$(BUILD)/bpf/%_kmod.skel.h: $(BUILD)/bpf/kmod/%.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_kmod > $@
+$(BUILD)/bpf/%_kmod$(subst .,,$(1)).skel.h: $(BUILD)/bpf/kmod-$(1)/%.bpf.o
+	$$(call msg,SKEL,$$@)
+	$(Q)$(BPFTOOL) gen skeleton $$< name $$*_kmod$(subst .,,$(1)) > $$@
+endef
+$(foreach a,$(KMOD_ABIS),$(eval $(call kmod_bpf_rules,$(a))))
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
@@ -180,39 +191,50 @@ bench: all $(BENCH_BINS)
 	$(Q)$(BUILD)/bench/bench-assoc
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
 
-# The kernel module (kmod/), built against Debian's kernel headers in the
-# private kbuild tree tests/vm/prepare makes, out of this tree. A module
-# without BTF would load and offer no kfuncs: that fails the build here.
+# The kernel module (kmod/), built for each kernel the guests boot
+# (VM_KERNELS, tests/vm/prepare) against Debian's headers in the private
+# kbuild tree prepare makes, out of this tree: build/kmod/RELEASE/. A
+# module without BTF would load and offer no kfuncs: that fails the build.
 VM_DIR	?= $(BUILD)/vm
-KMOD	:= $(BUILD)/kmod/psp_crypto.ko
-$(KMOD): $(wildcard kmod/*) $(wildcard include/psp/*.h) tests/vm/prepare
+VM_KERNELS ?= 6.1 6.12
+kmod:
+	$(Q)for k in $(VM_KERNELS); do \
+	  kver=$$(VM_DIR=$(VM_DIR) tests/vm/prepare $$k) && \
+	  $(MAKE) -s BUILD=$(BUILD) VM_DIR=$(VM_DIR) $(BUILD)/kmod/$$kver/psp_crypto.ko || exit 1; \
+	done
+
+$(BUILD)/kmod/%/psp_crypto.ko: $(wildcard kmod/*) $(wildcard include/psp/*.h) tests/vm/prepare
 	$(call msg,KMOD,$@)
 	$(Q)rm -rf $(@D) && mkdir -p $(@D)/include
 	$(Q)cp kmod/* $(@D)/ && cp -r include/psp $(@D)/include/
-	$(Q)kb=$(abspath $(VM_DIR))/$$(VM_DIR=$(VM_DIR) tests/vm/prepare)/kbuild && \
+	$(Q)kb=$(abspath $(VM_DIR))/$*/kbuild && \
 	  $(MAKE) -s -C $$kb M=$(abspath $(@D)) modules >$(@D)/build.log 2>&1 || \
 	  { cat $(@D)/build.log; exit 1; } && \
 	  $(BPFTOOL) -B $$kb/vmlinux btf dump file $@ | grep -q "FUNC 'bpf_pspk_key_create'" || \
 	  { echo "$@: no BTF for the kfuncs (vmlinux, pahole, resolve_btfids?)"; rm -f $@; exit 1; }
 
-kmod: $(KMOD)
+# The module's kfuncs on their own (tests/kmod/), run in the guests: one
+# build per kmod build of the programs, build/tests/kmod-6.1/kfuncs...
+define kmod_test_rules
+$(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o: tests/kmod/kfuncs.bpf.c $(BPF_HDRS)
+	$$(call msg,BPF,$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$(call kmod_clang,$(1)) -c $$< -o $$@
 
-# The module's kfuncs on their own (tests/kmod/), run in the guest.
-$(BUILD)/tests/kfuncs.bpf.o: tests/kmod/kfuncs.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DPSP_KMOD -c $< -o $@
+$(BUILD)/tests/kmod-$(1)/kfuncs.skel.h: $(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o
+	$$(call msg,SKEL,$$@)
+	$(Q)$(BPFTOOL) gen skeleton $$< name kfuncs > $$@
 
-$(BUILD)/tests/kfuncs.skel.h: $(BUILD)/tests/kfuncs.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name kfuncs > $@
+$(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/kmod-$(1)/kfuncs.skel.h
+	$$(call msg,CC,$$@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
 
-$(call objs,obj,tests/kmod/test_kfuncs.c): $(BUILD)/tests/kfuncs.skel.h
-$(call objs,obj,tests/kmod/test_kfuncs.c): CPPFLAGS += -I$(BUILD)/tests
-
-$(BUILD)/tests/kfuncs: $(call objs,obj,tests/kmod/test_kfuncs.c tests/unit/tap.c) $(BUILD)/libpspbpf.a
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+$(BUILD)/tests/kmod-$(1)/kfuncs: $(BUILD)/tests/kmod-$(1)/test_kfuncs.o $(call objs,obj,tests/unit/tap.c) $(BUILD)/libpspbpf.a
+	$$(call msg,LINK,$$@)
+	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(LIB_LIBS)
+endef
+$(foreach a,$(KMOD_ABIS),$(eval $(call kmod_test_rules,$(a))))
+KFUNCS_TESTS := $(foreach a,$(KMOD_ABIS),$(BUILD)/tests/kmod-$(a)/kfuncs)
 
 # The emulated PSP NIC the offload backend's tests run against (tests/nic/).
 $(BUILD)/tests/psp_nic.bpf.o: tests/nic/psp_nic.bpf.c $(BPF_HDRS)
@@ -231,14 +253,15 @@ $(BUILD)/tests/psp-nic-emu: $(call objs,obj,tests/nic/psp_nic_emu.c) $(BUILD)/li
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-# The kmod backend's suites in a qemu guest (tests/vm/check).
-vm-check: all unit kmod $(BUILD)/tests/kfuncs
-	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/check
+# The suites in qemu guests (tests/vm/check): each kernel of VM_KERNELS
+# on the kmod backend, and 6.12 on the bpf backend too.
+vm-check: all unit kmod $(KFUNCS_TESTS)
+	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_KERNELS="$(VM_KERNELS)" tests/vm/check
 
 # make bench in the guest, on the kmod backend: its ratios against
 # OpenSSL in the same guest. TCG emulates the CPU: ratios, not speeds.
 vm-bench: all kmod $(BENCH_BINS)
-	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/run tests/vm/guest $(MAKE) -s bench
+	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/run tests/vm/guest kmod $(MAKE) -s bench
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \

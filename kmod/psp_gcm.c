@@ -19,7 +19,12 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
+/* Linux 6.12 moved the unaligned accessors from asm/ to linux/ */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 #include <psp/ghash.h>
 #include <psp/kdf.h>
 

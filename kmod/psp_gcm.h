@@ -4,18 +4,17 @@
 #define __PSPK_GCM_H
 
 #include <linux/rcupdate.h>
-#include <linux/refcount.h>
 #include <psp/kmod.h>
 #include <psp/wire.h>
 
 /*
- * A key, owned by the map entries that point to it and by the packets
- * that hold it for a moment (bpf_pspk_key_get()); freed, wiped, an RCU
- * grace period after the last goes, since a packet may be taking a
- * reference from a map entry being deleted.
+ * A key, owned by the one map entry (or program) that holds it as a kptr,
+ * used by packets through its id (psp_kfuncs.c); freed, wiped, an RCU
+ * grace period after its owner lets it go, since a packet may have looked
+ * its id up just before.
  */
 struct pspk_key {
-	refcount_t ref;
+	u32 id;			/* in the module's table, never 0 */
 	u32 kind;		/* enum pspk_key_kind */
 	u32 len;		/* bytes of key */
 	u8 key[PSP_KEY_MAX_LEN];

@@ -3,20 +3,25 @@
  * psp_crypto.ko: PSP's AES-GCM and key derivation as kfuncs, for the
  * `kmod` backend of psp-bpf (include/psp/kmod.h is the ABI).
  *
- * Keys are objects of this module that BPF programs hold as referenced
- * kptrs in map values: a SYSCALL program creates one from key bytes and
- * stores it with bpf_kptr_xchg(); the datapath takes a reference for the
- * packet at hand (bpf_pspk_key_get(), on the map field) and hands it to
- * the packet kfuncs; deleting the map entry, or the map, releases it
- * through the registered destructor. Their bytes never go back out.
+ * Keys are objects of this module. A SYSCALL program creates one from key
+ * bytes and stores it as a referenced kptr in a map value, which owns it:
+ * deleting the entry, or the map, frees it through the registered
+ * destructor. Beside the kptr, the value holds the key's id, and that is
+ * what the datapath hands to the packet kfuncs, which find the key in this
+ * module's table under RCU. A program cannot take a module object out of
+ * a map on every kernel: Linux 6.1 has KF_KPTR_GET for it, 6.4 removed
+ * it, and from there a kptr loaded from a map is RCU-safe only for a few
+ * vmlinux types (the verifier's rcu_protected_types), so a module's comes
+ * out untrusted and no kfunc takes it. An id is a scalar every kernel lets
+ * a program read; no reference is taken per packet, and the key bytes
+ * never go back out.
  *
  * Every packet kfunc checks its op against the packet: the region must
  * lie in the linear data (XDP: the buffer; TC: skb_headlen(), after the
  * program's bpf_skb_pull_data(), since a kfunc may not move the data under
  * the program's verified pointers) and be writable.
  *
- * Written for Linux 6.1, the oldest kernel the backend supports: kfunc
- * sets by BTF_SET8, kptr_ref with KF_KPTR_GET, no __bpf_kfunc.
+ * Builds for Linux 6.1 on (the #ifs below say where the API moved).
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -24,54 +29,77 @@
 #include <linux/filter.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/xarray.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/xdp.h>
 
 #include "psp_gcm.h"
 
+/*
+ * The keys by id. Ids are handed out cyclically, so one is not reused
+ * while a packet that read it from a map may still be looking it up. The
+ * destructor of a map entry may run with interrupts off: the table's lock
+ * is taken with them off.
+ */
+static DEFINE_XARRAY_FLAGS(pspk_keys, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+static u32 pspk_next_id;
+
 static void pspk_key_free_rcu(struct rcu_head *head)
 {
 	kfree_sensitive(container_of(head, struct pspk_key, rcu));
 }
 
-static void pspk_key_put(struct pspk_key *k)
+/* The key of id; the caller is in an RCU read section until done with it. */
+static const struct pspk_key *key_of(u32 id)
 {
-	if (refcount_dec_and_test(&k->ref))
-		call_rcu(&k->rcu, pspk_key_free_rcu);
+	return id ? xa_load(&pspk_keys, id) : NULL;
 }
 
 /* The region an op names, checked against len bytes of packet data. */
-static int op_check(const struct pspk_op *op, const struct pspk_key *k, u32 len)
+static int op_check(const struct pspk_op *op, u32 len)
 {
 	u64 end;
 
-	if (!op || !k || op->version > PSP_VERSION_MAX || op->aad_len < PSP_HDR_LEN)
+	if (!op || op->version > PSP_VERSION_MAX || op->aad_len < PSP_HDR_LEN)
 		return -EINVAL;
 	end = (u64)op->hdr_off + op->aad_len + op->ct_len + PSP_ICV_LEN;
 	return end > len ? -ERANGE : 0;
 }
 
-static int xdp_crypt(struct xdp_md *ctx, const struct pspk_op *op, struct pspk_key *k, bool seal)
+/* The op with key id on data, once checked; -ENOENT: no such key. */
+static int crypt_id(u32 id, u8 *data, const struct pspk_op *op, bool seal)
 {
-	struct xdp_buff *xdp = (struct xdp_buff *)ctx;
-	int err = op_check(op, k, xdp->data_end - xdp->data);
+	const struct pspk_key *k;
+	int err = -ENOENT;
 
-	return err ?: pspk_crypt(k, xdp->data, op, seal);
+	rcu_read_lock();
+	k = key_of(id);
+	if (k)
+		err = pspk_crypt(k, data, op, seal);
+	rcu_read_unlock();
+	return err;
 }
 
-static int skb_crypt(struct __sk_buff *ctx, const struct pspk_op *op, struct pspk_key *k,
-		     bool seal)
+static int xdp_crypt(struct xdp_md *ctx, const struct pspk_op *op, u32 key, bool seal)
+{
+	struct xdp_buff *xdp = (struct xdp_buff *)ctx;
+	int err = op_check(op, xdp->data_end - xdp->data);
+
+	return err ?: crypt_id(key, xdp->data, op, seal);
+}
+
+static int skb_crypt(struct __sk_buff *ctx, const struct pspk_op *op, u32 key, bool seal)
 {
 	struct sk_buff *skb = (struct sk_buff *)ctx;
-	int err = op_check(op, k, skb_headlen(skb));
+	int err = op_check(op, skb_headlen(skb));
 
 	if (err)
 		return err;
 	if (skb_cloned(skb) &&
 	    !skb_clone_writable(skb, op->hdr_off + op->aad_len + op->ct_len + PSP_ICV_LEN))
 		return -EPERM;
-	return pspk_crypt(k, skb->data, op, seal);
+	return crypt_id(key, skb->data, op, seal);
 }
 
 __diag_push();
@@ -84,62 +112,69 @@ noinline struct pspk_key *bpf_pspk_key_create(const u8 *key, u32 key__sz, u32 ki
 
 	if (!k)
 		return NULL;
-	if (pspk_key_init(k, key, key__sz, kind)) {
+	if (pspk_key_init(k, key, key__sz, kind) ||
+	    xa_alloc_cyclic_irq(&pspk_keys, &k->id, k, xa_limit_32b, &pspk_next_id,
+				GFP_KERNEL) < 0) {
 		kfree_sensitive(k);
 		return NULL;
 	}
-	refcount_set(&k->ref, 1);
 	return k;
 }
 
+/* Also the destructor of map entries, in whatever context they go. */
 noinline void bpf_pspk_key_release(struct pspk_key *k)
 {
-	if (k)
-		pspk_key_put(k);
+	unsigned long flags;
+
+	if (!k)
+		return;
+	xa_lock_irqsave(&pspk_keys, flags);
+	__xa_erase(&pspk_keys, k->id);
+	xa_unlock_irqrestore(&pspk_keys, flags);
+	call_rcu(&k->rcu, pspk_key_free_rcu);
 }
 
-/* A reference to the key a map entry's field holds, or NULL. Callers run
- * under RCU (XDP, TC, test runs), and keys are freed after a grace period,
- * so the key cannot go between the load and the increment. */
-noinline struct pspk_key *bpf_pspk_key_get(struct pspk_key **kptr)
+/* The id the packet kfuncs know key k by, to store beside it. */
+noinline u32 bpf_pspk_key_id(struct pspk_key *k)
 {
-	struct pspk_key *k;
-
-	rcu_read_lock();
-	k = READ_ONCE(*kptr);
-	if (k && !refcount_inc_not_zero(&k->ref))
-		k = NULL;
-	rcu_read_unlock();
-	return k;
+	return k ? k->id : 0;
 }
 
-/* The key of (spi, version) from a device key, for the control plane:
- * rx-assoc hands it to the application for its peer. */
-noinline int bpf_pspk_derive(struct pspk_key *dk, u32 spi, u32 version, u8 *out, u32 out__sz)
+/* The key of (spi, version) from device key dk (an id), for the control
+ * plane: rx-assoc hands it to the application for its peer. */
+noinline int bpf_pspk_derive(u32 dk, u32 spi, u32 version, u8 *out, u32 out__sz)
 {
-	if (!dk || version > PSP_VERSION_MAX || out__sz < psp_key_len(version))
+	const struct pspk_key *k;
+	int err = -ENOENT;
+
+	if (version > PSP_VERSION_MAX || out__sz < psp_key_len(version))
 		return -EINVAL;
-	return pspk_derive(dk, spi, version, out);
+	rcu_read_lock();
+	k = key_of(dk);
+	if (k)
+		err = pspk_derive(k, spi, version, out);
+	rcu_read_unlock();
+	return err;
 }
 
-noinline int bpf_pspk_xdp_seal(struct xdp_md *ctx, struct pspk_op *op, struct pspk_key *k)
+noinline int bpf_pspk_xdp_seal(struct xdp_md *ctx, struct pspk_op *op, u32 key)
 {
-	return xdp_crypt(ctx, op, k, true);
+	return xdp_crypt(ctx, op, key, true);
 }
 
-noinline int bpf_pspk_xdp_open(struct xdp_md *ctx, struct pspk_op *op, struct pspk_key *k)
+noinline int bpf_pspk_xdp_open(struct xdp_md *ctx, struct pspk_op *op, u32 key)
 {
-	return xdp_crypt(ctx, op, k, false);
+	return xdp_crypt(ctx, op, key, false);
 }
 
-noinline int bpf_pspk_skb_seal(struct __sk_buff *ctx, struct pspk_op *op, struct pspk_key *k)
+noinline int bpf_pspk_skb_seal(struct __sk_buff *ctx, struct pspk_op *op, u32 key)
 {
-	return skb_crypt(ctx, op, k, true);
+	return skb_crypt(ctx, op, key, true);
 }
 
-noinline int bpf_pspk_skb_open(struct __sk_buff *ctx, struct pspk_op *op, struct pspk_key *k)
+noinline int bpf_pspk_skb_open(struct __sk_buff *ctx, struct pspk_op *op, u32 key)
 {
-	return skb_crypt(ctx, op, k, false);
+	return skb_crypt(ctx, op, key, false);
 }
 
 /*
@@ -168,12 +203,24 @@ noinline u32 bpf_pspk_skb_csum_partial(struct __sk_buff *ctx)
 
 __diag_pop();
 
+/*
+ * Linux 6.9 on refuses a set not marked as kfuncs, which only
+ * BTF_KFUNCS_START (6.8 on) does; 6.1 has BTF_SET8_START alone.
+ */
+#ifdef BTF_KFUNCS_START
+#define PSPK_KFUNCS_START	BTF_KFUNCS_START
+#define PSPK_KFUNCS_END		BTF_KFUNCS_END
+#else
+#define PSPK_KFUNCS_START	BTF_SET8_START
+#define PSPK_KFUNCS_END		BTF_SET8_END
+#endif
+
 /* One set for every program type: the verifier refuses what does not fit
  * (an xdp_md kfunc in TC, a sleepable one outside SYSCALL). */
-BTF_SET8_START(pspk_kfuncs)
+PSPK_KFUNCS_START(pspk_kfuncs)
 BTF_ID_FLAGS(func, bpf_pspk_key_create, KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_pspk_key_release, KF_RELEASE)
-BTF_ID_FLAGS(func, bpf_pspk_key_get, KF_ACQUIRE | KF_KPTR_GET | KF_RET_NULL)
+BTF_ID_FLAGS(func, bpf_pspk_key_id, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_pspk_derive)
 BTF_ID_FLAGS(func, bpf_pspk_xdp_seal)
 BTF_ID_FLAGS(func, bpf_pspk_xdp_open)
@@ -182,7 +229,7 @@ BTF_ID_FLAGS(func, bpf_pspk_skb_open)
 BTF_ID_FLAGS(func, bpf_pspk_xdp_netns_cookie)
 BTF_ID_FLAGS(func, bpf_pspk_skb_netns_cookie)
 BTF_ID_FLAGS(func, bpf_pspk_skb_csum_partial)
-BTF_SET8_END(pspk_kfuncs)
+PSPK_KFUNCS_END(pspk_kfuncs)
 
 static const struct btf_kfunc_id_set pspk_kfunc_set = {
 	.owner = THIS_MODULE,

@@ -4,7 +4,7 @@
  * place (include/psp/kmod.h). Receive hands it the device key of the
  * SPI's phase and the module derives the packet's key, as PSP hardware
  * does: no key, and no lookup, per association. Transmit hands it the
- * association's key. Each key is held by reference for the one packet.
+ * association's key. Keys go by the id their map entry holds beside them.
  */
 #ifndef __PSP_BPF_CRYPTO_KMOD_H
 #define __PSP_BPF_CRYPTO_KMOD_H
@@ -22,6 +22,8 @@ static __always_inline void pspk_op_of(struct pspk_op *op, const struct gcm_job 
 
 static __always_inline int gcm_result(int err)
 {
+	if (err == -PSPK_ENOENT)
+		return GCM_NO_KEY;	/* the entry's key went meanwhile */
 	return !err ? GCM_OK : err == -PSPK_EBADMSG ? GCM_BAD_ICV : GCM_ERROR;
 }
 
@@ -31,22 +33,17 @@ __noinline int name(struct xdp_md *ctx, const struct gcm_job *j,		\
 {										\
 	struct psp_dev_key_val *v;						\
 	struct psp_dev_key_id id;						\
-	struct pspk_key *k;							\
 	struct pspk_op op;							\
-	int err;								\
 										\
 	if (!j || !sk)								\
 		return GCM_ERROR;						\
 	id.dev_id = sk->dev_id;							\
 	id.phase = sk->spi >> 31;						\
 	v = bpf_map_lookup_elem(&psp_dev_keys, &id);				\
-	k = v ? bpf_pspk_key_get(&v->key) : NULL;				\
-	if (!k)									\
+	if (!v)									\
 		return GCM_NO_KEY;						\
 	pspk_op_of(&op, j);							\
-	err = bpf_pspk_xdp_open(ctx, &op, k);					\
-	bpf_pspk_key_release(k);						\
-	return gcm_result(err);							\
+	return gcm_result(bpf_pspk_xdp_open(ctx, &op, v->id));			\
 }
 
 #define DEFINE_PSP_TX_GCM(name)							\
@@ -54,22 +51,17 @@ __noinline int name(struct __sk_buff *ctx, const struct gcm_job *j,		\
 		    const struct psp_spi_key *sk)				\
 {										\
 	struct psp_spi_key id;							\
-	struct pspk_key *k;							\
 	struct psp_key *v;							\
 	struct pspk_op op;							\
-	int err;								\
 										\
 	if (!j || !sk)								\
 		return GCM_ERROR;						\
 	id = *sk;	/* a map key on the stack, for Linux 6.1 */		\
 	v = bpf_map_lookup_elem(&psp_tx_keys, &id);				\
-	k = v && v->version == j->version ? bpf_pspk_key_get(&v->key) : NULL;	\
-	if (!k)									\
+	if (!v || v->version != j->version)					\
 		return GCM_NO_KEY;						\
 	pspk_op_of(&op, j);							\
-	err = bpf_pspk_skb_seal(ctx, &op, k);					\
-	bpf_pspk_key_release(k);						\
-	return gcm_result(err);							\
+	return gcm_result(bpf_pspk_skb_seal(ctx, &op, v->id));			\
 }
 
 #endif /* __PSP_BPF_CRYPTO_KMOD_H */

@@ -2,7 +2,8 @@
 /*
  * The `kmod` backend's half of the control programs (psp_ctl.bpf.c): keys
  * become objects of kmod/psp_crypto.ko that the maps hold as referenced
- * kptrs; replacing or deleting an entry releases its key. Receive keeps
+ * kptrs, each beside its id, which the datapath hands to the module;
+ * replacing or deleting an entry releases its key. Receive keeps
  * no key per association: the module derives each packet's from the
  * device key.
  */
@@ -35,23 +36,27 @@ static __always_inline struct pspk_key *key_create(const __u8 *src, __u32 len, _
 	return k;
 }
 
-/* Key k (consumed) into a fresh entry val under id of map; the old
- * entry's key, if any, goes with it. */
-#define KEY_STORE(map, id, val, k)						\
+/* Key k (consumed) and its id into a fresh entry val under mkey of map; the
+ * old entry's key, if any, goes with it. k is tested once: Linux 6.1 does
+ * not know a second test of a pointer known not to be NULL to be decided. */
+#define KEY_STORE(map, mkey, val, k)						\
 ({										\
 	struct pspk_key *__k = (k);						\
 	typeof(val) __v;							\
-	int __err = __k ? bpf_map_update_elem(&map, id, val, BPF_ANY) : -ENOMEM;	\
+	int __err = -ENOMEM;							\
 										\
-	__v = __err ? NULL : bpf_map_lookup_elem(&map, id);			\
-	if (!__v) {								\
-		if (__k)							\
+	if (__k) {								\
+		(val)->id = bpf_pspk_key_id(__k);				\
+		__err = bpf_map_update_elem(&map, mkey, val, BPF_ANY);		\
+		__v = __err ? NULL : bpf_map_lookup_elem(&map, mkey);		\
+		if (!__v) {							\
 			bpf_pspk_key_release(__k);				\
-		__err = __err ?: -ENOENT;					\
-	} else {								\
-		__k = bpf_kptr_xchg(&__v->key, __k);				\
-		if (__k)							\
-			bpf_pspk_key_release(__k);				\
+			__err = __err ?: -ENOENT;				\
+		} else {							\
+			__k = bpf_kptr_xchg(&__v->key, __k);			\
+			if (__k)						\
+				bpf_pspk_key_release(__k);			\
+		}								\
 	}									\
 	__err;									\
 })
@@ -81,20 +86,14 @@ static __always_inline int ctl_kdf(struct xdp_md *ctx)
 	struct psp_kdf_req *r = kdf_req(ctx);
 	struct psp_dev_key_val *v;
 	struct psp_dev_key_id id;
-	struct pspk_key *dk;
 
 	if (!r)
 		return XDP_ABORTED;
 	id.dev_id = r->dev_id;
 	id.phase = r->spi >> 31;
 	v = bpf_map_lookup_elem(&psp_dev_keys, &id);
-	dk = v ? bpf_pspk_key_get(&v->key) : NULL;
-	if (!dk) {
-		r->err = -ENOENT;
-		return XDP_PASS;
-	}
-	r->err = bpf_pspk_derive(dk, r->spi, r->version, r->key, sizeof(r->key));
-	bpf_pspk_key_release(dk);
+	r->err = v ? bpf_pspk_derive(v->id, r->spi, r->version, r->key, sizeof(r->key)) :
+		     -ENOENT;
 	return XDP_PASS;
 }
 

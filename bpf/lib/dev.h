@@ -23,7 +23,9 @@ static __always_inline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 
 }
 
 /* Linux 6.1 (the kmod backend) has neither way to the namespace: the
- * module tells it. */
+ * module tells it. Elsewhere the device's own, read through the kernel's
+ * context: TC has bpf_get_netns_cookie() only from Linux 6.14, and the
+ * bpf backend runs from 6.10. */
 static __always_inline struct psp_dev_cfg *dev_of_xdp(struct xdp_md *ctx)
 {
 #ifdef PSP_KMOD
@@ -40,7 +42,9 @@ static __always_inline __u64 netns_of_skb(struct __sk_buff *skb)
 #ifdef PSP_KMOD
 	return bpf_pspk_skb_netns_cookie(skb);
 #else
-	return bpf_get_netns_cookie(skb);
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return kskb->dev->nd_net.net->net_cookie;
 #endif
 }
 

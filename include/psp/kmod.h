@@ -5,9 +5,11 @@
  *
  * Keys are module objects (struct pspk_key) that BPF holds only as
  * referenced kptrs in map values: made by bpf_pspk_key_create() from a
- * sleepable SYSCALL program, taken for one packet by bpf_pspk_key_get()
- * and put back by bpf_pspk_key_release(); deleting the map entry frees
- * them. No read path gives their bytes back.
+ * sleepable SYSCALL program, stored with bpf_kptr_xchg() beside their id
+ * (bpf_pspk_key_id()), freed with the map entry. The packet kfuncs and
+ * bpf_pspk_derive() take the id: no reference per packet, and a program
+ * on any kernel may read it (see kmod/psp_kfuncs.c). No read path gives
+ * a key's bytes back.
  *
  * A packet operation works in place on the linear packet data: at
  * hdr_off the PSP header, the AAD (the header and whatever of the region
@@ -38,5 +40,6 @@ struct pspk_op {
 #define PSPK_ERANGE	34	/* the op reaches past the linear data */
 #define PSPK_EINVAL	22	/* the op or key is not one the module takes */
 #define PSPK_EPERM	1	/* a clone's data that cannot be written */
+#define PSPK_ENOENT	2	/* no key of that id (any more) */
 
 #endif /* __PSP_KMOD_H */

@@ -32,11 +32,18 @@
 /* Longest region (VC + payload) the datapath encrypts, in 16-byte blocks. */
 #define PSP_MAX_BLOCKS		576	/* 9216 bytes: a 9000-byte MTU and then some */
 
-/* Linux 6.1, the kmod backend's oldest, calls a referenced kptr kptr_ref;
- * 6.7 on call it kptr. */
+/*
+ * A referenced kptr's BTF tag is kptr_ref on Linux 6.1-6.6 and kptr from
+ * 6.7, and each kernel refuses a map whose value carries the other's: the
+ * kmod backend's programs build once for each (PSP_KPTR_REF_TAG, see the
+ * Makefile; the loader picks by kernel). The bpf backend's need 6.10 on.
+ */
+#ifndef PSP_KPTR_REF_TAG
+#define PSP_KPTR_REF_TAG	"kptr"
+#endif
 #ifdef __bpf__
 #define __psp_kptr(type)	struct type __attribute__((btf_type_tag("kptr"))) *
-#define __psp_kptr_ref(type)	struct type __attribute__((btf_type_tag("kptr_ref"))) *
+#define __psp_kptr_ref(type)	struct type __attribute__((btf_type_tag(PSP_KPTR_REF_TAG))) *
 #else
 #define __psp_kptr(type)	__u64	/* never readable: the kernel zeroes it */
 #define __psp_kptr_ref(type)	__u64
@@ -232,7 +239,8 @@ struct psp_hkey {
  * psp_rx_keys, psp_tx_keys: an association's keys, by the device and the
  * SPI it receives on (an association is known by that SPI). The `kmod`
  * backend's programs (PSP_KMOD) hold the module's key objects instead
- * (include/psp/kmod.h), and no Rx keys: receive derives each packet's.
+ * (include/psp/kmod.h) with their ids, and no Rx keys: receive derives
+ * each packet's.
  * Both layouts have one size, so the loader serves either.
  */
 struct psp_key {
@@ -240,7 +248,7 @@ struct psp_key {
 	/* Linux 6.1 finds no kptr in a value with a member off 8-byte
 	 * alignment: every member here is a u64 */
 	__psp_kptr_ref(pspk_key) key;
-	__u64 unused;
+	__u64 id;		/* the key's, for the packet kfuncs */
 	__u64 version;
 #else
 	__psp_kptr(bpf_crypto_ctx) aes;		/* AES-ECB with the association key */
@@ -259,6 +267,7 @@ struct psp_dev_key_id {
 struct psp_dev_key_val {
 #ifdef PSP_KMOD
 	__psp_kptr_ref(pspk_key) key;
+	__u64 id;		/* the key's, for the packet kfuncs */
 #else
 	__psp_kptr(bpf_crypto_ctx) aes;	/* AES-256-ECB with the device key */
 #endif

@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The BPF objects of each crypto backend, embedded from their skeletons:
- * one build of bpf/ per backend (the kmod one for Linux 6.1, PSP_KMOD),
- * and a backend chosen when the state is made.
+ * one build of bpf/ per backend (the kmod one, PSP_KMOD, twice: see
+ * kmod_elf()), and a backend chosen when the state is made.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
 #include "psp_ctl.skel.h"
-#include "psp_ctl_kmod.skel.h"
+#include "psp_ctl_kmod61.skel.h"
+#include "psp_ctl_kmod67.skel.h"
 #include "psp_rx.skel.h"
-#include "psp_rx_kmod.skel.h"
+#include "psp_rx_kmod61.skel.h"
+#include "psp_rx_kmod67.skel.h"
 #include "psp_tx.skel.h"
-#include "psp_tx_kmod.skel.h"
+#include "psp_tx_kmod61.skel.h"
+#include "psp_tx_kmod67.skel.h"
 #include "pspbpf_int.h"
 
 static const struct {
@@ -22,8 +27,8 @@ static const struct {
 	const void *(*elf[PSP_OBJ__MAX])(size_t *sz);
 } backends[] = {
 	[PSP_BACKEND_BPF] = { "bpf", { psp_rx__elf_bytes, psp_tx__elf_bytes, psp_ctl__elf_bytes } },
-	[PSP_BACKEND_KMOD] = { "kmod", { psp_rx_kmod__elf_bytes, psp_tx_kmod__elf_bytes,
-					  psp_ctl_kmod__elf_bytes } },
+	[PSP_BACKEND_KMOD] = { "kmod", { psp_rx_kmod61__elf_bytes, psp_tx_kmod61__elf_bytes,
+					  psp_ctl_kmod61__elf_bytes } },
 	/* the bpf build's programs on devices flagged PSP_DEV_F_OFFLOAD */
 	[PSP_BACKEND_OFFLOAD] = { "offload", { psp_rx__elf_bytes, psp_tx__elf_bytes,
 					       psp_ctl__elf_bytes } },
@@ -52,6 +57,27 @@ uint32_t backend_auto(void)
 	return access("/sys/kernel/btf/psp_crypto", F_OK) ? PSP_BACKEND_BPF : PSP_BACKEND_KMOD;
 }
 
+/*
+ * The kmod build for the running kernel. The maps hold the module's keys
+ * as referenced kptrs, whose BTF tag Linux 6.7 renamed from kptr_ref to
+ * kptr; each kernel refuses the other's (include/psp/maps.h). So the
+ * programs build twice, alike but for the tag, and this picks one.
+ */
+static const void *kmod_elf(enum psp_obj which, size_t *sz)
+{
+	static const void *(*const kmod67[PSP_OBJ__MAX])(size_t *sz) = {
+		psp_rx_kmod67__elf_bytes, psp_tx_kmod67__elf_bytes, psp_ctl_kmod67__elf_bytes
+	};
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (!uname(&u))
+		sscanf(u.release, "%u.%u", &major, &minor);
+	if (major > 6 || (major == 6 && minor >= 7))
+		return kmod67[which](sz);
+	return backends[PSP_BACKEND_KMOD].elf[which](sz);
+}
+
 struct bpf_object *backend_open(uint32_t backend, enum psp_obj which)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS,
@@ -63,6 +89,6 @@ struct bpf_object *backend_open(uint32_t backend, enum psp_obj which)
 		errno = EINVAL;
 		return NULL;
 	}
-	elf = backends[backend].elf[which](&sz);
+	elf = backend == PSP_BACKEND_KMOD ? kmod_elf(which, &sz) : backends[backend].elf[which](&sz);
 	return bpf_object__open_mem(elf, sz, &opts);
 }

@@ -18,10 +18,10 @@ if [ -n "${PSP_VM:-}" ]; then
 fi
 
 # The directory of the BPF objects of the backend the suites run on
-# (PSP_BACKEND: bpf unless set, as tests/vm/guest sets it).
+# (PSP_BACKEND: bpf unless set, as tests/vm/guest sets it), for this kernel.
 bpf_objs() {
 	if [ "${PSP_BACKEND:-bpf}" = kmod ]; then
-		echo "$BUILD/bpf/kmod"
+		echo "$BUILD/bpf/kmod-$("$ROOT/tests/kmod/abi")"
 	else
 		echo "$BUILD/bpf"
 	fi

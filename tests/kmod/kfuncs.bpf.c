@@ -11,6 +11,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct key_slot {
 	__psp_kptr_ref(pspk_key) key;
+	__u64 id;
 };
 
 struct {
@@ -30,6 +31,7 @@ struct key_req {
 /* in: the op; out: what the kfunc returned */
 struct pspk_op op;
 int seal;
+__u32 other_id;		/* if set, the key id the op names instead of the slot's */
 int result;
 
 SEC("syscall")
@@ -58,44 +60,40 @@ int set_key(struct key_req *r)
 		bpf_pspk_key_release(k);
 		return 0;
 	}
+	v->id = bpf_pspk_key_id(k);
 	k = bpf_kptr_xchg(&v->key, k);
 	if (k)
 		bpf_pspk_key_release(k);
 	return 0;
 }
 
-static __always_inline struct pspk_key *key(void)
+/* The id of the key in the slot; 0 (no key) if there is none. */
+static __always_inline __u32 key(void)
 {
 	__u32 zero = 0;
 	struct key_slot *v = bpf_map_lookup_elem(&keys, &zero);
 
-	return v ? bpf_pspk_key_get(&v->key) : NULL;
+	if (other_id)
+		return other_id;
+	return v ? v->id : 0;
 }
 
 SEC("xdp")
 int run_xdp(struct xdp_md *ctx)
 {
-	struct pspk_key *k = key();
 	struct pspk_op o = op;
+	__u32 k = key();
 
-	result = -ENOENT;
-	if (!k)
-		return XDP_PASS;
 	result = seal ? bpf_pspk_xdp_seal(ctx, &o, k) : bpf_pspk_xdp_open(ctx, &o, k);
-	bpf_pspk_key_release(k);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int run_skb(struct __sk_buff *ctx)
 {
-	struct pspk_key *k = key();
 	struct pspk_op o = op;
+	__u32 k = key();
 
-	result = -ENOENT;
-	if (!k)
-		return 0;
 	result = seal ? bpf_pspk_skb_seal(ctx, &o, k) : bpf_pspk_skb_open(ctx, &o, k);
-	bpf_pspk_key_release(k);
 	return 0;
 }

@@ -6,7 +6,8 @@
  * from the packet's SPI); open gives the clear region back; and every
  * misuse is refused with its errno, the packet left as it was: a forged
  * ICV, an op past the packet or the linear data, a header too short, an
- * unknown version, a key of the wrong size. Needs the module loaded.
+ * unknown version, a key of the wrong size, a key id the module does not
+ * know. Needs the module loaded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -185,6 +186,10 @@ static void misuse(void)
 		bad.version = PSP_VERSION_GCM_256;
 		tap_ok(run(tc, 1, &bad, pkt, len) == -EINVAL && !memcmp(pkt, copy, len),
 		       "%s: a 128-bit key for a 256-bit version: -EINVAL, untouched", prog);
+		skel->bss->other_id = 0xfffffff0u;
+		tap_ok(run(tc, 1, &op, pkt, len) == -ENOENT && !memcmp(pkt, copy, len),
+		       "%s: a key id the module does not know: -ENOENT, untouched", prog);
+		skel->bss->other_id = 0;
 	}
 }
 
