@@ -207,13 +207,12 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
  * says (the mode in cfg), psp_tx and psp_seal as tc_attach() says. */
 static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
 {
-	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
-	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX);
+	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX), *rx = NULL;
 	struct bpf_program *tx_prog, *seal_prog;
 	char dir[160], pin[192];
 	int err;
 
-	if (!rx || !tx || bpf_object__load(tx)) {
+	if (!tx || bpf_object__load(tx)) {
 		err = set_err(h, EINVAL, "cannot load the %s backend's datapath programs",
 			      pspbpf_backend_name(h->backend));
 		goto out;
@@ -226,8 +225,8 @@ static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
 		err = set_err(h, -err, "cannot create %s", dir);
 		goto out;
 	}
-	/* libxdp loads psp_rx; its maps are then there to pin */
-	err = xdp_attach(h, cfg, rx);
+	/* psp_rx loaded as it is attached; its maps are then there to pin */
+	err = xdp_attach(h, cfg, &rx);
 	if (err)
 		goto out;
 	err = pin_for_iproute2(h, rx);

@@ -104,8 +104,9 @@ void tc_detach(int ifindex, bool ingress, const char *pin);
 
 /* psp_rx on the device (xdp.c): through libxdp's dispatcher where the
  * kernel allows it, else directly; natively, else generic (the mode in
- * cfg->flags). xdp_query() fills the xdp fields of info. */
-int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx);
+ * cfg->flags); *rx: the loaded object, for the caller to close.
+ * xdp_query() fills the xdp fields of info. */
+int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx);
 void xdp_detach(const struct psp_dev_cfg *cfg);
 void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info);
 

@@ -7,8 +7,9 @@
  * user's) run on the device beside it; psp_rx goes first (run priority
  * PSP_XDP_PRIO) and hands on what it passes, decrypted, to the next.
  * Where freplace is refused (this project's development host: EPERM),
- * libxdp attaches psp_rx directly, as the only program. dev show says
- * which.
+ * libxdp attaches psp_rx directly, as the only program; where the
+ * kernel refuses libxdp's dispatcher for it (xdp_attach()), so does
+ * psp-bpf. dev show says which.
  *
  * Native (driver) mode where the driver has it. A driver without ndo_bpf
  * (e1000, most virtual and older NICs) refuses with EOPNOTSUPP, and one
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <xdp/libxdp.h>
 
 #include "pspbpf_int.h"
@@ -37,19 +39,16 @@ static int quiet(enum libxdp_print_level level, const char *fmt, va_list ap)
 	return level == LIBXDP_WARN && getenv("PSPBPF_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx)
+/* Through libxdp: 0 or -errno. The mode goes into cfg->flags. */
+static int attach_libxdp(struct psp_dev_cfg *cfg, struct bpf_object *rx)
 {
-	struct xdp_program *prog;
-	int err;
-
-	libxdp_set_print(quiet);
 	/* unloaded: libxdp loads it as the dispatcher needs it */
-	prog = xdp_program__from_bpf_obj(rx, "xdp");
-	err = (int)libxdp_get_error(prog);
+	struct xdp_program *prog = xdp_program__from_bpf_obj(rx, "xdp");
+	int err = (int)libxdp_get_error(prog);
+
 	if (err)
-		return set_err(h, -err, "libxdp cannot take psp_rx: %s", strerror(-err));
+		return err;
 	xdp_program__set_run_prio(prog, PSP_XDP_PRIO);
-	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
 	err = xdp_program__attach(prog, (int)cfg->ifindex, XDP_MODE_NATIVE, 0);
 	if (err == -EOPNOTSUPP || err == -EINVAL) {
 		err = xdp_program__attach(prog, (int)cfg->ifindex, XDP_MODE_SKB, 0);
@@ -57,6 +56,49 @@ int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx)
 			cfg->flags |= PSP_DEV_F_XDP_GENERIC;
 	}
 	xdp_program__close(prog);
+	return err;
+}
+
+/* The program on its own, as ip link attaches it: 0 or -errno. */
+static int attach_direct(struct psp_dev_cfg *cfg, struct bpf_object *rx)
+{
+	int ifindex = (int)cfg->ifindex, prog, err;
+
+	if (bpf_object__load(rx))
+		return -errno;
+	prog = bpf_program__fd(bpf_object__find_program_by_name(rx, "psp_rx"));
+	err = bpf_xdp_attach(ifindex, prog, XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		err = bpf_xdp_attach(ifindex, prog,
+				     XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+		if (!err)
+			cfg->flags |= PSP_DEV_F_XDP_GENERIC;
+	}
+	return err;
+}
+
+int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx)
+{
+	int err;
+
+	libxdp_set_print(quiet);
+	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
+	*rx = backend_open(h->backend, PSP_OBJ_RX);
+	err = *rx ? attach_libxdp(cfg, *rx) : -errno;
+	/*
+	 * Kernels that check that an extension changes packet data only
+	 * where the function it replaces may (Linux 6.12.y and 6.13 on:
+	 * "Extension program changes packet data, while original does
+	 * not") refuse psp_rx in the dispatcher of Debian 12's libxdp
+	 * 1.3, which predates that check: psp_rx then goes on directly,
+	 * as where freplace is refused altogether. The failed load
+	 * leaves the object spent: a fresh one.
+	 */
+	if (*rx && err && err != -EBUSY && err != -EEXIST) {
+		bpf_object__close(*rx);
+		*rx = backend_open(h->backend, PSP_OBJ_RX);
+		err = *rx ? attach_direct(cfg, *rx) : -errno;
+	}
 	if (err == -EBUSY || err == -EEXIST)
 		return set_err(h, -err, "%s already has an XDP program that libxdp cannot "
 			       "run psp_rx beside", cfg->ifname);
