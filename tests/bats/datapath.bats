@@ -79,7 +79,8 @@ wire_of() {	# CAPTURE SRC-ADDR [FILTER]
 	cmp "$in" "$BATS_TEST_TMPDIR/out"
 	# A -> B: the data, seen leaving va; B -> A: the ACKs, leaving vb
 	[ "$(wire_of "$cap_a" 10.88.0.1 'udp dst port 1000' | wc -l)" -gt 200 ]
-	[ "$(wire_of "$cap_b" 10.88.0.2 'udp dst port 1000' | wc -l)" -gt 100 ]
+	# (ACKs: as few as GRO on a loaded host makes them)
+	[ "$(wire_of "$cap_b" 10.88.0.2 'udp dst port 1000' | wc -l)" -gt 10 ]
 	[ "$(wire_of "$cap_a" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	[ "$(wire_of "$cap_b" 10.88.0.2 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	tcpdump -r "$cap_a" -w "$BATS_TEST_TMPDIR/wire.pcap" ip and src host 10.88.0.1 2>/dev/null
@@ -226,7 +227,7 @@ wire_csums() {
 		run filter load vb
 		[ "$status" -ne 0 ]
 		[ "$(ctl_b -j dev show vb | jq -r .xdp)" = psp_rx ]
-		skip "this kernel refuses freplace programs: no libxdp dispatcher, psp_rx attached directly"
+		skip "no libxdp dispatcher for psp_rx on this kernel (freplace refused, or libxdp 1.3's dispatcher refused as the target of a program that changes packet data, as Linux 6.12.y does): attached directly"
 	fi
 	[ "$attach" = libxdp-dispatcher ]
 	filter load vb
