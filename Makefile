@@ -96,6 +96,17 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
+# psp-bpf's dispatcher for libxdp (bpf/libxdp/), embedded in the library,
+# which hands it to libxdp through LIBXDP_OBJECT_PATH (xdp_dispatcher.c).
+$(BUILD)/bpf/libxdp/xdp-dispatcher.o: bpf/libxdp/xdp-dispatcher.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+
+$(BUILD)/bpf/xdp_dispatcher.skel.h: $(BUILD)/bpf/libxdp/xdp-dispatcher.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdp_dispatcher > $@
+
 # A digest of the map layouts, stamped into the pinned state: a build never
 # runs on maps laid out by another.
 $(BUILD)/bpf/psp_layout.h: include/psp/maps.h include/psp/types.h bpf/lib/maps.h
@@ -103,7 +114,8 @@ $(BUILD)/bpf/psp_layout.h: include/psp/maps.h include/psp/types.h bpf/lib/maps.h
 	$(Q)printf '#define PSP_STATE_LAYOUT 0x%sU\n' $$(cat $^ | sha256sum | cut -c1-8) > $@
 
 # The library includes the skeletons.
-$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h
+$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h \
+	$(BUILD)/bpf/xdp_dispatcher.skel.h
 
 # One object tree per flavour: plain, and ASan+UBSan for the unit tests.
 $(BUILD)/obj/%.o: %.c

@@ -3,6 +3,8 @@
 #ifndef __PSPBPF_INT_H
 #define __PSPBPF_INT_H
 
+#include <stdbool.h>
+
 #include "pspbpf.h"
 
 /* The control programs (bpf/psp_ctl.bpf.c), by file descriptor. */
@@ -109,6 +111,14 @@ void tc_detach(int ifindex, bool ingress, const char *pin);
 int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx);
 void xdp_detach(const struct psp_dev_cfg *cfg);
 void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info);
+
+/* psp-bpf's libxdp dispatcher (xdp_dispatcher.c): libxdp_objects_enter()
+ * makes libxdp load it, from PSP_LIBXDP_DIR, until libxdp_objects_leave()
+ * with what enter returned (false: libxdp uses its own, as the user's
+ * LIBXDP_OBJECT_PATH or a read-only /run leaves it). */
+#define PSP_LIBXDP_DIR	"/run/psp-bpf/libxdp"
+bool libxdp_objects_enter(void);
+void libxdp_objects_leave(bool entered);
 
 /* The seal port of a device (seal.c): made, its ifindexes in cfg and
  * psp_seal_ports, before the device's programs are attached; psp_seal

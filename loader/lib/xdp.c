@@ -6,10 +6,12 @@
  * dispatcher, so that other XDP programs (xdp-loader's, or any libxdp
  * user's) run on the device beside it; psp_rx goes first (run priority
  * PSP_XDP_PRIO) and hands on what it passes, decrypted, to the next.
+ * The dispatcher is psp-bpf's own (xdp_dispatcher.c), which kernels
+ * that check extensions for changing packet data accept psp_rx into.
  * Where freplace is refused (this project's development host: EPERM),
  * libxdp attaches psp_rx directly, as the only program; where the
- * kernel refuses libxdp's dispatcher for it (xdp_attach()), so does
- * psp-bpf. dev show says which.
+ * kernel refuses the dispatcher for it all the same (xdp_attach()), so
+ * does psp-bpf. dev show says which.
  *
  * Native (driver) mode where the driver has it. A driver without ndo_bpf
  * (e1000, most virtual and older NICs) refuses with EOPNOTSUPP, and one
@@ -79,20 +81,23 @@ static int attach_direct(struct psp_dev_cfg *cfg, struct bpf_object *rx)
 
 int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx)
 {
+	bool own_dispatcher;
 	int err;
 
 	libxdp_set_print(quiet);
 	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
 	*rx = backend_open(h->backend, PSP_OBJ_RX);
+	own_dispatcher = libxdp_objects_enter();
 	err = *rx ? attach_libxdp(cfg, *rx) : -errno;
+	libxdp_objects_leave(own_dispatcher);
 	/*
 	 * Kernels that check that an extension changes packet data only
 	 * where the function it replaces may (Linux 6.12.y and 6.13 on:
 	 * "Extension program changes packet data, while original does
-	 * not") refuse psp_rx in the dispatcher of Debian 12's libxdp
-	 * 1.3, which predates that check: psp_rx then goes on directly,
-	 * as where freplace is refused altogether. The failed load
-	 * leaves the object spent: a fresh one.
+	 * not") refuse psp_rx in a dispatcher older than that check, as
+	 * a user's LIBXDP_OBJECT_PATH may name: psp_rx then goes on
+	 * directly, as where freplace is refused altogether. The failed
+	 * load leaves the object spent: a fresh one.
 	 */
 	if (*rx && err && err != -EBUSY && err != -EEXIST) {
 		bpf_object__close(*rx);
@@ -139,8 +144,13 @@ void xdp_detach(const struct psp_dev_cfg *cfg)
 	struct xdp_program *p = find_psp_rx(cfg, &mp);
 
 	libxdp_set_print(quiet);
-	if (p)
+	if (p) {
+		/* the programs left go into a new dispatcher */
+		bool own_dispatcher = libxdp_objects_enter();
+
 		xdp_program__detach(p, (int)cfg->ifindex, xdp_multiprog__attach_mode(mp), 0);
+		libxdp_objects_leave(own_dispatcher);
+	}
 	xdp_multiprog__close(mp);
 }
 
