@@ -45,10 +45,10 @@ struct tx_job {
 	struct psp_spi_key key;	/* the association's, by its Rx SPI */
 	struct gcm_job gcm;
 	__u32 region_len;	/* VC + TCP segment: tx-bytes */
+	__u32 marked;		/* carries the device's mark: must be PSP */
 };
 
 enum { TX_PSP = -1, TX_PASS = -2 };	/* or the counter of a drop */
-#define TX_TOO_BIG	-2	/* psp_tx_encap(): larger than the MTU with PSP */
 
 /*
  * The association a socket got before it was connected (psp_sk_assocs),
@@ -116,43 +116,59 @@ static __always_inline int tx_flow_event(struct __sk_buff *skb, const struct psp
 
 /*
  * Stage 1: which flow, and must it be PSP? Returns TX_PSP with the job
- * filled, TX_PASS, or the counter to drop under. events: follow the
- * flow's opening and closing (tx_flow_event()), which the device's
- * egress does, and the seal port, seeing the same packets again, not.
+ * filled for a TCP flow (tx_sa() tells whether it has a Tx association),
+ * TX_PASS, or the counter to drop under. events: follow the flow's
+ * opening and closing (tx_flow_event()), which the device's egress does,
+ * and the seal port, seeing the same packets again, not.
  */
 __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
 			       struct tx_job *job, int events)
 {
 	void *data, *data_end;
-	struct psp_tx_sa *sa;
 	struct psp_flow f;
 	struct tcphdr *th;
 	struct pkt *p;
-	int marked;
 
 	if (!dev || !job)
 		return TX_PASS;
-	marked = dev->mark_mask && (skb->mark & dev->mark_mask) == dev->mark_value;
 	p = &job->p;
 	__builtin_memset(job, 0, sizeof(*job));
+	job->marked = dev->mark_mask && (skb->mark & dev->mark_mask) == dev->mark_value;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (parse_ip(data, data_end, p) || p->proto != IPPROTO_TCP || p->fragment)
-		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+		return job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
 
 	/* map keys on the stack: Linux 6.1 takes none in the caller's job */
 	th = tcp_flow(data, data_end, p, dev->id, 1, &f);
 	if (!th)
-		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+		return job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
 	if (events && (th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &f, th))
 		return PSP_CNT_TX_NO_SA;
-	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
-	if (!sa)
-		return marked ? PSP_CNT_TX_NO_SA : TX_PASS;
 	job->flow = f;
+	return TX_PSP;
+}
+
+/*
+ * The flow's Tx association, for a TCP flow stage 1 found: the one lookup
+ * of it a packet makes. The stages after take the pointer, so that an
+ * association deleted meanwhile is the one the packet was classified
+ * under to the end (its entry is freed after an RCU grace period), not a
+ * lookup that fails halfway. NULL with *verdict TX_PASS, or tx-no-sa for
+ * a packet that must be PSP.
+ */
+static __always_inline struct psp_tx_sa *tx_sa(const struct psp_dev_cfg *dev,
+					       struct tx_job *job, int *verdict)
+{
+	struct psp_tx_sa *sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+
+	if (!sa) {
+		*verdict = job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+		return NULL;
+	}
 	job->key.dev_id = dev->id;
 	job->key.spi = sa->rx_spi;
-	return TX_PSP;
+	return sa;
 }
 
 /* The first encrypted packet's ACK is what the socket had received at
@@ -196,31 +212,31 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 }
 
 /*
- * Stage 2: make room and write the outer headers of one whole segment.
- * Fills job->gcm; returns 0, TX_TOO_BIG or -1 (tx-error, both).
+ * Stage 2: make room and write the outer headers of one whole segment
+ * under the flow's Tx association sa. Fills job->gcm; returns 0, or the
+ * counter to drop under: tx-too-big or tx-encap-error (both tx-error).
  */
 __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-			    struct tx_job *job)
+			    struct tx_job *job, struct psp_tx_sa *sa)
 {
 	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len;
+	const int err = PSP_CNT_TX_ENCAP_ERROR;
 	void *data, *data_end;
-	struct psp_tx_sa *sa;
 	struct psp_flow f;
 	struct psphdr *h;
 	struct udphdr *udp;
 	__u64 iv;
 
-	if (!dev || !job)
-		return -1;
+	if (!dev || !job || !sa)
+		return err;
 	f = job->flow;
-	sa = bpf_map_lookup_elem(&psp_tx_sa, &f);
 	/* the seal port's job (psp_tx) */
-	if (!sa || skb->gso_size || skb_csum_partial(skb) || bpf_skb_pull_data(skb, skb->len))
-		return -1;
+	if (skb->gso_size || skb_csum_partial(skb) || bpf_skb_pull_data(skb, skb->len))
+		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (job->p.ip_end != skb->len)
-		return -1;	/* no link padding on the way out */
+		return err;	/* no link padding on the way out */
 	latch_upgrade(data, data_end, job, &f);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
@@ -229,19 +245,19 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	job->region_len = vc_len + tcp_len;
 	room = PSP_ENCAP_HLEN + vc_len;
 	if (crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16)
-		return -1;
+		return err;
 	if (skb->len - ETH_HLEN + room + PSP_ICV_LEN > dev->mtu)
-		return TX_TOO_BIG;
+		return PSP_CNT_TX_TOO_BIG;
 	base_end = ETH_HLEN + (job->p.family == AF_INET ? 20 : 40);
 	if (job->p.l4_off < base_end)
-		return -1;
+		return err;
 	kept = job->p.l4_off - base_end;
 
 	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0) ||
 	    move_kept(skb, base_end, kept, room) ||
 	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
 	    bpf_skb_pull_data(skb, skb->len))
-		return -1;
+		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 
@@ -250,7 +266,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		struct iphdr *ip = data + ETH_HLEN;
 
 		if ((void *)(ip + 1) > data_end)
-			return -1;
+			return err;
 		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) + room + PSP_ICV_LEN);
 		ip->protocol = IPPROTO_UDP;
 		ip->check = ipv4_csum(ip, ip->ihl, data_end);
@@ -259,14 +275,14 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		__u8 *nh = pkt_ptr(data, job->p.nh_off);
 
 		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
-			return -1;
+			return err;
 		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + room + PSP_ICV_LEN);
 		*nh = IPPROTO_UDP;
 	}
 	udp = pkt_ptr(data, job->p.l4_off);
 	h = pkt_ptr(data, job->p.l4_off + PSP_UDP_HLEN);
 	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end)
-		return -1;
+		return err;
 	/* constant per flow, varied across flows: the ports XORed, as google/psp */
 	udp->source = (job->flow.lport ^ job->flow.rport) ?: bpf_htons(PSP_UDP_PORT);
 	udp->dest = bpf_htons(PSP_UDP_PORT);
@@ -288,7 +304,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		__u8 *vc = (void *)(h + 1);
 
 		if ((void *)(vc + PSP_VC_LEN) > data_end)
-			return -1;
+			return err;
 		__builtin_memcpy(vc, sa->vc, PSP_VC_LEN);
 	}
 
@@ -314,7 +330,7 @@ static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct p
 	};
 	__u32 icv = job->gcm.hdr_off + job->gcm.aad_len + job->gcm.ct_len;
 
-	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0) ? GCM_ERROR : GCM_OK;
+	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0);
 }
 
 /* The headers must be in the linear part to be parsed. */
@@ -326,22 +342,35 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < HDR_PEEK ? skb->len : HDR_PEEK);
 }
 
+/* Why psp_tx_gcm() could not seal: the counter (part of tx-error). */
+static __always_inline int tx_gcm_verdict(int gcm)
+{
+	switch (gcm) {
+	case GCM_OK:
+		return 0;
+	case GCM_NO_KEY:
+		return PSP_CNT_TX_NO_KEY;
+	default:
+		return PSP_CNT_TX_CRYPTO_ERROR;
+	}
+}
+
 /*
  * Encapsulates and seals (or, on an offload device, hands the NIC) the
- * packet of job. Returns 0, or the counter to drop it under. Fail
- * closed: a PSP packet that cannot be sealed is not sent.
+ * packet of job under its Tx association sa. Returns 0, or the counter to
+ * drop it under. Fail closed: a PSP packet that cannot be sealed is not
+ * sent.
  */
 static __always_inline int tx_seal(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-				   struct tx_job *job)
+				   struct tx_job *job, struct psp_tx_sa *sa)
 {
-	int err = psp_tx_encap(skb, dev, job);
+	int err = psp_tx_encap(skb, dev, job, sa);
 
-	if (err == TX_TOO_BIG)
-		return PSP_CNT_TX_TOO_BIG;
-	if (!err)
-		err = dev->flags & PSP_DEV_F_OFFLOAD ? tx_offload_hint(skb, dev, job) :
-		      psp_tx_gcm(skb, &job->gcm, &job->key);
-	return err ? PSP_CNT_TX_ERROR : 0;
+	if (err)
+		return err;
+	if (dev->flags & PSP_DEV_F_OFFLOAD)
+		return tx_offload_hint(skb, dev, job) ? PSP_CNT_TX_ENCAP_ERROR : 0;
+	return tx_gcm_verdict(psp_tx_gcm(skb, &job->gcm, &job->key));
 }
 
 /* Counts a packet sent, or dropped under verdict: TC_ACT_OK or _SHOT. */
@@ -355,9 +384,10 @@ static __always_inline int tx_account(const struct psp_dev_cfg *dev, const struc
 		count(st, PSP_CNT_TX_BYTES, job->region_len);
 		return TC_ACT_OK;
 	}
-	/* tx-too-big is the part of tx-error dropped for the MTU */
-	if (verdict == PSP_CNT_TX_TOO_BIG) {
-		count(st, PSP_CNT_TX_TOO_BIG, 1);
+	/* the reasons a packet that had to be sealed was not: parts of tx-error */
+	if (verdict == PSP_CNT_TX_TOO_BIG || verdict == PSP_CNT_TX_ENCAP_ERROR ||
+	    verdict == PSP_CNT_TX_NO_KEY || verdict == PSP_CNT_TX_CRYPTO_ERROR) {
+		count(st, verdict, 1);
 		verdict = PSP_CNT_TX_ERROR;
 	}
 	count(st, verdict, 1);
@@ -368,6 +398,7 @@ SEC("tc")
 int psp_tx(struct __sk_buff *skb)
 {
 	struct psp_dev_cfg *dev = dev_of_skb(skb);
+	struct psp_tx_sa *sa = NULL;
 	struct tx_job job;
 	int verdict;
 
@@ -376,12 +407,14 @@ int psp_tx(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	pull_headers(skb);
 	verdict = psp_tx_classify(skb, dev, &job, 1);
+	if (verdict == TX_PSP)
+		sa = tx_sa(dev, &job, &verdict);
 	if (verdict == TX_PASS)
 		return TC_ACT_OK;
-	if (verdict == TX_PSP && (skb->gso_size || skb_csum_partial(skb)))
+	if (sa && (skb->gso_size || skb_csum_partial(skb)))
 		return bpf_redirect(dev->seg_ifindex, 0);
-	if (verdict == TX_PSP)
-		verdict = tx_seal(skb, dev, &job);
+	if (sa)
+		verdict = tx_seal(skb, dev, &job, sa);
 	return tx_account(dev, &job, verdict);
 }
 
@@ -394,6 +427,7 @@ SEC("tc")
 int psp_seal(struct __sk_buff *skb)
 {
 	struct psp_dev_cfg *dev = dev_of_seal_port(skb);
+	struct psp_tx_sa *sa = NULL;
 	struct tx_job job;
 	int verdict;
 
@@ -401,11 +435,13 @@ int psp_seal(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	pull_headers(skb);
 	verdict = psp_tx_classify(skb, dev, &job, 0);
+	if (verdict == TX_PSP)
+		sa = tx_sa(dev, &job, &verdict);
 	/* its association went while the packet was on its way */
 	if (verdict == TX_PASS)
 		verdict = PSP_CNT_TX_NO_SA;
-	if (verdict == TX_PSP)
-		verdict = tx_seal(skb, dev, &job);
+	if (sa)
+		verdict = tx_seal(skb, dev, &job, sa);
 	if (tx_account(dev, &job, verdict) != TC_ACT_OK)
 		return TC_ACT_SHOT;
 	return bpf_redirect(dev->ifindex, 0);

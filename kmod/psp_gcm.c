@@ -123,16 +123,16 @@ int pspk_derive(const struct pspk_key *dk, u32 spi, u32 version, u8 *out)
 }
 
 /* GHASH over len bytes, the last block zero-padded. */
-static void ghash_bytes(struct ghash_state *y, const struct ghash_tab *t, const u8 *p, u32 len)
+static void ghash_bytes(struct ghash *g, const u8 *p, u32 len)
 {
 	u8 last[16] = {};
 
 	for (; len >= 16; p += 16, len -= 16)
-		ghash_block(y, get_unaligned_be64(p), get_unaligned_be64(p + 8), t);
+		ghash_block(g, get_unaligned_be64(p), get_unaligned_be64(p + 8));
 	if (!len)
 		return;
 	memcpy(last, p, len);
-	ghash_block(y, get_unaligned_be64(last), get_unaligned_be64(last + 8), t);
+	ghash_block(g, get_unaligned_be64(last), get_unaligned_be64(last + 8));
 }
 
 /* CTR over len bytes, from the block after the counter block cb. */
@@ -153,29 +153,28 @@ static void ctr_xor(struct crypto_cipher *aes, u8 cb[16], u8 *p, u32 len)
 static int gcm(const u8 *key, u32 key_len, u8 *hdr, u32 aad_len, u32 ct_len, bool seal)
 {
 	u8 h[16] = {}, cb[16], ek0[16], tag[16], *ct = hdr + aad_len, *icv = ct + ct_len;
-	struct ghash_state y = {};
 	struct crypto_cipher *aes;
-	struct ghash_tab t;
+	struct ghash g;
 	int err = 0;
 
 	aes = aes_get(key, key_len);
 	if (!aes)
 		return -EINVAL;
 	crypto_cipher_encrypt_one(aes, h, h);
-	ghash_tab_build(&t, get_unaligned_be64(h), get_unaligned_be64(h + 8));
+	ghash_init(&g, get_unaligned_be64(h), get_unaligned_be64(h + 8));
 	/* J0: the 96-bit nonce (SPI || IV, right after the header's first
 	 * word) and a 32-bit counter from 1 */
 	memcpy(cb, hdr + 4, PSP_NONCE_LEN);
 	put_unaligned_be32(1, cb + 12);
 	crypto_cipher_encrypt_one(aes, ek0, cb);
 
-	ghash_bytes(&y, &t, hdr, aad_len);
+	ghash_bytes(&g, hdr, aad_len);
 	if (seal)
 		ctr_xor(aes, cb, ct, ct_len);
-	ghash_bytes(&y, &t, ct, ct_len);
-	ghash_block(&y, (u64)aad_len * 8, (u64)ct_len * 8, &t);
-	put_unaligned_be64(y.hi, tag);
-	put_unaligned_be64(y.lo, tag + 8);
+	ghash_bytes(&g, ct, ct_len);
+	ghash_block(&g, (u64)aad_len * 8, (u64)ct_len * 8);
+	put_unaligned_be64(g.hi, tag);
+	put_unaligned_be64(g.lo, tag + 8);
 	crypto_xor(tag, ek0, sizeof(tag));
 	if (seal)
 		memcpy(icv, tag, sizeof(tag));

@@ -7,7 +7,8 @@
  *  - the counter blocks J0, J0+1, ... J0+n go to a per-CPU buffer and one
  *    bpf_crypto_encrypt() call turns them into E(J0) and the keystream;
  *  - GHASH runs in BPF (ghash.h), its table built on the stack from the
- *    association's H;
+ *    association's H (held in a kptr object no userspace read reaches,
+ *    and which BPF reads only at constant offsets, so not as a table);
  *  - one pass over the payload XORs the keystream and hashes the
  *    ciphertext, before the XOR on receive and after it on transmit.
  *
@@ -74,7 +75,7 @@ static __always_inline int make_keystream(struct bpf_crypto_ctx *aes, struct psp
 }
 
 /* GHASH over len packet bytes at off, the last block zero-padded. */
-static __always_inline int ghash_packet(struct ghash_state *y, const struct ghash_tab *t,
+static __always_inline int ghash_packet(struct ghash *g,
 					void *data, void *data_end, __u32 off, __u32 len,
 					__u8 buf[16])
 {
@@ -85,19 +86,19 @@ static __always_inline int ghash_packet(struct ghash_state *y, const struct ghas
 
 		if ((void *)(p + 16) > data_end)
 			return -1;
-		ghash_block(y, be64_at(p), be64_at(p + 8), t);
+		ghash_block(g, be64_at(p), be64_at(p + 8));
 	}
 	if (len % 16) {
 		if (load_partial(data, data_end, off + full * 16, len % 16, buf))
 			return -1;
-		ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+		ghash_block(g, be64_at(buf), be64_at(buf + 8));
 	}
 	return 0;
 }
 
 /* The CTR part: XOR the keystream into len bytes at off and hash the
  * ciphertext, block by block. */
-static __always_inline int ctr_ghash(struct ghash_state *y, const struct ghash_tab *t,
+static __always_inline int ctr_ghash(struct ghash *g,
 				     const struct psp_scratch *s, void *data, void *data_end,
 				     __u32 off, __u32 len, int encrypt, __u8 buf[16])
 {
@@ -114,13 +115,13 @@ static __always_inline int ctr_ghash(struct ghash_state *y, const struct ghash_t
 		hi = w[0];
 		lo = w[1];
 		if (!encrypt)
-			ghash_block(y, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo), t);
+			ghash_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
 		hi ^= *(const __u64 *)(s->ks + k);
 		lo ^= *(const __u64 *)(s->ks + k + 8);
 		w[0] = hi;
 		w[1] = lo;
 		if (encrypt)
-			ghash_block(y, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo), t);
+			ghash_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
 	}
 	if (rest) {
 		__u32 k = ((full + 1) * 16) & 0xffff, base = off + full * 16;
@@ -128,7 +129,7 @@ static __always_inline int ctr_ghash(struct ghash_state *y, const struct ghash_t
 		if (load_partial(data, data_end, base, rest, buf) || k + 16 > sizeof(s->ks))
 			return -1;
 		if (!encrypt)
-			ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+			ghash_block(g, be64_at(buf), be64_at(buf + 8));
 		for (int j = 0; j < 16; j++) {
 			__u8 *p;
 
@@ -141,7 +142,7 @@ static __always_inline int ctr_ghash(struct ghash_state *y, const struct ghash_t
 			*p = buf[j];
 		}
 		if (encrypt)
-			ghash_block(y, be64_at(buf), be64_at(buf + 8), t);
+			ghash_block(g, be64_at(buf), be64_at(buf + 8));
 	}
 	return 0;
 }
@@ -155,8 +156,7 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 {
 	__u32 nblocks = (j->ct_len + 15) / 16;
 	struct bpf_crypto_ctx *aes;
-	struct ghash_state y = { 0, 0 };
-	struct ghash_tab t;
+	struct ghash g;
 	struct psp_scratch *s;
 	__u8 buf[16];
 	struct psp_hkey *h;
@@ -176,16 +176,16 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 	if (!s || (void *)(hdr + PSP_HDR_LEN) > data_end ||
 	    make_keystream(aes, s, hdr, nblocks))
 		return GCM_ERROR;
-	ghash_tab_build(&t, h->hi, h->lo);
+	ghash_init(&g, h->hi, h->lo);
 
-	if (ghash_packet(&y, &t, data, data_end, j->hdr_off, j->aad_len, buf) ||
-	    ctr_ghash(&y, &t, s, data, data_end, j->hdr_off + j->aad_len, j->ct_len,
+	if (ghash_packet(&g, data, data_end, j->hdr_off, j->aad_len, buf) ||
+	    ctr_ghash(&g, s, data, data_end, j->hdr_off + j->aad_len, j->ct_len,
 		      j->encrypt, buf))
 		return GCM_ERROR;
 	/* the lengths block: bits of AAD, bits of ciphertext */
-	ghash_block(&y, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8, &t);
-	th = y.hi ^ be64_at(s->ks);
-	tl = y.lo ^ be64_at(s->ks + 8);
+	ghash_block(&g, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8);
+	th = g.hi ^ be64_at(s->ks);
+	tl = g.lo ^ be64_at(s->ks + 8);
 
 	icv = pkt_ptr(data, j->hdr_off + j->aad_len + j->ct_len);
 	if ((void *)(icv + PSP_ICV_LEN) > data_end)

@@ -56,7 +56,15 @@
 	  "sized before its MSS made room for PSP)")				\
 	X(RX_HINT_IGNORED, "rx-hint-ignored",				\
 	  "packets with a NIC's receive hint on a device not added for "	\
-	  "offload: the hint ignored, the packet handled as any other")
+	  "offload: the hint ignored, the packet handled as any other")	\
+	X(TX_ENCAP_ERROR, "tx-encap-error",				\
+	  "of tx-error: not one whole segment, or no room made for the "	\
+	  "PSP headers")						\
+	X(TX_NO_KEY, "tx-no-key",					\
+	  "of tx-error: the association's key gone when the packet was "	\
+	  "sealed (deleted while the packet was on its way)")		\
+	X(TX_CRYPTO_ERROR, "tx-crypto-error",				\
+	  "of tx-error: the crypto backend failed on the packet")
 
 enum psp_counter {
 #define __PSP_COUNTER_ENUM(id, name, help) PSP_CNT_##id,

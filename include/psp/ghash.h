@@ -9,7 +9,9 @@
  *
  * The table (16 multiples of H) is built per packet on the stack from H:
  * a table kept in a map would be readable from userspace, and H is enough
- * to forge ICVs. 256 bytes of stack, 32 lookups per block.
+ * to forge ICVs; BPF reads a kptr object only at constant offsets, so a
+ * table there could not be indexed either. 256 bytes of stack, 32
+ * lookups per block.
  */
 #ifndef __PSP_GHASH_H
 #define __PSP_GHASH_H
@@ -28,26 +30,18 @@
 #define PSP_UNROLL	_Pragma("GCC unroll 32")
 #endif
 
-struct ghash_state {
-	__u64 hi, lo;
-};
-
-/* t[n]: the element whose first 4 bits are the nibble n (its top bit
- * first), times H. */
-struct ghash_tab {
-	__u64 hi[16], lo[16];
-};
-
 /*
- * What the four bits shifted out at the end by a multiplication by x^4
- * reduce to (x^128 = x^7 + x^2 + x + 1), at the top of hi: for each bit k
- * of the nibble, counting from its top, 0xe1 << 56 >> k.
+ * A GHASH in progress: the running value, and the table of H it
+ * multiplies by, side by side so that one pointer reaches both (the
+ * multiplication, a BPF subprogram, then needs no register for another).
+ * t[n]: the element whose first 4 bits are the nibble n (its top bit
+ * first), times H.
  */
-static const __u64 ghash_rem4[16] = {
-	0x0000ULL << 48, 0x1c20ULL << 48, 0x3840ULL << 48, 0x2460ULL << 48,
-	0x7080ULL << 48, 0x6ca0ULL << 48, 0x48c0ULL << 48, 0x54e0ULL << 48,
-	0xe100ULL << 48, 0xfd20ULL << 48, 0xd940ULL << 48, 0xc560ULL << 48,
-	0x9180ULL << 48, 0x8da0ULL << 48, 0xa9c0ULL << 48, 0xb5e0ULL << 48,
+struct ghash {
+	__u64 hi, lo;
+	struct {
+		__u64 hi, lo;
+	} t[16];
 };
 
 #define GCM_R	0xe100000000000000ULL
@@ -61,25 +55,28 @@ static __always_inline void gf_mulx(__u64 *hi, __u64 *lo)
 	*hi = (*hi >> 1) ^ (GCM_R & -carry);
 }
 
-static __always_inline void ghash_tab_build(struct ghash_tab *t, __u64 h_hi, __u64 h_lo)
+/* A GHASH from 0 with the key H. */
+static __always_inline void ghash_init(struct ghash *g, __u64 h_hi, __u64 h_lo)
 {
-	t->hi[0] = 0;
-	t->lo[0] = 0;
-	t->hi[8] = h_hi;
-	t->lo[8] = h_lo;
+	g->hi = 0;
+	g->lo = 0;
+	g->t[0].hi = 0;
+	g->t[0].lo = 0;
+	g->t[8].hi = h_hi;
+	g->t[8].lo = h_lo;
 PSP_UNROLL
 	for (int n = 4; n > 0; n >>= 1) {
-		__u64 hi = t->hi[2 * n], lo = t->lo[2 * n];
+		__u64 hi = g->t[2 * n].hi, lo = g->t[2 * n].lo;
 
 		gf_mulx(&hi, &lo);
-		t->hi[n] = hi;
-		t->lo[n] = lo;
+		g->t[n].hi = hi;
+		g->t[n].lo = lo;
 	}
 	/* the rest by linearity: t[a + b] = t[a] + t[b] */
 #define GHASH_TAB_SUM(n, top)						\
 	do {								\
-		t->hi[n] = t->hi[top] ^ t->hi[(n) - (top)];		\
-		t->lo[n] = t->lo[top] ^ t->lo[(n) - (top)];		\
+		g->t[n].hi = g->t[top].hi ^ g->t[(n) - (top)].hi;	\
+		g->t[n].lo = g->t[top].lo ^ g->t[(n) - (top)].lo;	\
 	} while (0)
 	GHASH_TAB_SUM(3, 2);
 	GHASH_TAB_SUM(5, 4);
@@ -96,44 +93,61 @@ PSP_UNROLL
 }
 
 /*
- * y = y * H, Horner over the 32 nibbles from the last: z = z * x^4 + t[n].
- * Nibbles are taken one at a time through barrier_var() (an empty asm
- * from libbpf) so that LLVM does not extract all of them up front and
- * spill them past the 512-byte stack.
+ * (g->hi, g->lo) * H: writes the lower half of the product and returns
+ * the upper one (a result in R0: a void subprogram may be left with a
+ * pointer to the caller's stack there, which the verifier refuses).
+ *
+ * Horner over the 32 nibbles from the last, z = z * x^4 + t[n], as in
+ * Shoup's method, but z is not reduced at each step: it grows into 256
+ * bits z0..z3 (z0: x^0..x^63), so multiplying it by x^4 is a shift, and
+ * no table lookup is on the chain of dependent steps. (Reducing at each
+ * step chains each on a lookup of the bits the one before shifted out:
+ * about twice as slow.) In the first 17 steps z stays within 192 bits.
+ * One reduction at the end, x^128 = x^7 + x^2 + x + 1: z2,z3 times that,
+ * shifted right, and what that shifts out past x^127 (o, in the top
+ * bits) times it once more.
+ *
+ * The nibbles are taken one at a time and each step's z is fixed through
+ * barrier_var() (an empty asm from libbpf): LLVM otherwise extracts all
+ * nibbles up front, or spreads the shifts over the XORs, and spills past
+ * the 512-byte stack.
  */
-static __noinline void ghash_mul(struct ghash_state *y, const struct ghash_tab *t)
+static __noinline __u64 ghash_mul(struct ghash *g)
 {
-	__u64 x = y->lo, zh = 0, zl = 0;
+	__u64 x = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0, o;
 
 PSP_UNROLL
 	for (int i = 31; i >= 0; i--) {
 		__u32 n;
 
 		if (i == 15)
-			x = y->hi;
-		barrier_var(x);
+			x = g->hi;
 		n = x & 0xf;
 		x >>= 4;
-		if (i != 31) {
-			__u32 r = zl & 0xf;
-
-			zl = (zl >> 4) | (zh << 60);
-			zh = (zh >> 4) ^ ghash_rem4[r];
-		}
-		zh ^= t->hi[n];
-		zl ^= t->lo[n];
+		barrier_var(x);
+		if (i < 15)
+			z3 = (z3 >> 4) | (z2 << 60);
+		z2 = (z2 >> 4) | (z1 << 60);
+		z1 = (z1 >> 4) | (z0 << 60);
+		z0 = (z0 >> 4) ^ g->t[n].hi;
+		z1 ^= g->t[n].lo;
+		barrier_var(z0);
+		barrier_var(z1);
+		barrier_var(z2);
+		barrier_var(z3);
 	}
-	y->hi = zh;
-	y->lo = zl;
+	o = (z3 << 63) ^ (z3 << 62) ^ (z3 << 57);
+	g->lo = z1 ^ z3 ^ ((z3 >> 1) | (z2 << 63)) ^ ((z3 >> 2) | (z2 << 62)) ^
+		  ((z3 >> 7) | (z2 << 57));
+	return z0 ^ z2 ^ (z2 >> 1) ^ (z2 >> 2) ^ (z2 >> 7) ^ o ^ (o >> 1) ^ (o >> 2) ^ (o >> 7);
 }
 
 /* Absorb one 16-byte block given as big-endian words. */
-static __always_inline void ghash_block(struct ghash_state *y, __u64 hi, __u64 lo,
-					const struct ghash_tab *t)
+static __always_inline void ghash_block(struct ghash *g, __u64 hi, __u64 lo)
 {
-	y->hi ^= hi;
-	y->lo ^= lo;
-	ghash_mul(y, t);
+	g->hi ^= hi;
+	g->lo ^= lo;
+	g->hi = ghash_mul(g);
 }
 
 #endif /* __PSP_GHASH_H */

@@ -46,7 +46,8 @@ footprint() {
 # The drop counters that are not zero, of both sides.
 drops() {
 	local c
-	for c in rx-no-sa rx-stale rx-plain-drop rx-policy-drop tx-error tx-too-big tx-no-sa; do
+	for c in rx-no-sa rx-stale rx-plain-drop rx-policy-drop tx-error tx-too-big \
+		 tx-encap-error tx-no-key tx-crypto-error tx-no-sa; do
 		echo "$c $(counter a $c)/$(counter b $c)"
 	done | awk '$2 != "0/0" { printf "%s%s %s", n++ ? ", " : "", $1, $2 }
 		END { if (!n) printf "none" }'

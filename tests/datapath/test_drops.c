@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
@@ -186,5 +187,21 @@ TEST(tc_fail_closed)
 	len = tcp_frame(frame, 1500 - 20 - 40, 5555);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40,
 	       "exactly the MTU once encapsulated: sent");
+
+	/* the key deleted while a packet of the flow was on its way */
+	{
+		struct psp_spi_key k = { .dev_id = e->dev_id, .spi = 0x4243 };
+		int keys = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_tx_keys");
+		uint64_t no_key = counter(e, PSP_CNT_TX_NO_KEY);
+
+		before = counter(e, PSP_CNT_TX_ERROR);
+		tap_ok(keys >= 0 && !bpf_map_delete_elem(keys, &k) &&
+		       run_tx(e, frame, len, out, &out_len) == TC_ACT_SHOT &&
+		       counter(e, PSP_CNT_TX_ERROR) == before + 1 &&
+		       counter(e, PSP_CNT_TX_NO_KEY) == no_key + 1,
+		       "Tx key gone, association still there: dropped, tx-error and tx-no-key");
+		if (keys >= 0)
+			close(keys);
+	}
 	pspbpf_assoc_del(e->h, "psp0", &flow);
 }

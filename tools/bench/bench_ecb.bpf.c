@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The baseline of the datapath benchmark: the bare kernel ecb(aes) call
+ * The baselines of the datapath benchmark: the bare kernel ecb(aes) call
  * the bpf backend makes per packet, on a buffer of the same size, and
- * nothing else.
+ * nothing else; and programs that do nothing, whose cost under a single
+ * BPF_PROG_TEST_RUN is the kernel's clock read around the run.
  */
 #include "../../bpf/lib/compat.h"
 
@@ -75,4 +76,16 @@ int ecb_run(struct xdp_md *ctx __attribute__((unused)))
 	if (bpf_dynptr_from_mem(b->b, sizeof(b->b), 0, &d) || bpf_dynptr_adjust(&d, 0, n))
 		return XDP_ABORTED;
 	return bpf_crypto_encrypt(aes, &d, &d, NULL) ? XDP_ABORTED : XDP_PASS;
+}
+
+SEC("xdp")
+int empty_xdp(struct xdp_md *ctx __attribute__((unused)))
+{
+	return XDP_PASS;
+}
+
+SEC("tc")
+int empty_tc(struct __sk_buff *skb __attribute__((unused)))
+{
+	return 0;
 }
