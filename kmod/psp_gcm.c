@@ -185,7 +185,8 @@ static int gcm(const u8 *key, u32 key_len, u8 *hdr, u32 aad_len, u32 ct_len, boo
 	aes_put();
 	memzero_explicit(h, sizeof(h));
 	memzero_explicit(ek0, sizeof(ek0));
-	memzero_explicit(&t, sizeof(t));
+	memzero_explicit(&g, sizeof(g));
+	memzero_explicit(tag, sizeof(tag));
 	return err;
 }
 
