@@ -290,6 +290,7 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.rx_keys, sizeof(struct psp_spi_key), c->id);
 	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
+	xdp_forget(c);
 	seal_port_del(h, c);
 	bpf_map_delete_elem(h->map.devs, k);
 	zero_stats(h, c->id);

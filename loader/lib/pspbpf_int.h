@@ -110,6 +110,7 @@ void tc_detach(int ifindex, bool ingress, const char *pin);
  * xdp_query() fills the xdp fields of info. */
 int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx);
 void xdp_detach(const struct psp_dev_cfg *cfg);
+void xdp_forget(const struct psp_dev_cfg *cfg);
 void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info);
 
 /* psp-bpf's libxdp dispatcher (xdp_dispatcher.c): libxdp_objects_enter()

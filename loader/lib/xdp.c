@@ -21,10 +21,15 @@
  * the same program on the skb after the driver. The mode goes into the
  * device's flags (dev show: xdp-mode).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -57,6 +62,8 @@ static int attach_libxdp(struct psp_dev_cfg *cfg, struct bpf_object *rx)
 		if (!err)
 			cfg->flags |= PSP_DEV_F_XDP_GENERIC;
 	}
+	if (!err)
+		cfg->rx_prog_id = xdp_program__id(prog);
 	xdp_program__close(prog);
 	return err;
 }
@@ -86,6 +93,7 @@ int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx
 
 	libxdp_set_print(quiet);
 	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
+	cfg->rx_prog_id = 0;
 	*rx = backend_open(h->backend, PSP_OBJ_RX);
 	own_dispatcher = libxdp_objects_enter();
 	err = *rx ? attach_libxdp(cfg, *rx) : -errno;
@@ -152,6 +160,94 @@ void xdp_detach(const struct psp_dev_cfg *cfg)
 		libxdp_objects_leave(own_dispatcher);
 	}
 	xdp_multiprog__close(mp);
+}
+
+/* The id of the program pinned at path, 0 if none. */
+static uint32_t pinned_prog_id(const char *path)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* Whether the libxdp dispatcher directory dir pins the program id. */
+static bool dispatcher_pins(const char *dir, uint32_t prog_id)
+{
+	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%.512s/%.255s", dir, e->d_name);
+		found = !fnmatch("prog*-prog", e->d_name, 0) && pinned_prog_id(path) == prog_id;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Removes the directory dir and the pins in it. */
+static void dispatcher_unpin(const char *dir)
+{
+	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%.512s/%.255s", dir, e->d_name);
+		if (e->d_name[0] != '.')
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * A device that went without dev del (its namespace deleted) leaves its
+ * libxdp dispatcher pinned in bpffs, as libxdp leaves every dispatcher
+ * of a vanished interface, and the pins keep psp_rx alive: its maps, and
+ * with the kmod backend psp_crypto.ko, whose kfuncs it calls. Removes
+ * the directory whose pins hold this device's psp_rx, found by program
+ * id. Not `xdp-loader clean` (libxdp_clean_references()): that judges
+ * each directory by its ifindex in the caller's namespace, so it would
+ * unpin the live dispatchers of other namespaces' devices. Under
+ * libxdp's lock, a flock on its directory.
+ */
+void xdp_forget(const struct psp_dev_cfg *cfg)
+{
+	const char *bpffs = getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf";
+	char path[256], prefix[32];
+	struct dirent *e;
+	DIR *xdp;
+
+	if (!cfg->rx_prog_id)
+		return;
+	snprintf(path, sizeof(path), "%.200s/xdp", bpffs);
+	snprintf(prefix, sizeof(prefix), "dispatch-%u-", cfg->ifindex);
+	xdp = opendir(path);
+	if (!xdp)
+		return;
+	flock(dirfd(xdp), LOCK_EX);
+	while ((e = readdir(xdp))) {
+		char dir[512];
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%.255s", path, e->d_name);
+		if (dispatcher_pins(dir, cfg->rx_prog_id))
+			dispatcher_unpin(dir);
+	}
+	flock(dirfd(xdp), LOCK_UN);
+	closedir(xdp);
 }
 
 void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info)

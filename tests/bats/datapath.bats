@@ -379,11 +379,24 @@ wire_csums() {
 	ip -n $ns link set g0 up
 	"$CTL" -n $ns dev add g0 >/dev/null
 	bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -q '"ifname": "g0"'
+	local rx_id dispatcher
+	rx_id=$("$CTL" -n $ns -j dev show g0 | jq -r '."xdp-prog-id"')
+	dispatcher=$("$CTL" -n $ns -j dev show g0 | jq -r '."xdp-attach"')
 	ip netns del $ns
 	ip -n "$NS_A" link add gc0 type veth peer name gc1
 	ip -n "$NS_A" link set gc0 up
 	ctl_a dev add gc0 >/dev/null
 	! bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -q '"ifname": "g0"'
+	# libxdp leaves a vanished interface's dispatcher pinned, and with
+	# it psp_rx (and the module its kfuncs are in): gone with the device
+	# (freed a grace period after its last pin)
+	if [ "$dispatcher" = libxdp-dispatcher ]; then
+		for _ in $(seq 50); do
+			bpftool prog show id "$rx_id" >/dev/null 2>&1 || break
+			sleep 0.1
+		done
+		! bpftool prog show id "$rx_id" >/dev/null 2>&1
+	fi
 	ctl_a dev del gc0
 	ip -n "$NS_A" link del gc0
 	# the live devices are untouched
