@@ -6,7 +6,7 @@
 #   make vm-check   the kmod backend's suites in a qemu guest (part of check)
 #   make vm-bench   make bench in the guest, on the kmod backend
 #   make demo       two namespaces, TCP, through PSP (needs root)
-#   make bench      benchmarks, one JSON line per figure
+#   make bench      benchmarks, one JSON line per figure (tools/install-deps bench first)
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
 #   make install    psp-bpf-ctl and its man page under PREFIX (/usr/local)
 #   make clean

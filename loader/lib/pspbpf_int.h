@@ -129,6 +129,10 @@ int seal_port_attach(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
 		     const char *dir);
 void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 
+/* rps.c: RPS over every CPU on IFNAME's receive queue, in the caller's
+ * network namespace; -ENOENT on a kernel without RPS. */
+int rps_all_cpus(const char *ifname);
+
 /* Key installation through the control programs (keys.c). */
 int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t flags,
 		    const uint8_t key[PSP_DEV_KEY_LEN]);

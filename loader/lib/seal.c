@@ -9,6 +9,7 @@
  * psp_seal: each segment sealed and redirected to the device. Nothing
  * else of the host uses the pair: no addresses, no ARP, no IPv6 link-local
  * address, so the kernel sends nothing of its own there either.
+ * pspseal<id> has RPS over every CPU, so that flows are sealed in parallel.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -65,6 +66,13 @@ int seal_port_add(struct pspbpf *h, struct psp_dev_cfg *cfg)
 	}
 	if (err) {
 		err = set_err(h, -err, "cannot set the seal port %s up: %s", seg, strerror(-err));
+		goto undo;
+	}
+	/* its flows sealed on every CPU, not all on the sender's (rps.c) */
+	err = rps_all_cpus(seal);
+	if (err && err != -ENOENT) {
+		err = set_err(h, -err, "cannot spread %s over the CPUs (rps_cpus): %s", seal,
+			      strerror(-err));
 		goto undo;
 	}
 	k = (struct psp_dev_key){ .netns_cookie = cfg->netns_cookie,

@@ -40,6 +40,16 @@ bulk_both_ways() {
 	done
 }
 
+# cpu_bits MASK: how many CPUs a sysfs CPU mask (hex, commas) names
+cpu_bits() {
+	local hex=${1//,/} n=0 d i
+	for ((i = 0; i < ${#hex}; i++)); do
+		d=$((16#${hex:i:1}))
+		n=$((n + (d & 1) + (d >> 1 & 1) + (d >> 2 & 1) + (d >> 3 & 1)))
+	done
+	echo $n
+}
+
 # tx_csum on|off: TX checksumming of both devices, as on a NIC without
 # checksum offload: the kernel completes checksums after TC.
 tx_csum() {
@@ -332,7 +342,7 @@ wire_csums() {
 	ctl_a dev set va --mark 0/0
 }
 
-@test "dev add leaves the device's offloads alone; only PSP flows take the seal port" {
+@test "dev add leaves the device's offloads alone; only PSP flows take the seal port, sealed on every CPU" {
 	local seg before
 	# (veth turns va's TSO off itself: its peer runs XDP)
 	[ "$(ip -n "$NS_A" -j -d link show va | jq '.[0].gso_max_segs')" -eq 65535 ]
@@ -343,6 +353,10 @@ wire_csums() {
 	ip netns exec "$NS_A" ethtool -k "$seg" | grep -q '^tx-checksumming: off'
 	# no IPv6 address, link-local included: the kernel sends nothing there
 	[ "$(ip -n "$NS_A" -j addr show dev "$seg" | jq '.[0].addr_info | length')" -eq 0 ]
+	# RPS over every CPU where the segments are sealed; none set on va
+	rps_cpus() { ip netns exec "$NS_A" cat "/sys/class/net/$1/queues/rx-0/rps_cpus"; }
+	[ "$(cpu_bits "$(rps_cpus "pspseal${seg#pspseg}")")" -eq "$(nproc --all)" ]
+	[ "$(cpu_bits "$(rps_cpus va)")" -eq 0 ]
 	seg_packets() { ip -n "$NS_A" -j -s link show "$seg" | jq '.[0].stats64.tx.packets'; }
 	before=$(seg_packets)
 	head -c 20M "$BIG" >"$BATS_TEST_TMPDIR/in"
