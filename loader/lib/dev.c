@@ -282,19 +282,6 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 	free(keys);
 }
 
-/* After each change of psp_devs: the datapath's per-CPU copies of the
- * devices' settings (bpf/lib/dev.h) are made afresh. */
-static int devs_changed(struct pspbpf *h)
-{
-	struct psp_ctl_state st;
-	uint32_t zero = 0;
-
-	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &st))
-		return -errno;
-	st.devs_gen++;
-	return bpf_map_update_elem(h->map.ctl_state, &zero, &st, BPF_ANY) ? -errno : 0;
-}
-
 static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
 {
 	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
@@ -305,7 +292,6 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
 	seal_port_del(h, c);
 	bpf_map_delete_elem(h->map.devs, k);
-	devs_changed(h);
 	zero_stats(h, c->id);
 }
 
@@ -376,7 +362,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	if (err)
 		goto undo_keys;
 	/* the XDP mode attach() found */
-	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST) || devs_changed(h)) {
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST)) {
 		err = set_err(h, errno, "cannot record the XDP mode of %s: %s", ifname,
 			      strerror(errno));
 		detach(h, &cfg);
@@ -523,7 +509,7 @@ static int dev_update(struct pspbpf *h, const char *ifname,
 	if (err)
 		return err;
 	change(&cfg, arg);
-	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST) || devs_changed(h))
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST))
 		return set_err(h, errno, "cannot update %s: %s", ifname, strerror(errno));
 	return 0;
 }
