@@ -271,9 +271,13 @@ vm-check: all unit kmod $(KFUNCS_TESTS)
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_KERNELS="$(VM_KERNELS)" tests/vm/check
 
 # make bench in the guest, on the kmod backend: its ratios against
-# OpenSSL in the same guest. TCG emulates the CPU: ratios, not speeds.
+# OpenSSL in the same guest; then PSP against the kernel's ESP and
+# WireGuard (tools/bench/iperf-kpeers), and how RSS spreads flows over
+# the 2 queues of the guest's virtio-net pair (tools/bench/iperf-rss).
+# TCG emulates the CPU: ratios, not speeds.
 vm-bench: all kmod $(BENCH_BINS)
-	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) tests/vm/run tests/vm/guest kmod $(MAKE) -s bench
+	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_NET_QUEUES=2 tests/vm/run -N tests/vm/guest kmod \
+	  sh -c '$(MAKE) -s bench && tools/bench/iperf-kpeers && tools/bench/iperf-rss'
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
