@@ -198,8 +198,13 @@ struct psp_assoc {
 	struct bpf_timer timer;	/* the reclaim */
 };
 
-/* psp_tx_sa: how to send a flow's packets; its key is the association's,
- * found by the local SPI that names the association. */
+/*
+ * psp_tx_sa: how to send a flow's packets; its key is the association's,
+ * found by the local SPI that names the association. It is all the flow
+ * state psp_tx looks up per packet: the flow's psp_assocs entry is
+ * written only when assoc_ns is 0 (the first packet sealed under it, which
+ * latches the upgrade) or a second old (its last_ns, for gc).
+ */
 struct psp_tx_sa {
 	__u32 spi;
 	__u32 rx_spi;
@@ -209,6 +214,7 @@ struct psp_tx_sa {
 	__u8 pad;
 	__u8 vc[PSP_VC_LEN];
 	__u64 iv;		/* last IV used; atomically incremented */
+	__u64 assoc_ns;		/* coarse time psp_tx last wrote the association */
 };
 
 /*
