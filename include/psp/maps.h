@@ -348,6 +348,24 @@ struct psp_kdf_req {
 	__u8 work[48];		/* AES(K, 0), then the two CMAC inputs */
 };
 
+/*
+ * psp_scratch (the `bpf` backend's): per-CPU room for the AES-CTR
+ * keystream of one packet (J0, J0+1, ...), one slot per kind of program:
+ * a transmit can run from softirq right after a receive on the same CPU,
+ * and neither may see the other's. Userspace can read it: the datapath
+ * zeroes each block as it uses it (bpf/lib/crypto_bpf.h).
+ */
+struct psp_scratch {
+	__u8 ks[(PSP_MAX_BLOCKS + 1) * 16];
+};
+
+enum psp_scratch_slot {
+	PSP_SCRATCH_RX,
+	PSP_SCRATCH_TX,
+	PSP_SCRATCH_CTL,
+	PSP_SCRATCH__MAX,
+};
+
 _Static_assert(sizeof(struct psp_flow) == 44, "psp_flow layout");
 
 #endif /* __PSP_MAPS_H */
