@@ -181,6 +181,7 @@ struct psp_rx_sa {
 #define PSP_CLOSING_FIN_TX	(1u << 1)
 #define PSP_CLOSING_RST		(1u << 2)
 #define PSP_CLOSING_ARMED	(1u << 3)	/* the reclaim timer runs */
+#define PSP_CLOSING_TX_GONE	(1u << 4)	/* its first step deleted the Tx entry */
 #define PSP_TIME_WAIT_NS	(60ull * 1000000000ull)	/* TCP_TIMEWAIT_LEN */
 
 struct psp_assoc {
