@@ -71,6 +71,10 @@ static __always_inline int tx_add(struct psp_assoc_req *r, const struct psp_spi_
 		return TX_KEY_ADD(k, r);
 	if (!a)
 		return -ENOENT;
+	/* not the key of a flow that sends already: replacing it would fail
+	 * the packets in flight, and the refusal below would delete it */
+	if (bpf_map_lookup_elem(&psp_tx_sa, f))
+		return -EBUSY;
 	err = TX_KEY_ADD(k, r);
 	if (err)
 		return err;

@@ -171,22 +171,32 @@ static __always_inline struct psp_tx_sa *tx_sa(const struct psp_dev_cfg *dev,
 	return sa;
 }
 
-/* The first encrypted packet's ACK is what the socket had received at
- * the upgrade: the one sequence number a plain FIN may still carry. */
-static __always_inline void latch_upgrade(void *data, void *data_end, const struct tx_job *job,
-					  const struct psp_flow *f)
+/*
+ * The flow's association, written from here at most once a second, so
+ * that a packet looks up its Tx state alone: the first packet sealed
+ * under sa latches the upgrade (its ACK is what the socket had received
+ * then: the one sequence number a plain FIN may still carry), and then
+ * last_ns follows the flow's activity for gc, as flow_seen() would.
+ */
+static __always_inline void tx_assoc_touch(void *data, void *data_end, const struct tx_job *job,
+					   struct psp_tx_sa *sa, const struct psp_flow *f)
 {
 	struct tcphdr *th = pkt_ptr(data, job->p.l4_off);
-	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, f);
+	__u64 now = bpf_ktime_get_coarse_ns();
+	struct psp_assoc *a;
 
+	if (sa->assoc_ns && now - sa->assoc_ns <= PSP_LAST_NS_STEP)
+		return;
+	sa->assoc_ns = now;
+	a = bpf_map_lookup_elem(&psp_assocs, f);
 	if (!a || (void *)(th + 1) > data_end)
 		return;
 	if (!a->upgrade_seq_set) {
 		a->upgrade_seq = bpf_ntohl(th->ack_seq);
 		a->upgrade_seq_set = 1;
 	}
-	if (bpf_ktime_get_coarse_ns() - a->last_ns > PSP_LAST_NS_STEP)
-		a->last_ns = bpf_ktime_get_coarse_ns();
+	if (now - a->last_ns > PSP_LAST_NS_STEP)
+		a->last_ns = now;
 }
 
 /* IPv4 options or IPv6 extension headers, which adjust_room left after
@@ -237,7 +247,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	data_end = (void *)(long)skb->data_end;
 	if (job->p.ip_end != skb->len)
 		return err;	/* no link padding on the way out */
-	latch_upgrade(data, data_end, job, &f);
+	tx_assoc_touch(data, data_end, job, sa, &f);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
 	vc_len = sa->has_vc ? PSP_VC_LEN : 0;

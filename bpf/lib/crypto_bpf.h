@@ -10,7 +10,11 @@
  *    association's H (held in a kptr object no userspace read reaches,
  *    and which BPF reads only at constant offsets, so not as a table);
  *  - one pass over the payload XORs the keystream and hashes the
- *    ciphertext, before the XOR on receive and after it on transmit.
+ *    ciphertext, before the XOR on receive and after it on transmit;
+ *  - each keystream block is zeroed in the buffer as it is used, E(J0)
+ *    once the tag has it, and the whole buffer if the packet fails half
+ *    way: the buffer is a map value, which userspace can read, and
+ *    keystream XORed with the ciphertext would give the plaintext.
  *
  * On receive the payload is decrypted in place before the ICV is checked;
  * a packet whose ICV fails is dropped, so its bytes never leave XDP.
@@ -96,10 +100,26 @@ static __always_inline int ghash_packet(struct ghash *g,
 	return 0;
 }
 
+/* Zeroes the keystream buffer: what a packet that failed half way left
+ * of it (the failure is rare; the whole buffer keeps nothing else live). */
+static __always_inline void ks_wipe(struct psp_scratch *s)
+{
+	__u32 i;
+
+	psp_for(i, 0, sizeof(s->ks) / 16) {
+		__u32 off = (i * 16) & 0xffff;
+
+		if (off + 16 > sizeof(s->ks))
+			return;
+		*(__u64 *)(s->ks + off) = 0;
+		*(__u64 *)(s->ks + off + 8) = 0;
+	}
+}
+
 /* The CTR part: XOR the keystream into len bytes at off and hash the
- * ciphertext, block by block. */
+ * ciphertext, block by block, zeroing each keystream block as it goes. */
 static __always_inline int ctr_ghash(struct ghash *g,
-				     const struct psp_scratch *s, void *data, void *data_end,
+				     struct psp_scratch *s, void *data, void *data_end,
 				     __u32 off, __u32 len, int encrypt, __u8 buf[16])
 {
 	__u32 i, full = len / 16, rest = len % 16;
@@ -118,6 +138,8 @@ static __always_inline int ctr_ghash(struct ghash *g,
 			ghash_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
 		hi ^= *(const __u64 *)(s->ks + k);
 		lo ^= *(const __u64 *)(s->ks + k + 8);
+		*(__u64 *)(s->ks + k) = 0;
+		*(__u64 *)(s->ks + k + 8) = 0;
 		w[0] = hi;
 		w[1] = lo;
 		if (encrypt)
@@ -141,6 +163,8 @@ static __always_inline int ctr_ghash(struct ghash *g,
 			buf[j] ^= s->ks[k + j];
 			*p = buf[j];
 		}
+		*(__u64 *)(s->ks + k) = 0;
+		*(__u64 *)(s->ks + k + 8) = 0;
 		if (encrypt)
 			ghash_block(g, be64_at(buf), be64_at(buf + 8));
 	}
@@ -173,19 +197,22 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 		return GCM_ERROR;
 	s = bpf_map_lookup_elem(&psp_scratch, &slot);
 	hdr = pkt_ptr(data, j->hdr_off);
-	if (!s || (void *)(hdr + PSP_HDR_LEN) > data_end ||
-	    make_keystream(aes, s, hdr, nblocks))
+	if (!s || (void *)(hdr + PSP_HDR_LEN) > data_end)
 		return GCM_ERROR;
+	if (make_keystream(aes, s, hdr, nblocks))
+		goto fail;
 	ghash_init(&g, h->hi, h->lo);
 
 	if (ghash_packet(&g, data, data_end, j->hdr_off, j->aad_len, buf) ||
 	    ctr_ghash(&g, s, data, data_end, j->hdr_off + j->aad_len, j->ct_len,
 		      j->encrypt, buf))
-		return GCM_ERROR;
+		goto fail;
 	/* the lengths block: bits of AAD, bits of ciphertext */
 	ghash_block(&g, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8);
 	th = g.hi ^ be64_at(s->ks);
 	tl = g.lo ^ be64_at(s->ks + 8);
+	*(__u64 *)s->ks = 0;
+	*(__u64 *)(s->ks + 8) = 0;
 
 	icv = pkt_ptr(data, j->hdr_off + j->aad_len + j->ct_len);
 	if ((void *)(icv + PSP_ICV_LEN) > data_end)
@@ -196,6 +223,9 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 		return GCM_OK;
 	}
 	return ((be64_at(icv) ^ th) | (be64_at(icv + 8) ^ tl)) ? GCM_BAD_ICV : GCM_OK;
+fail:
+	ks_wipe(s);
+	return GCM_ERROR;
 }
 
 /*

@@ -11,6 +11,7 @@
 
 #define CLOCK_MONOTONIC		1
 #define PSP_LAST_NS_STEP	1000000000ull	/* last_ns: at most one write a second */
+#define PSP_RECLAIM_STEP_NS	1000000000ull	/* flow_reclaim_timer()'s two steps */
 
 /* Everything the flow holds, gone: what closing its socket frees in the
  * kernel. The flow's own entry goes last, as its timer may be the caller. */
@@ -25,9 +26,21 @@ static __always_inline void flow_reclaim(struct psp_flow *f, __u32 rx_spi)
 	bpf_map_delete_elem(&psp_assocs, f);
 }
 
+/*
+ * The reclaim, in two steps: the Tx entry first, the rest a second later.
+ * A packet that found the Tx entry just before it went looks its key up
+ * after, and must find it: the second step waits for such packets to be
+ * done (a packet takes microseconds; the timer cannot wait for an RCU
+ * grace period, which is what userspace's reclaim waits for, gc.c).
+ */
 static int flow_reclaim_timer(void *map __attribute__((unused)), struct psp_flow *f,
 			      struct psp_assoc *a)
 {
+	if (!(__sync_fetch_and_or(&a->closing, PSP_CLOSING_TX_GONE) & PSP_CLOSING_TX_GONE)) {
+		bpf_map_delete_elem(&psp_tx_sa, f);
+		bpf_timer_start(&a->timer, PSP_RECLAIM_STEP_NS, 0);
+		return 0;
+	}
 	flow_reclaim(f, a->rx_spi);
 	return 0;
 }

@@ -124,22 +124,7 @@ struct {
 } psp_dev_keys SEC(".maps");
 
 #ifndef PSP_KMOD
-/*
- * Per-CPU room for the AES-CTR keystream of one packet (J0, J0+1, ...),
- * one slot per kind of program: a transmit can run from softirq right
- * after a receive on the same CPU, and neither may see the other's.
- */
-struct psp_scratch {
-	__u8 ks[(PSP_MAX_BLOCKS + 1) * 16];
-};
-
-enum psp_scratch_slot {
-	PSP_SCRATCH_RX,
-	PSP_SCRATCH_TX,
-	PSP_SCRATCH_CTL,
-	PSP_SCRATCH__MAX,
-};
-
+/* Per-CPU keystream room (include/psp/maps.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);

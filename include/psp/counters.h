@@ -62,7 +62,8 @@
 	  "PSP headers")						\
 	X(TX_NO_KEY, "tx-no-key",					\
 	  "of tx-error: the association's key gone when the packet was "	\
-	  "sealed (deleted while the packet was on its way)")		\
+	  "sealed (a reclaim deletes it only after the packets that "	\
+	  "found the Tx association)")					\
 	X(TX_CRYPTO_ERROR, "tx-crypto-error",				\
 	  "of tx-error: the crypto backend failed on the packet")
 

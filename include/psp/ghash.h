@@ -11,7 +11,7 @@
  * a table kept in a map would be readable from userspace, and H is enough
  * to forge ICVs; BPF reads a kptr object only at constant offsets, so a
  * table there could not be indexed either. 256 bytes of stack, 32
- * lookups per block.
+ * lookups per block in 16 steps.
  */
 #ifndef __PSP_GHASH_H
 #define __PSP_GHASH_H
@@ -97,41 +97,45 @@ PSP_UNROLL
  * the upper one (a result in R0: a void subprogram may be left with a
  * pointer to the caller's stack there, which the verifier refuses).
  *
- * Horner over the 32 nibbles from the last, z = z * x^4 + t[n], as in
- * Shoup's method, but z is not reduced at each step: it grows into 256
- * bits z0..z3 (z0: x^0..x^63), so multiplying it by x^4 is a shift, and
- * no table lookup is on the chain of dependent steps. (Reducing at each
- * step chains each on a lookup of the bits the one before shifted out:
- * about twice as slow.) In the first 17 steps z stays within 192 bits.
- * One reduction at the end, x^128 = x^7 + x^2 + x + 1: z2,z3 times that,
- * shifted right, and what that shifts out past x^127 (o, in the top
- * bits) times it once more.
+ * Shoup's method sums t[n_i] * x^(4i) over the 32 nibbles n_i (n_0 the
+ * top nibble of hi). Nibbles i and i + 16 sit at one bit position in hi
+ * and in lo, and x^64 is a word's shift: each step takes both, t[n_i]
+ * plus t[n_(i+16)] one word lower, and Horner over the 16 steps, from
+ * the last, z = z * x^4 + that, shifts z once a step rather than once a
+ * nibble. z is not reduced on the way: it grows into 256 bits z0..z3
+ * (z0: x^0..x^63), so multiplying it by x^4 is a shift, and no table
+ * lookup is on the chain of dependent steps. One reduction at the end,
+ * x^128 = x^7 + x^2 + x + 1: z2,z3 times that, shifted right, and what
+ * that shifts out past x^127 (o, in the top bits) times it once more.
  *
- * The nibbles are taken one at a time and each step's z is fixed through
- * barrier_var() (an empty asm from libbpf): LLVM otherwise extracts all
- * nibbles up front, or spreads the shifts over the XORs, and spills past
- * the 512-byte stack.
+ * Each step's z is fixed through barrier_var() (an empty asm from
+ * libbpf): LLVM otherwise extracts all nibbles up front, or spreads the
+ * shifts over the XORs, and spills past the 512-byte stack.
  */
 static __noinline __u64 ghash_mul(struct ghash *g)
 {
-	__u64 x = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0, o;
+	__u64 xh = g->hi, xl = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0, o;
 
 PSP_UNROLL
-	for (int i = 31; i >= 0; i--) {
-		__u32 n;
+	for (int i = 15; i >= 0; i--) {
+		__u32 a, b;
 
-		if (i == 15)
-			x = g->hi;
-		n = x & 0xf;
-		x >>= 4;
-		barrier_var(x);
-		if (i < 15)
-			z3 = (z3 >> 4) | (z2 << 60);
+		z3 = (z3 >> 4) | (z2 << 60);
 		z2 = (z2 >> 4) | (z1 << 60);
 		z1 = (z1 >> 4) | (z0 << 60);
-		z0 = (z0 >> 4) ^ g->t[n].hi;
-		z1 ^= g->t[n].lo;
+		z0 >>= 4;
+		a = xh & 0xf;
+		xh >>= 4;
+		barrier_var(xh);
+		z0 ^= g->t[a].hi;
+		z1 ^= g->t[a].lo;
 		barrier_var(z0);
+		barrier_var(z1);
+		b = xl & 0xf;
+		xl >>= 4;
+		barrier_var(xl);
+		z1 ^= g->t[b].hi;
+		z2 ^= g->t[b].lo;
 		barrier_var(z1);
 		barrier_var(z2);
 		barrier_var(z3);

@@ -181,6 +181,7 @@ struct psp_rx_sa {
 #define PSP_CLOSING_FIN_TX	(1u << 1)
 #define PSP_CLOSING_RST		(1u << 2)
 #define PSP_CLOSING_ARMED	(1u << 3)	/* the reclaim timer runs */
+#define PSP_CLOSING_TX_GONE	(1u << 4)	/* its first step deleted the Tx entry */
 #define PSP_TIME_WAIT_NS	(60ull * 1000000000ull)	/* TCP_TIMEWAIT_LEN */
 
 struct psp_assoc {
@@ -198,8 +199,13 @@ struct psp_assoc {
 	struct bpf_timer timer;	/* the reclaim */
 };
 
-/* psp_tx_sa: how to send a flow's packets; its key is the association's,
- * found by the local SPI that names the association. */
+/*
+ * psp_tx_sa: how to send a flow's packets; its key is the association's,
+ * found by the local SPI that names the association. It is all the flow
+ * state psp_tx looks up per packet: the flow's psp_assocs entry is
+ * written only when assoc_ns is 0 (the first packet sealed under it, which
+ * latches the upgrade) or a second old (its last_ns, for gc).
+ */
 struct psp_tx_sa {
 	__u32 spi;
 	__u32 rx_spi;
@@ -209,6 +215,7 @@ struct psp_tx_sa {
 	__u8 pad;
 	__u8 vc[PSP_VC_LEN];
 	__u64 iv;		/* last IV used; atomically incremented */
+	__u64 assoc_ns;		/* coarse time psp_tx last wrote the association */
 };
 
 /*
@@ -340,6 +347,24 @@ struct psp_kdf_req {
 	__s32 err;
 	__u8 key[PSP_KEY_MAX_LEN];
 	__u8 work[48];		/* AES(K, 0), then the two CMAC inputs */
+};
+
+/*
+ * psp_scratch (the `bpf` backend's): per-CPU room for the AES-CTR
+ * keystream of one packet (J0, J0+1, ...), one slot per kind of program:
+ * a transmit can run from softirq right after a receive on the same CPU,
+ * and neither may see the other's. Userspace can read it: the datapath
+ * zeroes each block as it uses it (bpf/lib/crypto_bpf.h).
+ */
+struct psp_scratch {
+	__u8 ks[(PSP_MAX_BLOCKS + 1) * 16];
+};
+
+enum psp_scratch_slot {
+	PSP_SCRATCH_RX,
+	PSP_SCRATCH_TX,
+	PSP_SCRATCH_CTL,
+	PSP_SCRATCH__MAX,
 };
 
 _Static_assert(sizeof(struct psp_flow) == 44, "psp_flow layout");

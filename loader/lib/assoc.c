@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -253,11 +256,23 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	return err;
 }
 
+int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk)
+{
+	return !bpf_map_delete_elem(h->map.tx_sa, fk);
+}
+
+void packets_done(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(100000);
+}
+
 void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi)
 {
 	struct psp_spi_key sk = { .dev_id = fk->dev_id, .spi = rx_spi };
 
-	bpf_map_delete_elem(h->map.tx_sa, fk);
+	if (assoc_tx_stop(h, fk))
+		packets_done();
 	bpf_map_delete_elem(h->map.tx_keys, &sk);
 	bpf_map_delete_elem(h->map.rx_sa, &sk);
 	bpf_map_delete_elem(h->map.rx_keys, &sk);

@@ -129,13 +129,17 @@ struct gc_run {
 	struct pspbpf_gc_stats st;
 };
 
+/* The flows to reclaim: their Tx entries first, all of them, then, after
+ * one wait for the packets that may have found one (assoc_forget()), the
+ * rest of each. */
 static void sweep_flows(struct gc_run *g)
 {
-	size_t n;
+	size_t n, dead = 0, stopped = 0;
 	struct psp_flow *keys = map_keys(g->h->map.assocs, sizeof(*keys), &n);
+	uint32_t *rx_spi = n ? calloc(n, sizeof(*rx_spi)) : NULL;
 	struct psp_assoc a;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; rx_spi && i < n; i++) {
 		struct psp_flow *f = &keys[i];
 
 		if (f->dev_id >= PSP_MAX_DEVS || !g->devs[f->dev_id] || has_socket(&g->socks, f) ||
@@ -143,9 +147,16 @@ static void sweep_flows(struct gc_run *g)
 			continue;
 		if (g->now - a.last_ns < (a.closing ? g->closed_ns : g->idle_ns))
 			continue;
-		assoc_forget(g->h, f, a.rx_spi);
-		g->st.flows++;
+		stopped += (size_t)assoc_tx_stop(g->h, f);
+		keys[dead] = *f;
+		rx_spi[dead++] = a.rx_spi;
 	}
+	if (stopped)
+		packets_done();
+	for (size_t i = 0; i < dead; i++)
+		assoc_forget(g->h, &keys[i], rx_spi[i]);
+	g->st.flows += (uint32_t)dead;
+	free(rx_spi);
 	free(keys);
 }
 

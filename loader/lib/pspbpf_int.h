@@ -158,8 +158,21 @@ void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_t
 /* The Tx half, with room on the path for it (route_tx_mtu() in table). */
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table);
-/* Everything of the flow's association gone. */
+/*
+ * Everything of the flow's association gone. Its Tx entry goes first and
+ * the rest only once packets_done(): a packet that found the Tx entry just
+ * before it went looks its key up after, and must find it (else it is
+ * dropped unsealed, a tx-error).
+ */
 void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
+/* The flow's Tx entry deleted, to forget the rest after packets_done():
+ * 1 if it had one. */
+int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk);
+/* Returns once every packet the datapath was working on is done: BPF
+ * programs run in RCU read-side sections, and membarrier's global command
+ * is synchronize_rcu(). Where that is refused (nohz_full CPUs), after a
+ * wait far longer than any packet takes. */
+void packets_done(void);
 
 /* gc.c, under the lock: a sweep of this namespace's devices (dev_id 0) or
  * of one; and one with the default idle time if the last is long past. */

@@ -119,27 +119,6 @@ TEST(xdp_truncated_and_flipped)
 	frames_free(f, 1);
 }
 
-/* An IPv4 TCP frame 10.0.0.1:port -> 10.0.0.2:80 with l4_len bytes. */
-static size_t tcp_frame(uint8_t *b, size_t l4_len, uint16_t port)
-{
-	size_t len = 14 + 20 + l4_len;
-
-	memset(b, 0, len);
-	b[12] = 0x08;
-	b[14] = 0x45;
-	b[16] = (uint8_t)((20 + l4_len) >> 8);
-	b[17] = (uint8_t)(20 + l4_len);
-	b[22] = 64;
-	b[23] = IPPROTO_TCP;
-	memcpy(b + 26, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
-	b[34] = (uint8_t)(port >> 8);
-	b[35] = (uint8_t)port;
-	b[37] = 80;
-	b[46] = 0x50;
-	b[47] = 0x10;
-	return len;
-}
-
 TEST(tc_fail_closed)
 {
 	struct test_env *e = test_env();
@@ -153,7 +132,7 @@ TEST(tc_fail_closed)
 
 	if (!e)
 		return;
-	len = tcp_frame(frame, 100, 5555);
+	len = tcp_ack_frame(frame, 100, 5555);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len &&
 	       !memcmp(out, frame, len), "a flow without association and no mark: sent as is");
 
@@ -179,12 +158,12 @@ TEST(tc_fail_closed)
 	}
 	before = counter(e, PSP_CNT_TX_ERROR);
 	big = counter(e, PSP_CNT_TX_TOO_BIG);
-	len = tcp_frame(frame, 1500 - 20 - 39, 5555);	/* 1 byte too many for PSP */
+	len = tcp_ack_frame(frame, 1500 - 20 - 39, 5555);	/* 1 byte too many for PSP */
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_SHOT &&
 	       counter(e, PSP_CNT_TX_ERROR) == before + 1 &&
 	       counter(e, PSP_CNT_TX_TOO_BIG) == big + 1,
 	       "too big once encapsulated: dropped, tx-error and tx-too-big, not sent in clear");
-	len = tcp_frame(frame, 1500 - 20 - 40, 5555);
+	len = tcp_ack_frame(frame, 1500 - 20 - 40, 5555);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40,
 	       "exactly the MTU once encapsulated: sent");
 

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Key hygiene of the `bpf` backend's per-CPU keystream buffer (psp_scratch,
+ * a map userspace can read): after psp_tx seals a packet and psp_rx opens
+ * it, or refuses it forged, no block of its keystream, no E(J0) and no H
+ * may be left in any slot on any CPU. The blocks are recomputed with
+ * OpenSSL from the association's key, and checked against the sealed
+ * packet first, so that the search looks for what the datapath made.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/evp.h>
+
+#include <psp/maps.h>
+
+#include "env.h"
+#include "tap.h"
+
+#define L4_LEN	1400	/* 88 keystream blocks, the last one partial */
+#define HDR_OFF	(14 + 20 + 8)	/* the PSP header in the sealed frame */
+
+/* AES-ECB of n blocks with the key (16 or 32 bytes). */
+static int aes_ecb(const uint8_t *key, size_t key_len, const uint8_t *in, uint8_t *out,
+		   size_t n)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int len, ok;
+
+	ok = c && EVP_EncryptInit_ex(c, key_len == 32 ? EVP_aes_256_ecb() : EVP_aes_128_ecb(),
+				     NULL, key, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(c, 0) &&
+	     EVP_EncryptUpdate(c, out, &len, in, (int)(n * 16));
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+/* H = E(0), then E(J0), E(J0 + 1) ... for the nonce of the PSP header
+ * hdr: n + 2 blocks into out. */
+static int secrets(const uint8_t *key, size_t key_len, const uint8_t *hdr, uint8_t *out,
+		   size_t n)
+{
+	static uint8_t ctr[(PSP_MAX_BLOCKS + 2) * 16];
+
+	memset(ctr, 0, 16);
+	for (size_t i = 0; i <= n; i++) {
+		uint8_t *b = ctr + 16 * (i + 1);
+
+		memcpy(b, hdr + 4, 12);
+		b[12] = (uint8_t)((i + 1) >> 24);
+		b[13] = (uint8_t)((i + 1) >> 16);
+		b[14] = (uint8_t)((i + 1) >> 8);
+		b[15] = (uint8_t)(i + 1);
+	}
+	return aes_ecb(key, key_len, ctr, out, n + 2);
+}
+
+/* How many of the n 16-byte secrets appear anywhere in any slot of the
+ * scratch map, on any CPU; -1 if it cannot be read. */
+static int scratch_hits(const uint8_t *secret, size_t n)
+{
+	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_scratch"), ncpu = libbpf_num_possible_cpus();
+	size_t vsz = (sizeof(struct psp_scratch) + 7) & ~(size_t)7;
+	uint8_t *v = ncpu > 0 ? calloc((size_t)ncpu, vsz) : NULL;
+	int hits = 0;
+
+	if (fd < 0 || !v) {
+		hits = -1;
+		goto out;
+	}
+	for (uint32_t slot = 0; hits >= 0 && slot < PSP_SCRATCH__MAX; slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, v)) {
+			hits = -1;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			hits += memmem(v, (size_t)ncpu * vsz, secret + 16 * i, 16) != NULL;
+	}
+out:
+	free(v);
+	if (fd >= 0)
+		close(fd);
+	return hits;
+}
+
+TEST(scratch_keeps_no_keystream)
+{
+	struct test_env *e = test_env();
+	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
+	struct pspbpf_tx_params tx = { .spi = 0x5151, .version = 0, .key_len = 16 };
+	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5656, .rport = 80,
+				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	size_t len, out_len, back_len, n = (L4_LEN + 15) / 16;
+	const uint8_t *ct = out + HDR_OFF + 16;
+	uint8_t key[32];
+	int ok;
+
+	if (!e)
+		return;
+	if (e->backend != PSP_BACKEND_BPF) {
+		tap_ok(1, "# SKIP the keystream buffer is the bpf backend's");
+		return;
+	}
+	/* psp0 seals with the key it opens its own SPI with: one packet
+	 * through both directions */
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		return;
+	}
+	tx.key = key;
+	if (pspbpf_tx_assoc(e->h, "psp0", &flow, &tx)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		pspbpf_assoc_del(e->h, "psp0", &flow);
+		return;
+	}
+	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	ok = run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40 &&
+	     !secrets(key, 16, out + HDR_OFF, secret, n);
+	/* the recomputed keystream is the one the packet was sealed with:
+	 * its first block XORed into the TCP header's zeros */
+	for (size_t i = 0; ok && i < 16; i++)
+		ok = (ct[i] ^ frame[34 + i]) == secret[32 + i];
+	if (!tap_ok(ok, "a %d-byte segment sealed; OpenSSL's keystream of its key is the one used",
+		    L4_LEN))
+		goto out;
+	tap_ok(scratch_hits(secret, n + 2) == 0,
+	       "after psp_tx: no keystream block, E(J0) or H in the scratch map");
+
+	memcpy(back, out, out_len);
+	run_rx(e, back, out_len, frame, &back_len);
+	tap_ok(scratch_hits(secret, n + 2) == 0,
+	       "after psp_rx opened it: no keystream block, E(J0) or H in the scratch map");
+	memcpy(back, out, out_len);
+	back[out_len - 1] ^= 1;
+	tap_ok(run_rx(e, back, out_len, frame, &back_len) == XDP_DROP &&
+	       scratch_hits(secret, n + 2) == 0,
+	       "after psp_rx refused it forged: none either");
+out:
+	pspbpf_assoc_del(e->h, "psp0", &flow);
+}
