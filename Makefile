@@ -191,15 +191,35 @@ $(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tool
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# the kmod backend's anchor: the module's benchmark kfunc (kmod/psp_bench.c)
+$(BUILD)/bench/bench_kmod.bpf.o: tools/bench/bench_kmod.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/bench_kmod.skel.h: $(BUILD)/bench/bench_kmod.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_kmod > $@
+
+$(call objs,obj,tools/bench/bench_kmod.c): $(BUILD)/bench/bench_kmod.skel.h
+$(call objs,obj,tools/bench/bench_kmod.c): CPPFLAGS += -I$(BUILD)/bench
+
+$(BUILD)/bench/bench-kmod: $(call objs,obj,tools/bench/bench_kmod.c)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/datapath/env.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-BENCH_BINS := $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc
+BENCH_BINS := $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc \
+	      $(BUILD)/bench/bench-kmod
 bench: all $(BENCH_BINS)
 	$(Q)$(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-datapath
+	$(Q)$(BUILD)/bench/bench-kmod
 	$(Q)$(BUILD)/bench/bench-assoc
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
 

@@ -190,6 +190,11 @@ static int gcm(const u8 *key, u32 key_len, u8 *hdr, u32 aad_len, u32 ct_len, boo
 	return err;
 }
 
+const char *pspk_gcm_driver(const struct pspk_key *k)
+{
+	return crypto_tfm_alg_driver_name(crypto_cipher_tfm(raw_cpu_read(pspk_aes)));
+}
+
 int pspk_crypt(const struct pspk_key *k, u8 *data, const struct pspk_op *op, bool seal)
 {
 	u32 len = psp_key_len(op->version);

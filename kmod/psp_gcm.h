@@ -41,4 +41,10 @@ int pspk_derive(const struct pspk_key *dk, u32 spi, u32 version, u8 *out);
  */
 int pspk_crypt(const struct pspk_key *k, u8 *data, const struct pspk_op *op, bool seal);
 
+/* The driver k's packets are sealed with, for the benchmark. */
+const char *pspk_gcm_driver(const struct pspk_key *k);
+
+/* The benchmark kfunc's work (psp_bench.c); 0 or a negative errno. */
+int pspk_bench(struct pspk_bench *b);
+
 #endif /* __PSPK_GCM_H */

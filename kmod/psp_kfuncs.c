@@ -177,6 +177,12 @@ noinline int bpf_pspk_skb_open(struct __sk_buff *ctx, struct pspk_op *op, u32 ke
 	return skb_crypt(ctx, op, key, false);
 }
 
+/* The benchmark (psp_bench.c): sleepable, so SYSCALL programs only. */
+noinline int bpf_pspk_bench(struct pspk_bench *b)
+{
+	return pspk_bench(b);
+}
+
 /*
  * What Linux 6.1 gives neither program type otherwise: the network
  * namespace of the packet's device (devices are known by namespace and
@@ -229,6 +235,7 @@ BTF_ID_FLAGS(func, bpf_pspk_skb_open)
 BTF_ID_FLAGS(func, bpf_pspk_xdp_netns_cookie)
 BTF_ID_FLAGS(func, bpf_pspk_skb_netns_cookie)
 BTF_ID_FLAGS(func, bpf_pspk_skb_csum_partial)
+BTF_ID_FLAGS(func, bpf_pspk_bench, KF_SLEEPABLE)
 PSPK_KFUNCS_END(pspk_kfuncs)
 
 static const struct btf_kfunc_id_set pspk_kfunc_set = {

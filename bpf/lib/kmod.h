@@ -26,5 +26,6 @@ extern int bpf_pspk_skb_open(struct __sk_buff *ctx, struct pspk_op *op, __u32 ke
 extern __u64 bpf_pspk_xdp_netns_cookie(struct xdp_md *ctx) __ksym;
 extern __u64 bpf_pspk_skb_netns_cookie(struct __sk_buff *ctx) __ksym;
 extern __u32 bpf_pspk_skb_csum_partial(struct __sk_buff *ctx) __ksym;
+extern int bpf_pspk_bench(struct pspk_bench *b) __ksym;
 
 #endif /* __PSP_BPF_KMOD_H */

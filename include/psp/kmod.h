@@ -35,6 +35,23 @@ struct pspk_op {
 	__u32 version;		/* its key size: 128 bits (0, 2) or 256 (1, 3) */
 };
 
+/*
+ * The benchmark kfunc (SYSCALL programs only, tools/bench/bench_kmod.c):
+ * runs seals of len bytes (after a PSP header of AAD) with the kernel's
+ * own gcm(aes) and with the module's path, in the kernel; gives the
+ * median nanoseconds per seal of each and the drivers that ran.
+ */
+#define PSPK_BENCH_MAX_LEN	9000
+
+struct pspk_bench {
+	__u32 len;		/* in: <= PSPK_BENCH_MAX_LEN */
+	__u32 runs;		/* in: seals of each */
+	__u64 ns_kernel;	/* out */
+	__u64 ns_ours;		/* out */
+	char kernel_driver[64];	/* out: what gcm(aes) came to */
+	char ours_driver[64];	/* out: what the module's path ran on */
+};
+
 /* Errors of the packet kfuncs, as negative errnos. */
 #define PSPK_EBADMSG	74	/* open: the ICV does not verify */
 #define PSPK_ERANGE	34	/* the op reaches past the linear data */
