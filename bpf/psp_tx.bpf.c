@@ -241,7 +241,7 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		return err;
 	f = job->flow;
 	/* the seal port's job (psp_tx) */
-	if (skb->gso_size || skb_csum_partial(skb))
+	if (skb->gso_size || skb_csum_partial(skb) || bpf_skb_pull_data(skb, skb->len))
 		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -263,13 +263,10 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		return err;
 	kept = job->p.l4_off - base_end;
 
-	/* bpf_skb_change_tail() leaves all of the packet linear and writable
-	 * (it makes skb->len bytes so before it grows the tail): the stages
-	 * after need no bpf_skb_pull_data(), nor did latch_upgrade() above,
-	 * which reads the TCP header stage 1 found in the linear part */
 	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0) ||
 	    move_kept(skb, base_end, kept, room) ||
-	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0))
+	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
+	    bpf_skb_pull_data(skb, skb->len))
 		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -337,20 +334,13 @@ DEFINE_PSP_TX_GCM(psp_tx_gcm)
 static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
 					   const struct tx_job *job)
 {
+	struct psp_tx_hint h = {
+		.magic = PSP_HINT_MAGIC, .dev_id = dev->id, .key_handle = job->key.spi,
+		.version = job->gcm.version,
+	};
 	__u32 icv = job->gcm.hdr_off + job->gcm.aad_len + job->gcm.ct_len;
-	void *data_end = (void *)(long)skb->data_end;
-	struct psp_tx_hint *h;
 
-	/* psp_tx_encap() left the packet linear and writable: written in
-	 * place, without bpf_skb_store_bytes() */
-	h = pkt_ptr((void *)(long)skb->data, icv);
-	if (icv > PKT_OFF_MASK || (void *)(h + 1) > data_end)
-		return -1;
-	h->magic = PSP_HINT_MAGIC;
-	h->dev_id = dev->id;
-	h->key_handle = job->key.spi;
-	h->version = job->gcm.version;
-	return 0;
+	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0);
 }
 
 /* The headers must be in the linear part to be parsed. */
