@@ -174,17 +174,20 @@ $(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/os
 demo: all
 	$(Q)BUILD=$(BUILD) tools/demo
 
-$(BUILD)/bench/bench_ecb.bpf.o: tools/bench/bench_ecb.bpf.c $(BPF_HDRS)
+# the benches' BPF programs and their skeletons, named after the source
+$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BPF_HDRS)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/bench_ecb.skel.h: $(BUILD)/bench/bench_ecb.bpf.o
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name bench_ecb > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 $(call objs,obj,tools/bench/bench_datapath.c): $(BUILD)/bench/bench_ecb.skel.h
 $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
+
+.SECONDARY: $(BUILD)/bench/bench_ecb.bpf.o $(BUILD)/bench/bench_kmod.bpf.o
 
 $(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
@@ -192,15 +195,6 @@ $(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tool
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # the kmod backend's anchor: the module's benchmark kfunc (kmod/psp_bench.c)
-$(BUILD)/bench/bench_kmod.bpf.o: tools/bench/bench_kmod.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/bench/bench_kmod.skel.h: $(BUILD)/bench/bench_kmod.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name bench_kmod > $@
-
 $(call objs,obj,tools/bench/bench_kmod.c): $(BUILD)/bench/bench_kmod.skel.h
 $(call objs,obj,tools/bench/bench_kmod.c): CPPFLAGS += -I$(BUILD)/bench
 
