@@ -6,9 +6,12 @@
  *
  *  - the counter blocks J0, J0+1, ... J0+n go to a per-CPU buffer and one
  *    bpf_crypto_encrypt() call turns them into E(J0) and the keystream;
- *  - GHASH runs in BPF (ghash.h), its table built on the stack from the
- *    association's H (held in a kptr object no userspace read reaches,
- *    and which BPF reads only at constant offsets, so not as a table);
+ *  - GHASH runs in BPF (ghash.h) over an 8-bit table of the association's
+ *    H (H itself is in a kptr object, which BPF reads only at constant
+ *    offsets, so not as a table): the table is built into a per-CPU
+ *    BPF_F_WRONLY map, psp_ghash, which no userspace read reaches, and
+ *    kept there for the next packet of the same H: one build per key and
+ *    CPU while a CPU's packets keep to a few associations;
  *  - one pass over the payload XORs the keystream and hashes the
  *    ciphertext, before the XOR on receive and after it on transmit;
  *  - each keystream block is zeroed in the buffer as it is used, E(J0)
@@ -79,7 +82,7 @@ static __always_inline int make_keystream(struct bpf_crypto_ctx *aes, struct psp
 }
 
 /* GHASH over len packet bytes at off, the last block zero-padded. */
-static __always_inline int ghash_packet(struct ghash *g,
+static __always_inline int ghash_packet(struct ghash8 *g,
 					void *data, void *data_end, __u32 off, __u32 len,
 					__u8 buf[16])
 {
@@ -90,12 +93,12 @@ static __always_inline int ghash_packet(struct ghash *g,
 
 		if ((void *)(p + 16) > data_end)
 			return -1;
-		ghash_block(g, be64_at(p), be64_at(p + 8));
+		ghash8_block(g, be64_at(p), be64_at(p + 8));
 	}
 	if (len % 16) {
 		if (load_partial(data, data_end, off + full * 16, len % 16, buf))
 			return -1;
-		ghash_block(g, be64_at(buf), be64_at(buf + 8));
+		ghash8_block(g, be64_at(buf), be64_at(buf + 8));
 	}
 	return 0;
 }
@@ -118,7 +121,7 @@ static __always_inline void ks_wipe(struct psp_scratch *s)
 
 /* The CTR part: XOR the keystream into len bytes at off and hash the
  * ciphertext, block by block, zeroing each keystream block as it goes. */
-static __always_inline int ctr_ghash(struct ghash *g,
+static __always_inline int ctr_ghash(struct ghash8 *g,
 				     struct psp_scratch *s, void *data, void *data_end,
 				     __u32 off, __u32 len, int encrypt, __u8 buf[16])
 {
@@ -135,7 +138,7 @@ static __always_inline int ctr_ghash(struct ghash *g,
 		hi = w[0];
 		lo = w[1];
 		if (!encrypt)
-			ghash_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
+			ghash8_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
 		hi ^= *(const __u64 *)(s->ks + k);
 		lo ^= *(const __u64 *)(s->ks + k + 8);
 		*(__u64 *)(s->ks + k) = 0;
@@ -143,7 +146,7 @@ static __always_inline int ctr_ghash(struct ghash *g,
 		w[0] = hi;
 		w[1] = lo;
 		if (encrypt)
-			ghash_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
+			ghash8_block(g, bpf_be64_to_cpu(hi), bpf_be64_to_cpu(lo));
 	}
 	if (rest) {
 		__u32 k = ((full + 1) * 16) & 0xffff, base = off + full * 16;
@@ -151,7 +154,7 @@ static __always_inline int ctr_ghash(struct ghash *g,
 		if (load_partial(data, data_end, base, rest, buf) || k + 16 > sizeof(s->ks))
 			return -1;
 		if (!encrypt)
-			ghash_block(g, be64_at(buf), be64_at(buf + 8));
+			ghash8_block(g, be64_at(buf), be64_at(buf + 8));
 		for (int j = 0; j < 16; j++) {
 			__u8 *p;
 
@@ -166,9 +169,58 @@ static __always_inline int ctr_ghash(struct ghash *g,
 		*(__u64 *)(s->ks + k) = 0;
 		*(__u64 *)(s->ks + k + 8) = 0;
 		if (encrypt)
-			ghash_block(g, be64_at(buf), be64_at(buf + 8));
+			ghash8_block(g, be64_at(buf), be64_at(buf + 8));
 	}
 	return 0;
+}
+
+/*
+ * The 8-bit tables of H for this packet: the cached ones when they are
+ * of the same H, else built there (ghash.h). The map has a few ways,
+ * chosen by H's low bits, so that interleaved associations on one CPU
+ * mostly keep their tables.
+ */
+static __always_inline struct ghash8_tab *ghash8_table(const struct psp_hkey *h)
+{
+	__u32 i, way = h->lo & (PSP_GHASH_WAYS - 1);
+	struct ghash8_tab *t = bpf_map_lookup_elem(&psp_ghash, &way);
+	__u64 hi, lo;
+
+	if (!t)
+		return NULL;
+	if (t->h_hi == h->hi && t->h_lo == h->lo)
+		return t;
+	/* t[j][0x80] = H * x^(8j), t[j][0x40] = H * x^(8j + 1), ... */
+	hi = h->hi;
+	lo = h->lo;
+	for (int j = 0; j < GHASH8_POS; j++) {
+		for (int n = 0x80; n; n >>= 1) {
+			t->t[j][n].hi = hi;
+			t->t[j][n].lo = lo;
+			gf_mulx(&hi, &lo);
+		}
+	}
+	/* the rest by linearity: t[j][n] = t[j][lowest bit of n] + t[j][the others] */
+	psp_for(i, 1, GHASH8_POS * 256) {
+		__u32 j = i >> 8, n = i, low = i & -i, rest = i ^ low;
+
+		/* masks the compiler would drop as redundant, for the verifier */
+		barrier_var(j);
+		barrier_var(n);
+		barrier_var(low);
+		barrier_var(rest);
+		j &= GHASH8_POS - 1;
+		n &= 0xff;
+		low &= 0xff;
+		rest &= 0xff;
+		if (!rest || !n)
+			continue;
+		t->t[j][n].hi = t->t[j][low].hi ^ t->t[j][rest].hi;
+		t->t[j][n].lo = t->t[j][low].lo ^ t->t[j][rest].lo;
+	}
+	t->h_hi = h->hi;
+	t->h_lo = h->lo;
+	return t;
 }
 
 /*
@@ -180,7 +232,7 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 {
 	__u32 nblocks = (j->ct_len + 15) / 16;
 	struct bpf_crypto_ctx *aes;
-	struct ghash g;
+	struct ghash8 g = {};
 	struct psp_scratch *s;
 	__u8 buf[16];
 	struct psp_hkey *h;
@@ -199,16 +251,18 @@ static __always_inline int psp_gcm(void *data, void *data_end, struct psp_key *k
 	hdr = pkt_ptr(data, j->hdr_off);
 	if (!s || (void *)(hdr + PSP_HDR_LEN) > data_end)
 		return GCM_ERROR;
+	g.tab = ghash8_table(h);
+	if (!g.tab)
+		return GCM_ERROR;
 	if (make_keystream(aes, s, hdr, nblocks))
 		goto fail;
-	ghash_init(&g, h->hi, h->lo);
 
 	if (ghash_packet(&g, data, data_end, j->hdr_off, j->aad_len, buf) ||
 	    ctr_ghash(&g, s, data, data_end, j->hdr_off + j->aad_len, j->ct_len,
 		      j->encrypt, buf))
 		goto fail;
 	/* the lengths block: bits of AAD, bits of ciphertext */
-	ghash_block(&g, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8);
+	ghash8_block(&g, (__u64)j->aad_len * 8, (__u64)j->ct_len * 8);
 	th = g.hi ^ be64_at(s->ks);
 	tl = g.lo ^ be64_at(s->ks + 8);
 	*(__u64 *)s->ks = 0;

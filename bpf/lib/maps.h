@@ -132,6 +132,18 @@ struct {
 	__uint(max_entries, PSP_SCRATCH__MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } psp_scratch SEC(".maps");
+
+/*
+ * Per-CPU GHASH tables (include/psp/maps.h), each program's own: not
+ * pinned, and its descriptor write-only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct ghash8_tab);
+	__uint(max_entries, PSP_GHASH_WAYS);
+	__uint(map_flags, BPF_F_WRONLY);
+} psp_ghash SEC(".maps");
 #endif /* !PSP_KMOD */
 
 #endif /* __PSP_BPF_MAPS_H */

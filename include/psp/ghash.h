@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * GHASH with Shoup's 4-bit tables, for the BPF programs of the `bpf`
- * backend and for the kernel module.
+ * GHASH with Shoup's tables, in two forms:
+ *
+ *  - struct ghash: a 4-bit table (16 multiples of H, 256 bytes) that fits
+ *    on the stack, built from H for each packet. The kernel module's
+ *    portable path uses it.
+ *  - struct ghash8: 8-bit tables (4 x 256 multiples of H, 16 KiB) held
+ *    in memory the caller provides and builds once per H. The `bpf`
+ *    backend keeps them in a per-CPU map (bpf/lib/crypto_bpf.h): a third
+ *    of the work per block of the 4-bit one.
  *
  * A 128-bit value is two u64: hi holds bytes 0-7 and lo bytes 8-15, read
  * big-endian, which is how GCM numbers its bits (bit 0 = x^0 is the top
  * bit of hi; multiplying by x shifts right).
- *
- * The table (16 multiples of H) is built per packet on the stack from H:
- * a table kept in a map would be readable from userspace, and H is enough
- * to forge ICVs; BPF reads a kptr object only at constant offsets, so a
- * table there could not be indexed either. 256 bytes of stack, 32
- * lookups per block in 16 steps.
  */
 #ifndef __PSP_GHASH_H
 #define __PSP_GHASH_H
@@ -53,6 +54,21 @@ static __always_inline void gf_mulx(__u64 *hi, __u64 *lo)
 
 	*lo = (*lo >> 1) | (*hi << 63);
 	*hi = (*hi >> 1) ^ (GCM_R & -carry);
+}
+
+/*
+ * z0..z3 (z0: x^0..x^63, up to x^255) modulo the GCM polynomial: writes
+ * the lower half to *lo and returns the upper one. x^128 = x^7 + x^2 +
+ * x + 1: z2,z3 times that, shifted right, and what that shifts out past
+ * x^127 (o, in the top bits) times it once more.
+ */
+static __always_inline __u64 gf_reduce256(__u64 z0, __u64 z1, __u64 z2, __u64 z3, __u64 *lo)
+{
+	__u64 o = (z3 << 63) ^ (z3 << 62) ^ (z3 << 57);
+
+	*lo = z1 ^ z3 ^ ((z3 >> 1) | (z2 << 63)) ^ ((z3 >> 2) | (z2 << 62)) ^
+	      ((z3 >> 7) | (z2 << 57));
+	return z0 ^ z2 ^ (z2 >> 1) ^ (z2 >> 2) ^ (z2 >> 7) ^ o ^ (o >> 1) ^ (o >> 2) ^ (o >> 7);
 }
 
 /* A GHASH from 0 with the key H. */
@@ -104,9 +120,7 @@ PSP_UNROLL
  * the last, z = z * x^4 + that, shifts z once a step rather than once a
  * nibble. z is not reduced on the way: it grows into 256 bits z0..z3
  * (z0: x^0..x^63), so multiplying it by x^4 is a shift, and no table
- * lookup is on the chain of dependent steps. One reduction at the end,
- * x^128 = x^7 + x^2 + x + 1: z2,z3 times that, shifted right, and what
- * that shifts out past x^127 (o, in the top bits) times it once more.
+ * lookup is on the chain of dependent steps. One reduction at the end.
  *
  * Each step's z is fixed through barrier_var() (an empty asm from
  * libbpf): LLVM otherwise extracts all nibbles up front, or spreads the
@@ -114,7 +128,7 @@ PSP_UNROLL
  */
 static __noinline __u64 ghash_mul(struct ghash *g)
 {
-	__u64 xh = g->hi, xl = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0, o;
+	__u64 xh = g->hi, xl = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0;
 
 PSP_UNROLL
 	for (int i = 15; i >= 0; i--) {
@@ -140,10 +154,7 @@ PSP_UNROLL
 		barrier_var(z2);
 		barrier_var(z3);
 	}
-	o = (z3 << 63) ^ (z3 << 62) ^ (z3 << 57);
-	g->lo = z1 ^ z3 ^ ((z3 >> 1) | (z2 << 63)) ^ ((z3 >> 2) | (z2 << 62)) ^
-		  ((z3 >> 7) | (z2 << 57));
-	return z0 ^ z2 ^ (z2 >> 1) ^ (z2 >> 2) ^ (z2 >> 7) ^ o ^ (o >> 1) ^ (o >> 2) ^ (o >> 7);
+	return gf_reduce256(z0, z1, z2, z3, &g->lo);
 }
 
 /* Absorb one 16-byte block given as big-endian words. */
@@ -152,6 +163,78 @@ static __always_inline void ghash_block(struct ghash *g, __u64 hi, __u64 lo)
 	g->hi ^= hi;
 	g->lo ^= lo;
 	g->hi = ghash_mul(g);
+}
+
+/*
+ * The 8-bit tables of H: t[j][n] is the element whose first 8 bits are
+ * the byte n (its top bit first), times H * x^(8j). Four of them, so that
+ * a multiplication shifts its running sum once per four bytes rather
+ * than once per byte. h_hi, h_lo name the H they were built for; all
+ * zero, they are the (all-zero) tables of H = 0, so zeroed tables are
+ * valid ones.
+ */
+#define GHASH8_POS	4
+
+struct ghash8_tab {
+	__u64 h_hi, h_lo;
+	struct {
+		__u64 hi, lo;
+	} t[GHASH8_POS][256];
+};
+
+/* A GHASH in progress over 8-bit tables. */
+struct ghash8 {
+	__u64 hi, lo;
+	struct ghash8_tab *tab;
+};
+
+/*
+ * (g->hi, g->lo) * H, a byte of hi and a byte of lo at a time. Byte i
+ * of hi (i = 0 the top) times H is t[i % 4][byte] * x^(8 * (i - i % 4));
+ * byte i of lo the same one word further (x^64 is a word's shift, as in
+ * ghash_mul()). Horner over the two groups of four bytes, from the last:
+ * z = z * x^32 + the group's eight entries, z unreduced in 256 bits (the
+ * highest term: x^127 * x^24 * x^64 * x^32), one reduction at the end.
+ */
+static __noinline __u64 ghash8_mul(struct ghash8 *g)
+{
+	__u64 xh = g->hi, xl = g->lo, z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+	struct ghash8_tab *t = g->tab;
+
+PSP_UNROLL
+	for (int i = 7; i >= 0; i--) {
+		__u32 j = i & 3, a, b;
+
+		if (i == 3) {
+			z3 = (z3 >> 32) | (z2 << 32);
+			z2 = (z2 >> 32) | (z1 << 32);
+			z1 = (z1 >> 32) | (z0 << 32);
+			z0 >>= 32;
+		}
+		a = xh & 0xff;
+		xh >>= 8;
+		barrier_var(xh);
+		z0 ^= t->t[j][a].hi;
+		z1 ^= t->t[j][a].lo;
+		b = xl & 0xff;
+		xl >>= 8;
+		barrier_var(xl);
+		z1 ^= t->t[j][b].hi;
+		z2 ^= t->t[j][b].lo;
+		barrier_var(z0);
+		barrier_var(z1);
+		barrier_var(z2);
+		barrier_var(z3);
+	}
+	return gf_reduce256(z0, z1, z2, z3, &g->lo);
+}
+
+/* Absorb one 16-byte block given as big-endian words. */
+static __always_inline void ghash8_block(struct ghash8 *g, __u64 hi, __u64 lo)
+{
+	g->hi ^= hi;
+	g->lo ^= lo;
+	g->hi = ghash8_mul(g);
 }
 
 #endif /* __PSP_GHASH_H */

@@ -20,6 +20,7 @@
 #include "types.h"
 #include "counters.h"
 #include "wire.h"
+#include "ghash.h"
 
 #ifndef __VMLINUX_H__
 #include <linux/bpf.h>		/* struct bpf_timer */
@@ -235,8 +236,8 @@ struct psp_sk_assoc {
 
 /*
  * The GHASH key H = AES_K(0) of an association, in an object the programs
- * allocate: the datapath builds its multiplication table from it on the
- * stack, per packet, so no table derived from H sits in a readable map.
+ * allocate: the datapath builds its multiplication table from it into
+ * psp_ghash, which userspace cannot read.
  */
 struct psp_hkey {
 	__u64 hi, lo;		/* big-endian words */
@@ -366,6 +367,14 @@ enum psp_scratch_slot {
 	PSP_SCRATCH_CTL,
 	PSP_SCRATCH__MAX,
 };
+
+/*
+ * psp_ghash (the `bpf` backend's): per CPU, the 8-bit GHASH tables
+ * (struct ghash8_tab, include/psp/ghash.h) of the last H each way of the
+ * receive and transmit slots used. A table gives H away, and H forges
+ * ICVs: the map is BPF_F_WRONLY, so no userspace lookup reads it.
+ */
+#define PSP_GHASH_WAYS		4
 
 _Static_assert(sizeof(struct psp_flow) == 44, "psp_flow layout");
 
