@@ -8,11 +8,13 @@
  * through psp_devs, keyed by the network namespace cookie and ifindex the
  * packet arrived on.
  *
- * Nothing a userspace read can reach holds key material: device keys and
- * association keys live in kernel crypto contexts, and GHASH tables in
- * objects the programs allocate; maps hold only pointers (kptrs) to both,
- * which a map lookup from userspace returns as zero. (BPF_F_WRONLY would
- * not do: it restricts the creating file descriptor, not the pinned map.)
+ * Nothing a pinned map holds is key material: device keys and association
+ * keys live in kernel crypto contexts, and GHASH keys in objects the
+ * programs allocate; maps hold only pointers (kptrs) to both, which a map
+ * lookup from userspace returns as zero. The GHASH tables the `bpf`
+ * backend builds from those keys are in psp_ghash, which is not pinned
+ * (BPF_F_WRONLY restricts only the file descriptor that created a map: a
+ * pinned map opens read-write).
  */
 #ifndef __PSP_MAPS_H
 #define __PSP_MAPS_H
@@ -370,9 +372,10 @@ enum psp_scratch_slot {
 
 /*
  * psp_ghash (the `bpf` backend's): per CPU, the 8-bit GHASH tables
- * (struct ghash8_tab, include/psp/ghash.h) of the last H each way of the
- * receive and transmit slots used. A table gives H away, and H forges
- * ICVs: the map is BPF_F_WRONLY, so no userspace lookup reads it.
+ * (struct ghash8_tab, include/psp/ghash.h) of the last H each way used,
+ * the way chosen by H's low bits. A table gives H away, and H forges
+ * ICVs: each program object has its own map, not pinned, created
+ * BPF_F_WRONLY, so that neither bpffs nor that descriptor reads it.
  */
 #define PSP_GHASH_WAYS		4
 

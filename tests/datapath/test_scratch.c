@@ -6,7 +6,11 @@
  * may be left in any slot on any CPU. The blocks are recomputed with
  * OpenSSL from the association's key, and checked against the sealed
  * packet first, so that the search looks for what the datapath made.
+ *
+ * And where the GHASH tables of H are: in psp_ghash, each program's own
+ * map, and in no pinned map.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -22,6 +26,9 @@
 
 #include "env.h"
 #include "tap.h"
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+#define ENOTSUPP	524	/* the kernel's own, for an op a map type lacks */
 
 #define L4_LEN	1400	/* 88 keystream blocks, the last one partial */
 #define HDR_OFF	(14 + 20 + 8)	/* the PSP header in the sealed frame */
@@ -147,6 +154,161 @@ TEST(scratch_keeps_no_keystream)
 	tap_ok(run_rx(e, back, out_len, frame, &back_len) == XDP_DROP &&
 	       scratch_hits(secret, n + 2) == 0,
 	       "after psp_rx refused it forged: none either");
+out:
+	pspbpf_assoc_del(e->h, "psp0", &flow);
+}
+
+/* How many entries of the map hold H (h, 16 bytes) as bytes or as the
+ * two native words the datapath keeps; maps whose keys cannot be walked
+ * from userspace (socket storage) count 0 and set *skipped. */
+static int map_hits(int fd, const uint8_t *h, int *skipped)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t info_len = sizeof(info);
+	uint8_t words[16], *key = NULL, *next = NULL, *v = NULL;
+	int ncpu = libbpf_num_possible_cpus(), hits = 0, err;
+	size_t vsz;
+
+	for (int i = 0; i < 16; i++)
+		words[i] = h[(i & ~7) + 7 - (i & 7)];
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len) || ncpu <= 0)
+		return -1;
+	vsz = (info.value_size + 7) & ~7u;
+	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH)
+		vsz *= (size_t)ncpu;
+	key = calloc(1, info.key_size);
+	next = calloc(1, info.key_size);
+	v = calloc(1, vsz);
+	if (!key || !next || !v) {
+		hits = -1;
+		goto out;
+	}
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, info.key_size);
+		if (bpf_map_lookup_elem(fd, key, v))
+			continue;	/* deleted meanwhile */
+		hits += memmem(v, vsz, h, 16) || memmem(v, vsz, words, 16);
+	}
+	if (errno == EOPNOTSUPP || errno == ENOTSUPP)
+		*skipped += 1;
+	else if (errno != ENOENT)
+		hits = -1;
+out:
+	free(key);
+	free(next);
+	free(v);
+	return hits;
+}
+
+/* map_hits() over every pinned map; *maps counts those searched. */
+static int pinned_hits(const uint8_t *h, int *maps, int *skipped)
+{
+	DIR *d = opendir(PSPBPF_PIN_MAPS);
+	struct dirent *de;
+	int hits = 0;
+
+	if (!d)
+		return -1;
+	while (hits >= 0 && (de = readdir(d))) {
+		char path[512];
+		int fd, n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PSPBPF_PIN_MAPS, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* a program, not a map */
+		n = map_hits(fd, h, skipped);
+		hits = n < 0 ? -1 : hits + n;
+		*maps += 1;
+		close(fd);
+	}
+	closedir(d);
+	return hits;
+}
+
+/* The fd of the map called name among those prog_fd uses, or -1. */
+static int prog_map(int prog_fd, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t ids[64], info_len = sizeof(info);
+	int found = -1;
+
+	info.nr_map_ids = ARRAY_LEN(ids);
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
+		return -1;
+	for (uint32_t i = 0; found < 0 && i < info.nr_map_ids && i < ARRAY_LEN(ids); i++) {
+		struct bpf_map_info mi = { 0 };
+		uint32_t mi_len = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mi_len) && !strcmp(mi.name, name))
+			found = fd;
+		else
+			close(fd);
+	}
+	return found;
+}
+
+/*
+ * After a packet each way, H is in the GHASH table map of psp_tx and of
+ * psp_rx (the search finds it there, so it would find it elsewhere), and
+ * in no pinned map.
+ */
+TEST(ghash_tables_unpinned)
+{
+	struct test_env *e = test_env();
+	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
+	struct pspbpf_tx_params tx = { .spi = 0x5252, .version = 0, .key_len = 16 };
+	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5757, .rport = 80,
+				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	int maps = 0, skipped = 0, hits, tx_map, rx_map, fd;
+	size_t len, out_len, back_len;
+	uint8_t key[32];
+
+	if (!e)
+		return;
+	fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_ghash");
+	tap_ok(fd < 0 && errno == ENOENT, "no GHASH table map is pinned (%s backend)",
+	       pspbpf_backend_name(e->backend));
+	if (fd >= 0)
+		close(fd);
+	if (e->backend != PSP_BACKEND_BPF)
+		return;
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		return;
+	}
+	tx.key = key;
+	if (pspbpf_tx_assoc(e->h, "psp0", &flow, &tx)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		goto out;
+	}
+	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	/* psp_rx opens it (and then drops it: psp0's own flow comes back
+	 * with its addresses the wrong way round) */
+	if (!tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK &&
+		    run_rx(e, out, out_len, back, &back_len) >= 0 &&
+		    !secrets(key, 16, out + HDR_OFF, secret, 0),
+		    "a segment sealed and opened"))
+		goto out;
+	tx_map = prog_map(e->tx_fd, "psp_ghash");
+	rx_map = prog_map(e->rx_fd, "psp_ghash");
+	tap_ok(tx_map >= 0 && rx_map >= 0 && tx_map != rx_map &&
+	       map_hits(tx_map, secret, &skipped) == 1 && map_hits(rx_map, secret, &skipped) == 1,
+	       "psp_tx and psp_rx each hold H's tables in a map of their own");
+	hits = pinned_hits(secret, &maps, &skipped);
+	tap_ok(hits == 0 && maps >= 10, "H is in none of the %d pinned maps (%d not walkable)",
+	       maps, skipped);
+	if (tx_map >= 0)
+		close(tx_map);
+	if (rx_map >= 0)
+		close(rx_map);
 out:
 	pspbpf_assoc_del(e->h, "psp0", &flow);
 }
