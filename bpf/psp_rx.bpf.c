@@ -385,20 +385,58 @@ static __always_inline int rx_gcm_verdict(int gcm, const struct rx_job *job)
 	}
 }
 
-SEC("xdp")
-int psp_rx(struct xdp_md *ctx)
+/*
+ * The CPUs PSP packets may be opened on (dev set --rx-spread): each of
+ * this object's own, filled by the loader, runs psp_rx_cpu. One entry as
+ * built; the loader sizes it to the host's CPUs before loading, and an
+ * object that `ip link` loads keeps it empty, so its packets are opened
+ * where they arrive.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+	__uint(max_entries, 1);
+} psp_rx_cpus SEC(".maps");
+
+/*
+ * Hands a PSP packet to another CPU to be opened there, when the device
+ * spreads receive over dev->rx_cpus CPUs: a veth, or a NIC with one
+ * queue, delivers a flow on one CPU, which would then seal (on a veth)
+ * and open it as well. The CPU is the next ones' after this one, picked
+ * by the SPI: one per flow, so that its packets stay in order, and never
+ * this one. XDP_REDIRECT, or XDP_PASS to open it here (spreading off, or
+ * no such CPU in the map).
+ */
+static __always_inline int rx_spread(const struct psp_dev_cfg *dev, const struct rx_job *job)
+{
+	__u32 n = dev->rx_cpus, cpu;
+
+	if (n < 2 || (dev->flags & (PSP_DEV_F_OFFLOAD | PSP_DEV_F_XDP_GENERIC)))
+		return XDP_PASS;
+	cpu = (bpf_get_smp_processor_id() + 1 + job->in.spi % (n - 1)) % n;
+	return bpf_redirect_map(&psp_rx_cpus, cpu, XDP_PASS);
+}
+
+/*
+ * psp_rx, on the CPU the packet arrived on (first) or on the one
+ * rx_spread() handed it to, where the packet is classified again and
+ * opened, and no hint is read: spreading is for devices without them.
+ */
+static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 {
 	struct psp_dev_cfg *dev = dev_of_xdp(ctx);
 	struct psp_rx_hint hint = {};
 	struct psp_stats *st;
 	struct rx_job job;
-	int verdict, has_hint;
+	int verdict, has_hint = 0;
 	__u32 l3_sum = 0;
 
 	if (!dev)
 		return XDP_PASS;
 	st = dev_stats(dev);
-	has_hint = rx_hint(ctx, dev, st, &hint);
+	if (first)
+		has_hint = rx_hint(ctx, dev, st, &hint);
 	verdict = psp_rx_classify(ctx, dev, &job);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
@@ -414,6 +452,8 @@ int psp_rx(struct xdp_md *ctx)
 	}
 	if (verdict != RX_PSP)
 		goto drop;
+	if (first && rx_spread(dev, &job) == XDP_REDIRECT)
+		return XDP_REDIRECT;
 
 	job.trailer = 0;
 	if (dev->flags & PSP_DEV_F_XDP_GENERIC) {
@@ -446,4 +486,16 @@ int psp_rx(struct xdp_md *ctx)
 drop:
 	count(st, verdict, 1);
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int psp_rx(struct xdp_md *ctx)
+{
+	return rx_run(ctx, true);
+}
+
+SEC("xdp/cpumap")
+int psp_rx_cpu(struct xdp_md *ctx)
+{
+	return rx_run(ctx, false);
 }

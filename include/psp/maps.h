@@ -86,6 +86,8 @@ struct psp_dev_cfg {
 	__u32 phase;		/* SPI bit 31 of new associations: the newest key */
 	__u32 spi_last;		/* lower 31 bits of the last SPI handed out */
 	__u32 rx_prog_id;	/* psp_rx's id where libxdp runs it in a dispatcher */
+	__u32 rx_cpus;		/* receive spread over CPUs 0..rx_cpus-1; < 2: off */
+	__u32 pad;
 	/* control-plane counters, here rather than in the per-CPU psp_stats
 	 * that the datapath updates: userspace changes them under its lock */
 	__u64 key_rotations;

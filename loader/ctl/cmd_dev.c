@@ -14,6 +14,7 @@
 static void usage(void)
 {
 	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod|offload] [--versions LIST] [--aes generic]\n"
+	       "                              [--rx-spread]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
@@ -26,7 +27,8 @@ static void usage(void)
 	       "kernel's T-table AES: faster, not constant time. --backend: the crypto, for\n"
 	       "every device (auto: the devices' if any, else kmod if psp_crypto.ko is\n"
 	       "loaded, else bpf); offload: the NIC seals and opens PSP, the programs trade\n"
-	       "hints with it (docs/offload.md).\n"
+	       "hints with it (docs/offload.md). --rx-spread: open each flow's PSP packets\n"
+	       "on another CPU than the one they arrive on (a veth, a NIC with one queue).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
 }
@@ -56,6 +58,7 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("xdp-prog-id", " xdp %llu", d->xdp_prog_id);
 	out_string("xdp", "(%s)", !d->xdp_prog_id ? "none" : d->xdp_is_psp ? "psp_rx" : "other");
 	out_string("xdp-mode", " xdp-mode %s", d->xdp_generic ? "generic" : "native");
+	out_uint("rx-cpus", " rx-cpus %llu", c->rx_cpus);
 	out_string("xdp-attach", " xdp-attach %s",
 		   !d->xdp_prog_id ? "none" : d->xdp_dispatcher ? "libxdp-dispatcher" : "direct");
 	out_string("tx", " tx %s", d->tx_attached == PSPBPF_TX_TCX ? "tcx" :
@@ -76,6 +79,7 @@ static int do_add(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "versions", required_argument, NULL, 'V' },
 		{ "aes", required_argument, NULL, 'a' },
+		{ "rx-spread", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -104,6 +108,9 @@ static int do_add(int argc, char **argv)
 				return usage_error(cmd, "--aes: '%s' is neither fixed-time nor "
 						   "generic", optarg);
 			o.aes_generic = !strcmp(optarg, "generic");
+			break;
+		case 'r':
+			o.rx_spread = 1;
 			break;
 		case 'h':
 			usage();

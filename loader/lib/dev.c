@@ -205,7 +205,7 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
 
 /* Attach the programs of the state's backend: psp_rx as xdp_attach()
  * says (the mode in cfg), psp_tx and psp_seal as tc_attach() says. */
-static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
+static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg, bool rx_spread)
 {
 	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX), *rx = NULL;
 	struct bpf_program *tx_prog, *seal_prog;
@@ -229,7 +229,9 @@ static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg)
 	err = xdp_attach(h, cfg, &rx);
 	if (err)
 		goto out;
-	err = pin_for_iproute2(h, rx);
+	err = rx_spread ? xdp_spread(h, cfg, rx) : 0;
+	if (!err)
+		err = pin_for_iproute2(h, rx);
 	if (!err)
 		err = seal_port_attach(h, cfg, bpf_program__fd(seal_prog), dir);
 	if (!err) {
@@ -338,6 +340,9 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	if (err)
 		return set_err(h, -err, "cannot read the settings of %s: %s", ifname,
 			       strerror(-err));
+	if (o->rx_spread && o->backend == PSP_BACKEND_OFFLOAD)
+		return set_err(h, EINVAL, "--rx-spread: on the offload backend the NIC opens "
+			       "packets, there is nothing to spread");
 	err = free_dev_id(h, &cfg.id);
 	if (err)
 		return err;
@@ -359,7 +364,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		err = set_err(h, errno, "cannot add the device: %s", strerror(errno));
 	if (err)
 		goto undo_keys;
-	err = attach(h, &cfg);
+	err = attach(h, &cfg, o->rx_spread);
 	if (err)
 		goto undo_keys;
 	/* the XDP mode attach() found */

@@ -33,6 +33,7 @@ uint64_t pspbpf_netns_cookie(const struct pspbpf *h);
 struct pspbpf_dev_opts {
 	uint32_t versions_ena;	/* 1 << version */
 	int aes_generic;	/* T-table AES: faster, not constant time */
+	int rx_spread;		/* open PSP packets on other CPUs than they came on */
 	uint32_t backend;	/* enum psp_backend; 0: auto (the state's, or
 				 * kmod if psp_crypto.ko is loaded, else bpf) */
 };

@@ -109,6 +109,10 @@ void tc_detach(int ifindex, bool ingress, const char *pin);
  * cfg->flags); *rx: the loaded object, for the caller to close.
  * xdp_query() fills the xdp fields of info. */
 int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx);
+/* Receive spread over the online CPUs (dev add --rx-spread): psp_rx_cpu
+ * of rx, the object xdp_attach() attached, as the program of each CPU of
+ * psp_rx_cpus, and cfg->rx_cpus what psp_rx picks among. Native XDP only. */
+int xdp_spread(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx);
 void xdp_detach(const struct psp_dev_cfg *cfg);
 void xdp_forget(const struct psp_dev_cfg *cfg);
 void xdp_query(const struct psp_dev_cfg *cfg, struct pspbpf_dev_info *info);

@@ -86,6 +86,21 @@ static int attach_direct(struct psp_dev_cfg *cfg, struct bpf_object *rx)
 	return err;
 }
 
+/* psp_rx's object, its psp_rx_cpus sized for every CPU the host may have. */
+static struct bpf_object *rx_open(struct pspbpf *h)
+{
+	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (rx && ncpu > 0 &&
+	    bpf_map__set_max_entries(bpf_object__find_map_by_name(rx, "psp_rx_cpus"),
+				     (uint32_t)ncpu)) {
+		bpf_object__close(rx);
+		return NULL;
+	}
+	return rx;
+}
+
 int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx)
 {
 	bool own_dispatcher;
@@ -94,7 +109,7 @@ int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx
 	libxdp_set_print(quiet);
 	cfg->flags &= ~PSP_DEV_F_XDP_GENERIC;
 	cfg->rx_prog_id = 0;
-	*rx = backend_open(h->backend, PSP_OBJ_RX);
+	*rx = rx_open(h);
 	own_dispatcher = libxdp_objects_enter();
 	err = *rx ? attach_libxdp(cfg, *rx) : -errno;
 	libxdp_objects_leave(own_dispatcher);
@@ -109,7 +124,7 @@ int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx
 	 */
 	if (*rx && err && err != -EBUSY && err != -EEXIST) {
 		bpf_object__close(*rx);
-		*rx = backend_open(h->backend, PSP_OBJ_RX);
+		*rx = rx_open(h);
 		err = *rx ? attach_direct(cfg, *rx) : -errno;
 	}
 	if (err == -EBUSY || err == -EEXIST)
@@ -118,6 +133,69 @@ int xdp_attach(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object **rx
 	if (err)
 		return set_err(h, -err, "cannot attach XDP to %s, natively or generic: %s",
 			       cfg->ifname, strerror(-err));
+	return 0;
+}
+
+/* Room for the PSP packets waiting for their CPU (xdp_spread()). */
+#define PSP_RX_CPU_QSIZE	2048
+
+/* The CPUs online, as a mask of the first n; -errno. */
+static int cpus_online(bool *online, int n)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	unsigned int a, b;
+	int err = 0;
+	char sep;
+
+	if (!f)
+		return -errno;
+	memset(online, 0, (size_t)n * sizeof(*online));
+	/* "0-3,8,10-11\n" */
+	while (!err && fscanf(f, "%u", &a) == 1) {
+		b = a;
+		sep = (char)fgetc(f);
+		if (sep == '-') {
+			err = fscanf(f, "%u", &b) == 1 ? 0 : -EINVAL;
+			sep = (char)fgetc(f);
+		}
+		for (unsigned int c = a; !err && c <= b && c < (unsigned int)n; c++)
+			online[c] = true;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return err;
+}
+
+int xdp_spread(struct pspbpf *h, struct psp_dev_cfg *cfg, struct bpf_object *rx)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(rx, "psp_rx_cpus");
+	struct bpf_program *prog = bpf_object__find_program_by_name(rx, "psp_rx_cpu");
+	struct bpf_cpumap_val v = { .qsize = PSP_RX_CPU_QSIZE };
+	int ncpu = libbpf_num_possible_cpus(), err;
+	bool online[1024];
+
+	if (cfg->flags & PSP_DEV_F_XDP_GENERIC)
+		return set_err(h, EOPNOTSUPP, "--rx-spread: %s runs psp_rx in generic XDP, "
+			       "where the kernel spreads packets itself (RPS)", cfg->ifname);
+	if (!map || !prog || ncpu <= 0)
+		return set_err(h, EINVAL, "--rx-spread: psp_rx has no CPU map");
+	if (ncpu > (int)(sizeof(online) / sizeof(online[0])))
+		ncpu = sizeof(online) / sizeof(online[0]);
+	err = cpus_online(online, ncpu);
+	if (err)
+		return set_err(h, -err, "--rx-spread: cannot read the online CPUs: %s",
+			       strerror(-err));
+	v.bpf_prog.fd = bpf_program__fd(prog);
+	cfg->rx_cpus = 0;
+	for (uint32_t cpu = 0; cpu < (uint32_t)ncpu; cpu++) {
+		if (!online[cpu])
+			continue;
+		if (bpf_map_update_elem(bpf_map__fd(map), &cpu, &v, 0))
+			return set_err(h, errno, "--rx-spread: cannot open packets on CPU %u: %s",
+				       cpu, strerror(errno));
+		cfg->rx_cpus = cpu + 1;
+	}
 	return 0;
 }
 
