@@ -38,11 +38,13 @@
  * t[n]: the element whose first 4 bits are the nibble n (its top bit
  * first), times H.
  */
+struct gf128 {
+	__u64 hi, lo;
+};
+
 struct ghash {
 	__u64 hi, lo;
-	struct {
-		__u64 hi, lo;
-	} t[16];
+	struct gf128 t[16];
 };
 
 #define GCM_R	0xe100000000000000ULL
@@ -69,6 +71,48 @@ static __always_inline __u64 gf_reduce256(__u64 z0, __u64 z1, __u64 z2, __u64 z3
 	*lo = z1 ^ z3 ^ ((z3 >> 1) | (z2 << 63)) ^ ((z3 >> 2) | (z2 << 62)) ^
 	      ((z3 >> 7) | (z2 << 57));
 	return z0 ^ z2 ^ (z2 >> 1) ^ (z2 >> 2) ^ (z2 >> 7) ^ o ^ (o >> 1) ^ (o >> 2) ^ (o >> 7);
+}
+
+/* z0..z3 times x^n: a shift right by n bits, 0 < n < 64 */
+static __always_inline void gf_shr256(__u64 *z0, __u64 *z1, __u64 *z2, __u64 *z3, unsigned int n)
+{
+	*z3 = (*z3 >> n) | (*z2 << (64 - n));
+	*z2 = (*z2 >> n) | (*z1 << (64 - n));
+	*z1 = (*z1 >> n) | (*z0 << (64 - n));
+	*z0 >>= n;
+}
+
+/*
+ * One step of a multiplication by table t: the entries of the low `bits`
+ * bits of *xh and of *xl, which are shifted out, added to z0..z2, *xl's
+ * one word lower (x^64 is a word's shift). Each value is fixed through
+ * barrier_var() (an empty asm from libbpf): LLVM otherwise extracts all
+ * indexes up front, or spreads the shifts over the XORs, and spills past
+ * the 512-byte stack.
+ */
+static __always_inline void gf_add_step(__u64 *z0, __u64 *z1, __u64 *z2, __u64 *xh, __u64 *xl,
+					const struct gf128 *t, unsigned int bits)
+{
+	__u64 x = *xh, y = *xl, a0 = *z0, a1 = *z1, a2 = *z2;
+	__u32 a = x & ((1u << bits) - 1), b;
+
+	x >>= bits;
+	barrier_var(x);
+	a0 ^= t[a].hi;
+	a1 ^= t[a].lo;
+	b = y & ((1u << bits) - 1);
+	y >>= bits;
+	barrier_var(y);
+	a1 ^= t[b].hi;
+	a2 ^= t[b].lo;
+	barrier_var(a0);
+	barrier_var(a1);
+	barrier_var(a2);
+	*xh = x;
+	*xl = y;
+	*z0 = a0;
+	*z1 = a1;
+	*z2 = a2;
 }
 
 /* A GHASH from 0 with the key H. */
@@ -121,10 +165,6 @@ PSP_UNROLL
  * nibble. z is not reduced on the way: it grows into 256 bits z0..z3
  * (z0: x^0..x^63), so multiplying it by x^4 is a shift, and no table
  * lookup is on the chain of dependent steps. One reduction at the end.
- *
- * Each step's z is fixed through barrier_var() (an empty asm from
- * libbpf): LLVM otherwise extracts all nibbles up front, or spreads the
- * shifts over the XORs, and spills past the 512-byte stack.
  */
 static __noinline __u64 ghash_mul(struct ghash *g)
 {
@@ -132,26 +172,8 @@ static __noinline __u64 ghash_mul(struct ghash *g)
 
 PSP_UNROLL
 	for (int i = 15; i >= 0; i--) {
-		__u32 a, b;
-
-		z3 = (z3 >> 4) | (z2 << 60);
-		z2 = (z2 >> 4) | (z1 << 60);
-		z1 = (z1 >> 4) | (z0 << 60);
-		z0 >>= 4;
-		a = xh & 0xf;
-		xh >>= 4;
-		barrier_var(xh);
-		z0 ^= g->t[a].hi;
-		z1 ^= g->t[a].lo;
-		barrier_var(z0);
-		barrier_var(z1);
-		b = xl & 0xf;
-		xl >>= 4;
-		barrier_var(xl);
-		z1 ^= g->t[b].hi;
-		z2 ^= g->t[b].lo;
-		barrier_var(z1);
-		barrier_var(z2);
+		gf_shr256(&z0, &z1, &z2, &z3, 4);
+		gf_add_step(&z0, &z1, &z2, &xh, &xl, g->t, 4);
 		barrier_var(z3);
 	}
 	return gf_reduce256(z0, z1, z2, z3, &g->lo);
@@ -177,9 +199,7 @@ static __always_inline void ghash_block(struct ghash *g, __u64 hi, __u64 lo)
 
 struct ghash8_tab {
 	__u64 h_hi, h_lo;
-	struct {
-		__u64 hi, lo;
-	} t[GHASH8_POS][256];
+	struct gf128 t[GHASH8_POS][256];
 };
 
 /* A GHASH in progress over 8-bit tables. */
@@ -203,27 +223,9 @@ static __noinline __u64 ghash8_mul(struct ghash8 *g)
 
 PSP_UNROLL
 	for (int i = 7; i >= 0; i--) {
-		__u32 j = i & 3, a, b;
-
-		if (i == 3) {
-			z3 = (z3 >> 32) | (z2 << 32);
-			z2 = (z2 >> 32) | (z1 << 32);
-			z1 = (z1 >> 32) | (z0 << 32);
-			z0 >>= 32;
-		}
-		a = xh & 0xff;
-		xh >>= 8;
-		barrier_var(xh);
-		z0 ^= t->t[j][a].hi;
-		z1 ^= t->t[j][a].lo;
-		b = xl & 0xff;
-		xl >>= 8;
-		barrier_var(xl);
-		z1 ^= t->t[j][b].hi;
-		z2 ^= t->t[j][b].lo;
-		barrier_var(z0);
-		barrier_var(z1);
-		barrier_var(z2);
+		if (i == 3)
+			gf_shr256(&z0, &z1, &z2, &z3, 32);
+		gf_add_step(&z0, &z1, &z2, &xh, &xl, t->t[i & 3], 8);
 		barrier_var(z3);
 	}
 	return gf_reduce256(z0, z1, z2, z3, &g->lo);

@@ -72,6 +72,44 @@ tx_csum() {
 	tx_csum on
 }
 
+# run_count PROG: how many times the kernel ran the BPF programs named
+# PROG (kernel.bpf_stats_enabled on)
+run_count() {
+	bpftool -j prog show | jq "[.[] | select(.name == \"$1\") | .run_cnt // 0] | add // 0"
+}
+
+@test "--rx-spread: PSP packets opened on another CPU by psp_rx_cpu; 100 MB each way, IPv4 and IPv6" {
+	local stats opened
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nowhere to spread to"
+	for side in a b; do
+		"ctl_$side" dev del "$(dev_of $side)"
+		dev_up $side --rx-spread
+		[ "$("ctl_$side" -j dev show "$(dev_of $side)" | jq '."rx-cpus"')" -eq "$(nproc)" ]
+	done
+	stats=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	opened=$(run_count psp_rx_cpu)
+	bulk_both_ways 10.88.0.1 10.88.0.2 5031 0
+	bulk_both_ways fd88::1 fd88::2 5033 0
+	# every PSP packet of both ways, data and ACKs, was opened there
+	[ $(( $(run_count psp_rx_cpu) - opened )) -ge $((BIG_MB * 700 * 4)) ]
+	sysctl -qw kernel.bpf_stats_enabled="$stats"
+	# each CPU opens packets in a kernel thread of the CPU map
+	[ "$(pgrep -c '^cpumap/')" -ge "$(nproc)" ]
+	for side in a b; do
+		"ctl_$side" dev del "$(dev_of $side)"
+		dev_up $side
+		[ "$("ctl_$side" -j dev show "$(dev_of $side)" | jq '."rx-cpus"')" -eq 0 ]
+	done
+}
+
+@test "--rx-spread is refused on the offload backend, and leaves nothing behind" {
+	run ctl_a dev add lo --backend offload --rx-spread
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--rx-spread"*"offload"* ]]
+	! ctl_a dev show lo
+}
+
 # What leaves a device is what crosses the wire: on va that is every
 # packet from 10.88.0.1 (what arrives has been through psp_rx already).
 wire_of() {	# CAPTURE SRC-ADDR [FILTER]

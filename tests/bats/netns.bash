@@ -43,13 +43,15 @@ netns_up() {
 	dev_up b
 }
 
-# dev_up SIDE: the side's device a PSP device with the known device keys.
+# dev_up SIDE [DEV-ADD-OPTION...]: the side's device a PSP device with the
+# known device keys.
 dev_up() {
-	local dev
-	dev=$(dev_of "$1")
-	"ctl_$1" dev add "$dev" --versions all >/dev/null
-	"ctl_$1" key-import "$dev" --phase 0 --key "$MASTER0"
-	"ctl_$1" key-import "$dev" --phase 1 --key "$MASTER1"
+	local dev side=$1
+	shift
+	dev=$(dev_of "$side")
+	"ctl_$side" dev add "$dev" --versions all "$@" >/dev/null
+	"ctl_$side" key-import "$dev" --phase 0 --key "$MASTER0"
+	"ctl_$side" key-import "$dev" --phase 1 --key "$MASTER1"
 }
 
 netns_down() {
