@@ -226,11 +226,19 @@ static int max_xdp_mtu(struct bench_ecb *skel)
 	return lo;
 }
 
-static void line(const char *bench, size_t ip_len, double ns, const char *baseline, double base)
+/* The most a `bpf` backend packet of 1500 bytes and more may cost, in
+ * bare keystreams of its size (issue 11). */
+#define BPF_TARGET_RATIO	1.25
+
+static void line(const char *bench, size_t ip_len, double ns, const char *baseline, double base,
+		 double target)
 {
 	printf("{\"bench\":\"%s\",\"size\":%zu,\"ns_per_pkt\":%.0f,\"baseline\":"
-	       "\"%s\",\"baseline_ns_per_pkt\":%.0f,\"ratio\":%.2f}\n",
+	       "\"%s\",\"baseline_ns_per_pkt\":%.0f,\"ratio\":%.2f",
 	       bench, ip_len, ns, baseline, base, ns / base);
+	if (target > 0)
+		printf(",\"target_ratio\":%.2f", target);
+	printf("}\n");
 	fflush(stdout);
 }
 
@@ -304,7 +312,7 @@ int main(void)
 	for (int i = 0; i < 3 && sizes[i]; i++) {
 		size_t len = tcp_frame(frame, sizes[i]), wire_len = 0;
 		size_t keystream = ((sizes[i] - 20 + 15) / 16 + 1) * 16;
-		double base;
+		double base, target;
 		struct __sk_buff sctx = { .ifindex = (__u32)e->ifindex };
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
 			    .data_out = wire, .data_size_out = sizeof(wire), .ctx_in = &sctx,
@@ -317,16 +325,17 @@ int main(void)
 		wire_len = o.data_size_out;
 		if (e->backend == PSP_BACKEND_KMOD) {
 			line("kmod-tc-encrypt", sizes[i], median_ns(e->tx_fd, frame, len, 0, e),
-			     "openssl-aes-128-gcm-seal", openssl_ns(sizes[i], 0));
+			     "openssl-aes-128-gcm-seal", openssl_ns(sizes[i], 0), 0);
 			line("kmod-xdp-decrypt", sizes[i], median_ns(e->rx_fd, wire, wire_len, 1, e),
-			     "openssl-aes-128-gcm-open", openssl_ns(sizes[i], 1));
+			     "openssl-aes-128-gcm-open", openssl_ns(sizes[i], 1), 0);
 			continue;
 		}
 		base = ecb_ns(skel, keystream);	/* one baseline for both */
+		target = sizes[i] >= 1500 ? BPF_TARGET_RATIO : 0;
 		line("bpf-tc-encrypt", sizes[i], median_ns(e->tx_fd, frame, len, 0, e),
-		     "bpf-ecb-aes-keystream", base);
+		     "bpf-ecb-aes-keystream", base, target);
 		line("bpf-xdp-decrypt", sizes[i], median_ns(e->rx_fd, wire, wire_len, 1, e),
-		     "bpf-ecb-aes-keystream", base);
+		     "bpf-ecb-aes-keystream", base, target);
 	}
 	if (e->backend == PSP_BACKEND_BPF && bench_offload(e, skel, &flow, &back))
 		return 1;
