@@ -92,7 +92,7 @@ int pspk_bench(struct pspk_bench *b)
 	strscpy(b->kernel_driver, crypto_aead_driver_name(tfm), sizeof(b->kernel_driver));
 	strscpy(b->ours_driver, pspk_gcm_driver(k), sizeof(b->ours_driver));
 out:
-	kfree_sensitive(k);
+	pspk_key_free(k);
 	aead_request_free(req);
 	kfree(buf);
 	crypto_free_aead(tfm);

@@ -3,30 +3,42 @@
 #ifndef __PSPK_GCM_H
 #define __PSPK_GCM_H
 
-#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <psp/kmod.h>
 #include <psp/wire.h>
+
+struct crypto_aead;
 
 /*
  * A key, owned by the one map entry (or program) that holds it as a kptr,
  * used by packets through its id (psp_kfuncs.c); freed, wiped, an RCU
  * grace period after its owner lets it go, since a packet may have looked
- * its id up just before.
+ * its id up just before, and in process context (free_work), where its
+ * transform may go.
  */
 struct pspk_key {
 	u32 id;			/* in the module's table, never 0 */
 	u32 kind;		/* enum pspk_key_kind */
 	u32 len;		/* bytes of key */
-	u8 key[PSP_KEY_MAX_LEN];
+	u8 key[PSP_KEY_MAX_LEN] __aligned(8);
 	u8 k1[16];		/* a device key's CMAC subkey */
-	struct rcu_head rcu;
+	/* an association key's AES-GCM of the kernel, keyed once (psp_gcm.c),
+	 * or NULL: the portable GCM */
+	struct crypto_aead *gcm;
+	struct rcu_work free_work;
 };
 
 int pspk_gcm_init(void);
 void pspk_gcm_exit(void);
 
-/* Fills k from key bytes; 0 or -EINVAL (wrong length for the kind). */
+/*
+ * Fills a k from kzalloc() with key bytes; 0, -EINVAL (wrong length for
+ * the kind) or -ENOMEM. May sleep.
+ */
 int pspk_key_init(struct pspk_key *k, const u8 *key, u32 len, u32 kind);
+
+/* Frees such a k, pspk_key_init() done or not, wiped; may sleep. */
+void pspk_key_free(struct pspk_key *k);
 
 /* The key of (spi, version) derived from a device key, psp_key_len(version)
  * bytes into out. */

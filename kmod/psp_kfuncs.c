@@ -45,9 +45,13 @@
 static DEFINE_XARRAY_FLAGS(pspk_keys, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 static u32 pspk_next_id;
 
-static void pspk_key_free_rcu(struct rcu_head *head)
+/* Where keys are freed: process context, since freeing a crypto
+ * transform is not promised to be safe in an RCU callback's softirq. */
+static struct workqueue_struct *pspk_free_wq;
+
+static void pspk_key_free_work(struct work_struct *work)
 {
-	kfree_sensitive(container_of(head, struct pspk_key, rcu));
+	pspk_key_free(container_of(to_rcu_work(work), struct pspk_key, free_work));
 }
 
 /* The key of id; the caller is in an RCU read section until done with it. */
@@ -115,7 +119,7 @@ noinline struct pspk_key *bpf_pspk_key_create(const u8 *key, u32 key__sz, u32 ki
 	if (pspk_key_init(k, key, key__sz, kind) ||
 	    xa_alloc_cyclic_irq(&pspk_keys, &k->id, k, xa_limit_32b, &pspk_next_id,
 				GFP_KERNEL) < 0) {
-		kfree_sensitive(k);
+		pspk_key_free(k);
 		return NULL;
 	}
 	return k;
@@ -131,7 +135,8 @@ noinline void bpf_pspk_key_release(struct pspk_key *k)
 	xa_lock_irqsave(&pspk_keys, flags);
 	__xa_erase(&pspk_keys, k->id);
 	xa_unlock_irqrestore(&pspk_keys, flags);
-	call_rcu(&k->rcu, pspk_key_free_rcu);
+	INIT_RCU_WORK(&k->free_work, pspk_key_free_work);
+	queue_rcu_work(pspk_free_wq, &k->free_work);
 }
 
 /* The id the packet kfuncs know key k by, to store beside it. */
@@ -252,23 +257,32 @@ static int __init pspk_init(void)
 	const struct btf_id_dtor_kfunc dtors[] = {
 		{ .btf_id = pspk_dtor_ids[0], .kfunc_btf_id = pspk_dtor_ids[1] },
 	};
-	int err = pspk_gcm_init();
+	int err;
 
+	pspk_free_wq = alloc_workqueue("psp_crypto_free", 0, 0);
+	if (!pspk_free_wq)
+		return -ENOMEM;
+	err = pspk_gcm_init();
 	if (err)
-		return err;
+		goto out_wq;
 	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_XDP, &pspk_kfunc_set) ?:
 	      register_btf_kfunc_id_set(BPF_PROG_TYPE_SCHED_CLS, &pspk_kfunc_set) ?:
 	      register_btf_kfunc_id_set(BPF_PROG_TYPE_SYSCALL, &pspk_kfunc_set) ?:
 	      register_btf_id_dtor_kfuncs(dtors, ARRAY_SIZE(dtors), THIS_MODULE);
-	if (err)
-		pspk_gcm_exit();
+	if (!err)
+		return 0;
+	pspk_gcm_exit();
+out_wq:
+	destroy_workqueue(pspk_free_wq);
 	return err;
 }
 
 static void __exit pspk_exit(void)
 {
-	/* keys still in call_rcu() are this module's code */
+	/* keys still on their way to being freed run this module's code:
+	 * the grace periods queue them, then the queue drains */
 	rcu_barrier();
+	destroy_workqueue(pspk_free_wq);
 	pspk_gcm_exit();
 }
 

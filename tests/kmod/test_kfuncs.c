@@ -142,7 +142,7 @@ static void seal_open(const char *what, uint32_t kind, uint32_t version, const u
 
 static void misuse(void)
 {
-	static uint8_t pkt[MAX_PKT], copy[MAX_PKT];
+	static uint8_t pkt[MAX_PKT], copy[MAX_PKT], forged[MAX_PKT];
 	uint8_t key[32] = { 1, 2, 3 };
 	size_t len = make_packet(pkt, 0x123, 0, 64);
 	struct pspk_op op = op_of(0, 64, 0), bad;
@@ -156,11 +156,12 @@ static void misuse(void)
 
 		run(tc, 1, &op, pkt, len);
 		memcpy(copy, pkt, len);
+		/* the module's fast path decrypts before it checks: it must
+		 * put the packet back byte for byte, the ICV too */
 		pkt[HDR_OFF + PSP_HDR_LEN + 5] ^= 1;
-		tap_ok(run(tc, 0, &op, pkt, len) == -EBADMSG &&
-		       !memcmp(pkt + HDR_OFF + PSP_HDR_LEN + 6, copy + HDR_OFF + PSP_HDR_LEN + 6,
-			       len - HDR_OFF - PSP_HDR_LEN - 6),
-		       "%s: a forged ciphertext: -EBADMSG, the packet not decrypted", prog);
+		memcpy(forged, pkt, len);
+		tap_ok(run(tc, 0, &op, pkt, len) == -EBADMSG && !memcmp(pkt, forged, len),
+		       "%s: a forged ciphertext: -EBADMSG, the packet left as it came", prog);
 		memcpy(pkt, copy, len);
 
 		bad = op;
