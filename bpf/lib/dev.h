@@ -32,7 +32,7 @@ struct {
  *
  * Its settings are copied per CPU: a packet reads them from a slot of its
  * own CPU's rather than walking psp_devs' hash, whose cold bucket and
- * entry cost some 20 ns a packet (docs/architecture.md). A copy holds
+ * entry cost 30-40 ns a packet (docs/architecture.md). A copy holds
  * while psp_ctl_state's devs_gen is the one it was made under, which the
  * loader bumps after each change of psp_devs (loader/lib/dev.c). It is
  * read before the hash, so a copy of settings about to change is stamped
