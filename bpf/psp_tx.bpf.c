@@ -263,10 +263,20 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		return err;
 	kept = job->p.l4_off - base_end;
 
+	/*
+	 * bpf_skb_change_tail() makes the packet linear and writable up to
+	 * its old length only, and a clone TCP keeps for retransmission is
+	 * writable as far as its header room goes: for a SYN, that is the
+	 * whole packet, so the skb stays a clone and the ICV's bytes are
+	 * shared. Our own crypto (and the kmod backend's, which refuses such
+	 * an skb) needs all of it private: bpf_skb_pull_data(). An offload
+	 * device writes nothing there but the hint, through
+	 * bpf_skb_store_bytes(), which makes those bytes private itself.
+	 */
 	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0) ||
 	    move_kept(skb, base_end, kept, room) ||
 	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
-	    bpf_skb_pull_data(skb, skb->len))
+	    (!(dev->flags & PSP_DEV_F_OFFLOAD) && bpf_skb_pull_data(skb, skb->len)))
 		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

@@ -10,16 +10,64 @@
 
 #define CHECKSUM_PARTIAL	3
 
+#define PSP_DEV_CACHE_SLOTS	4	/* by ifindex: a few devices per CPU */
+
+struct psp_dev_cache {
+	__u64 netns_cookie;
+	__u32 ifindex;		/* 0: empty */
+	__u32 devs_gen;
+	struct psp_dev_cfg cfg;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct psp_dev_cache);
+	__uint(max_entries, PSP_DEV_CACHE_SLOTS);
+} psp_dev_cache SEC(".maps");
+
 /*
  * A device is known by its network namespace and ifindex: ifindexes repeat
  * across namespaces, and one set of maps serves them all.
+ *
+ * Its settings are copied per CPU: a packet reads them from a slot of its
+ * own CPU's rather than walking psp_devs' hash, whose cold bucket and
+ * entry cost 30-40 ns a packet (docs/architecture.md). A copy holds
+ * while psp_ctl_state's devs_gen is the one it was made under, which the
+ * loader bumps after each change of psp_devs (loader/lib/dev.c). It is
+ * read before the hash, so a copy of settings about to change is stamped
+ * with the generation about to end. Only the settings the datapath reads
+ * are kept current this way: spi_last, phase, generation and the control
+ * plane's counters change without a bump and are not to be read here.
+ * Programs on one CPU do not interleave packets (TC runs with bottom
+ * halves off, XDP in them), so a slot is never read half-written. A
+ * subprogram, so that its stack is not added to the stages'.
  */
-static __always_inline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 ifindex)
+static __noinline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 ifindex)
 {
 	struct psp_dev_key k = { .netns_cookie = netns_cookie, .ifindex = ifindex };
+	struct psp_dev_cache *c;
+	struct psp_ctl_state *st;
+	struct psp_dev_cfg *cfg;
+	__u32 slot = 0, gen;
 
 	PSP_BTF_ANCHOR();
-	return bpf_map_lookup_elem(&psp_devs, &k);
+	st = bpf_map_lookup_elem(&psp_ctl_state, &slot);
+	slot = ifindex & (PSP_DEV_CACHE_SLOTS - 1);
+	c = bpf_map_lookup_elem(&psp_dev_cache, &slot);
+	if (!st || !c)
+		return bpf_map_lookup_elem(&psp_devs, &k);
+	gen = st->devs_gen;
+	if (c->ifindex == ifindex && c->netns_cookie == netns_cookie && c->devs_gen == gen)
+		return &c->cfg;
+	cfg = bpf_map_lookup_elem(&psp_devs, &k);
+	if (!cfg)
+		return NULL;
+	c->cfg = *cfg;
+	c->netns_cookie = netns_cookie;
+	c->ifindex = ifindex;
+	c->devs_gen = gen;
+	return &c->cfg;
 }
 
 /* Linux 6.1 (the kmod backend) has neither way to the namespace: the

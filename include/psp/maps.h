@@ -110,7 +110,8 @@ struct psp_ctl_state {
 	__u32 last_dev_id;	/* ids are handed out round, as Linux does */
 	__u32 layout;		/* digest of the map layouts that made the state */
 	__u32 backend;		/* enum psp_backend: whose programs and keys */
-	__u32 pad;
+	__u32 devs_gen;		/* bumped after each change of psp_devs: the
+				 * datapath's copies (bpf/lib/dev.h) refresh */
 };
 
 /*

@@ -284,6 +284,19 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 	free(keys);
 }
 
+/* After each change of psp_devs: the datapath's per-CPU copies of the
+ * devices' settings (bpf/lib/dev.h) are made afresh. */
+static int devs_changed(struct pspbpf *h)
+{
+	struct psp_ctl_state st;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &st))
+		return -errno;
+	st.devs_gen++;
+	return bpf_map_update_elem(h->map.ctl_state, &zero, &st, BPF_ANY) ? -errno : 0;
+}
+
 static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
 {
 	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
@@ -295,6 +308,7 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	xdp_forget(c);
 	seal_port_del(h, c);
 	bpf_map_delete_elem(h->map.devs, k);
+	devs_changed(h);
 	zero_stats(h, c->id);
 }
 
@@ -368,7 +382,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	if (err)
 		goto undo_keys;
 	/* the XDP mode attach() found */
-	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST)) {
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST) || devs_changed(h)) {
 		err = set_err(h, errno, "cannot record the XDP mode of %s: %s", ifname,
 			      strerror(errno));
 		detach(h, &cfg);
@@ -515,7 +529,7 @@ static int dev_update(struct pspbpf *h, const char *ifname,
 	if (err)
 		return err;
 	change(&cfg, arg);
-	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST))
+	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST) || devs_changed(h))
 		return set_err(h, errno, "cannot update %s: %s", ifname, strerror(errno));
 	return 0;
 }
