@@ -354,9 +354,6 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	if (err)
 		return set_err(h, -err, "cannot read the settings of %s: %s", ifname,
 			       strerror(-err));
-	if (o->rx_spread && o->backend == PSP_BACKEND_OFFLOAD)
-		return set_err(h, EINVAL, "--rx-spread: on the offload backend the NIC opens "
-			       "packets, there is nothing to spread");
 	err = free_dev_id(h, &cfg.id);
 	if (err)
 		return err;
@@ -400,8 +397,12 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		   struct psp_dev_cfg *out)
 {
 	LOCK_GUARD(h);
-	int err = pspbpf_lock(h);
+	int err;
 
+	if (o->rx_spread && o->backend == PSP_BACKEND_OFFLOAD)
+		return set_err(h, EINVAL, "--rx-spread: on the offload backend the NIC opens "
+			       "packets, there is nothing to spread");
+	err = pspbpf_lock(h);
 	/* offload devices run the bpf build, flagged (include/psp/offload.h) */
 	if (!err)
 		err = state_hold(h, o->backend == PSP_BACKEND_OFFLOAD ? PSP_BACKEND_BPF :
