@@ -95,13 +95,33 @@ out:
 	return hits;
 }
 
+/* psp0's flow of port lport, sealed with the key it opens its own SPI
+ * spi with, so that one packet goes through both directions: the key in
+ * key[16]; 0, or -1 said. */
+static int loop_assoc(struct test_env *e, struct pspbpf_flow *flow, uint16_t lport,
+		      uint32_t spi, uint8_t key[32])
+{
+	struct pspbpf_tx_params tx = { .spi = spi, .version = 0, .key_len = 16, .key = key };
+
+	*flow = (struct pspbpf_flow){ .family = AF_INET, .lport = lport, .rport = 80,
+				      .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	if (pspbpf_rx_assoc_spi(e->h, "psp0", flow, 0, spi, key)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		return -1;
+	}
+	if (pspbpf_tx_assoc(e->h, "psp0", flow, &tx)) {
+		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+		pspbpf_assoc_del(e->h, "psp0", flow);
+		return -1;
+	}
+	return 0;
+}
+
 TEST(scratch_keeps_no_keystream)
 {
 	struct test_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
-	struct pspbpf_tx_params tx = { .spi = 0x5151, .version = 0, .key_len = 16 };
-	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5656, .rport = 80,
-				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	struct pspbpf_flow flow;
 	size_t len, out_len, back_len, n = (L4_LEN + 15) / 16;
 	const uint8_t *ct = out + HDR_OFF + 16;
 	uint8_t key[32];
@@ -119,18 +139,8 @@ TEST(scratch_keeps_no_keystream)
 			close(fd);
 		return;
 	}
-	/* psp0 seals with the key it opens its own SPI with: one packet
-	 * through both directions */
-	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
-		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+	if (loop_assoc(e, &flow, 5656, 0x5151, key))
 		return;
-	}
-	tx.key = key;
-	if (pspbpf_tx_assoc(e->h, "psp0", &flow, &tx)) {
-		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
-		pspbpf_assoc_del(e->h, "psp0", &flow);
-		return;
-	}
 	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
 	ok = run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40 &&
 	     !secrets(key, 16, out + HDR_OFF, secret, n);
@@ -257,9 +267,7 @@ TEST(ghash_tables_unpinned)
 {
 	struct test_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
-	struct pspbpf_tx_params tx = { .spi = 0x5252, .version = 0, .key_len = 16 };
-	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5757, .rport = 80,
-				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	struct pspbpf_flow flow;
 	int maps = 0, skipped = 0, hits, fd;
 	size_t len, out_len, back_len;
 	uint8_t key[32];
@@ -273,15 +281,8 @@ TEST(ghash_tables_unpinned)
 		close(fd);
 	if (e->backend != PSP_BACKEND_BPF)
 		return;
-	if (pspbpf_rx_assoc_spi(e->h, "psp0", &flow, 0, tx.spi, key)) {
-		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
+	if (loop_assoc(e, &flow, 5757, 0x5252, key))
 		return;
-	}
-	tx.key = key;
-	if (pspbpf_tx_assoc(e->h, "psp0", &flow, &tx)) {
-		tap_ok(0, "assoc: %s", pspbpf_errmsg(e->h));
-		goto out;
-	}
 	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
 	/* psp_rx opens it (and then drops it: psp0's own flow comes back
 	 * with its addresses the wrong way round) */
