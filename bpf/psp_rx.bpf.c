@@ -386,7 +386,7 @@ static __always_inline int rx_gcm_verdict(int gcm, const struct rx_job *job)
 }
 
 /*
- * The CPUs PSP packets may be opened on (dev set --rx-spread): each of
+ * The CPUs PSP packets may be opened on (dev add --rx-spread): each of
  * this object's own, filled by the loader, runs psp_rx_cpu. One entry as
  * built; the loader sizes it to the host's CPUs before loading, and an
  * object that `ip link` loads keeps it empty, so its packets are opened

@@ -8,8 +8,9 @@
  *    bpf_crypto_encrypt() call turns them into E(J0) and the keystream;
  *  - GHASH runs in BPF (ghash.h) over an 8-bit table of the association's
  *    H (H itself is in a kptr object, which BPF reads only at constant
- *    offsets, so not as a table): the table is built into a per-CPU
- *    BPF_F_WRONLY map, psp_ghash, which no userspace read reaches, and
+ *    offsets, so not as a table): the table is built into psp_ghash, a
+ *    per-CPU map of the program's own, not pinned, its descriptor
+ *    write-only (docs/architecture.md says what that leaves open), and
  *    kept there for the next packet of the same H: one build per key and
  *    CPU while a CPU's packets keep to a few associations;
  *  - one pass over the payload XORs the keystream and hashes the
