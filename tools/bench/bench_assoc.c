@@ -20,8 +20,28 @@
 #include "env.h"
 #include "tap.h"
 
-#define FLOWS	16384	/* live at once, then removed, per round */
-#define ROUNDS	4
+/* Associations live at once (then removed, but for the last round) and
+ * rounds; PSP_BENCH_ASSOC_FLOWS and PSP_BENCH_ASSOC_ROUNDS size them down
+ * where every syscall is slow (make vm-bench's TCG guest). */
+#define FLOWS_MAX	16384
+#define ROUNDS_MAX	4
+static int nflows = FLOWS_MAX, nrounds = ROUNDS_MAX;
+
+static int env_int(const char *name, int def, int max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 10);
+	if (*end || n < 1 || n > max) {
+		fprintf(stderr, "bench: %s=%s: not 1..%d, taking %d\n", name, v, max, def);
+		return def;
+	}
+	return (int)n;
+}
 
 int tap_ok(int cond, const char *fmt, ...)
 {
@@ -117,8 +137,8 @@ static long slab_bytes(void)
 
 int main(void)
 {
-	static uint64_t lat[FLOWS * ROUNDS];
-	struct test_env *e = test_env();
+	static uint64_t lat[FLOWS_MAX * ROUNDS_MAX];
+	struct test_env *e;
 	uint8_t key[PSP_KEY_MAX_LEN];
 	struct pspbpf_flow f;
 	uint64_t t0, total = 0;
@@ -126,6 +146,9 @@ int main(void)
 	size_t n = 0, rx_keys = 0;
 	int err = 0;
 
+	nflows = env_int("PSP_BENCH_ASSOC_FLOWS", FLOWS_MAX, FLOWS_MAX);
+	nrounds = env_int("PSP_BENCH_ASSOC_ROUNDS", ROUNDS_MAX, ROUNDS_MAX);
+	e = test_env();
 	/* the peers on psp0, as a real peer's is: each tx-assoc then makes
 	 * sure the path has room for PSP (route.c) */
 	if (!e || system("ip addr add 10.77.0.1/24 dev psp0")) {
@@ -133,8 +156,8 @@ int main(void)
 		return 1;
 	}
 	slab0 = slab_bytes();
-	for (int r = 0; r < ROUNDS && !err; r++) {
-		for (int i = 0; i < FLOWS && !err; i++) {
+	for (int r = 0; r < nrounds && !err; r++) {
+		for (int i = 0; i < nflows && !err; i++) {
 			struct pspbpf_tx_params tx = { .version = 0, .key = key, .key_len = 16 };
 			uint64_t t;
 
@@ -151,7 +174,7 @@ int main(void)
 			slab_full = slab_bytes();
 			rx_keys = rx_key_entries();
 		}
-		for (int i = 0; i < FLOWS && !err && r + 1 < ROUNDS; i++) {
+		for (int i = 0; i < nflows && !err && r + 1 < nrounds; i++) {
 			flow_of(&f, i);
 			err = pspbpf_assoc_del(e->h, "psp0", &f);
 		}
@@ -169,16 +192,16 @@ int main(void)
 	       lat[n * 999 / 1000] / 1e3, syscall_ns() / 1e3, (double)t0 / syscall_ns());
 	/* map entries: Rx by SPI (state, key), the flow (policy, Tx state, key) */
 	printf("{\"bench\":\"assoc-memory\",\"live_assocs\":%d,\"map_entry_bytes\":%zu,"
-	       "\"slab_bytes_per_assoc\":%ld}\n", FLOWS,
+	       "\"slab_bytes_per_assoc\":%ld}\n", nflows,
 	       2 * sizeof(struct psp_spi_key) + sizeof(struct psp_rx_sa) + sizeof(struct psp_key) +
 	       3 * sizeof(struct psp_flow) + sizeof(struct psp_assoc) + sizeof(struct psp_tx_sa) +
-	       sizeof(struct psp_key), (slab_full - slab0) / FLOWS);
+	       sizeof(struct psp_key), (slab_full - slab0) / nflows);
 	/* what receive keeps per association to open its packets: a key
 	 * entry (and its kernel objects) on the bpf backend, nothing on the
 	 * kmod backend, which derives each packet's key */
 	printf("{\"bench\":\"rx-key-state\",\"backend\":\"%s\",\"live_assocs\":%d,"
 	       "\"rx_key_entries\":%zu,\"rx_key_map_bytes_per_assoc\":%zu,\"target\":0}\n",
-	       pspbpf_backend_name(e->backend), FLOWS, rx_keys,
-	       rx_keys * (sizeof(struct psp_spi_key) + sizeof(struct psp_key)) / FLOWS);
+	       pspbpf_backend_name(e->backend), nflows, rx_keys,
+	       rx_keys * (sizeof(struct psp_spi_key) + sizeof(struct psp_key)) / nflows);
 	return 0;
 }
