@@ -229,7 +229,7 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
 			    struct tx_job *job, struct psp_tx_sa *sa)
 {
-	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len;
+	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len, offload;
 	const int err = PSP_CNT_TX_ENCAP_ERROR;
 	void *data, *data_end;
 	struct psp_flow f;
@@ -240,8 +240,11 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	if (!dev || !job || !sa)
 		return err;
 	f = job->flow;
-	/* the seal port's job (psp_tx) */
-	if (skb->gso_size || skb_csum_partial(skb) || bpf_skb_pull_data(skb, skb->len))
+	offload = dev->flags & PSP_DEV_F_OFFLOAD;
+	/* the seal port's job (psp_tx). Our own crypto needs the packet in
+	 * one buffer; a NIC's needs only the headers written (offload.h). */
+	if (skb->gso_size || skb_csum_partial(skb) ||
+	    bpf_skb_pull_data(skb, offload ? job->p.l4_off + sizeof(struct tcphdr) : skb->len))
 		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -264,19 +267,19 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	kept = job->p.l4_off - base_end;
 
 	/*
-	 * bpf_skb_change_tail() makes the packet linear and writable up to
-	 * its old length only, and a clone TCP keeps for retransmission is
-	 * writable as far as its header room goes: for a SYN, that is the
-	 * whole packet, so the skb stays a clone and the ICV's bytes are
-	 * shared. Our own crypto (and the kmod backend's, which refuses such
-	 * an skb) needs all of it private: bpf_skb_pull_data(). An offload
-	 * device writes nothing there but the hint, through
-	 * bpf_skb_store_bytes(), which makes those bytes private itself.
+	 * The room for the ICV, except on an offload device, whose NIC
+	 * appends it. bpf_skb_change_tail() makes the packet linear and
+	 * writable up to its old length only, and a clone TCP keeps for
+	 * retransmission is writable as far as its header room goes: for a
+	 * SYN, that is the whole packet, so the skb stays a clone and the
+	 * ICV's bytes are shared. Our own crypto (and the kmod backend's,
+	 * which refuses such an skb) needs all of it private:
+	 * bpf_skb_pull_data().
 	 */
 	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0) ||
 	    move_kept(skb, base_end, kept, room) ||
-	    bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
-	    (!(dev->flags & PSP_DEV_F_OFFLOAD) && bpf_skb_pull_data(skb, skb->len)))
+	    (!offload && (bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
+			  bpf_skb_pull_data(skb, skb->len))))
 		return err;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -312,14 +315,23 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	 * has an integrity check of its own: the ICV) */
 	udp->check = 0;
 
-	/* unique per packet per key, across CPUs */
-	iv = __sync_fetch_and_add(&sa->iv, 1) + 1;
 	h->nexthdr = IPPROTO_TCP;
 	h->hdrlen = sa->has_vc ? PSP_HDRLEN_VC : PSP_HDRLEN_NOVC;
 	h->crypt_offset = sa->crypt_off & PSP_CRYPT_OFF_MASK;
 	h->verfl = psphdr_verfl(sa->version, sa->has_vc);
 	h->spi = bpf_htonl(sa->spi);
-	h->iv = bpf_cpu_to_be64(iv);
+	if (offload) {
+		/* the NIC's IV to fill; until then, which key (offload.h) */
+		struct psp_tx_hint *hint = (void *)&h->iv;
+
+		hint->magic = PSP_TX_HINT_MAGIC;
+		hint->dev_id = dev->id;
+		hint->key_handle = sa->rx_spi;
+	} else {
+		/* unique per packet per key, across CPUs */
+		iv = __sync_fetch_and_add(&sa->iv, 1) + 1;
+		h->iv = bpf_cpu_to_be64(iv);
+	}
 	if (sa->has_vc) {
 		__u8 *vc = (void *)(h + 1);
 
@@ -336,22 +348,6 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
 DEFINE_PSP_TX_GCM(psp_tx_gcm)
-
-/*
- * Stage 3 on an offload device: the NIC seals the packet. Its hint
- * (include/psp/offload.h) goes where the NIC writes the ICV: which key.
- */
-static __always_inline int tx_offload_hint(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-					   const struct tx_job *job)
-{
-	struct psp_tx_hint h = {
-		.magic = PSP_HINT_MAGIC, .dev_id = dev->id, .key_handle = job->key.spi,
-		.version = job->gcm.version,
-	};
-	__u32 icv = job->gcm.hdr_off + job->gcm.aad_len + job->gcm.ct_len;
-
-	return bpf_skb_store_bytes(skb, icv & 0xffff, &h, sizeof(h), 0);
-}
 
 /* The headers must be in the linear part to be parsed. */
 static __always_inline void pull_headers(struct __sk_buff *skb)
@@ -386,10 +382,8 @@ static __always_inline int tx_seal(struct __sk_buff *skb, const struct psp_dev_c
 {
 	int err = psp_tx_encap(skb, dev, job, sa);
 
-	if (err)
-		return err;
-	if (dev->flags & PSP_DEV_F_OFFLOAD)
-		return tx_offload_hint(skb, dev, job) ? PSP_CNT_TX_ENCAP_ERROR : 0;
+	if (err || (dev->flags & PSP_DEV_F_OFFLOAD))
+		return err;	/* an offload device's NIC seals it */
 	return tx_gcm_verdict(psp_tx_gcm(skb, &job->gcm, &job->key));
 }
 

@@ -17,11 +17,15 @@
  * tell; psp_rx drops it.
  *
  * Transmit. psp_tx encapsulates as it would to encrypt: UDP, the PSP
- * header (SPI, IV, version, crypt offset, VC) and room for the ICV, the
- * payload left in clear. In the 16 bytes of the ICV it writes struct
- * psp_tx_hint: the key, by the handle the NIC gave it when the Tx key was
- * installed (the key-in-descriptor model). The NIC seals the packet with
- * that key and the header's SPI and IV, writes the ICV over the hint.
+ * header (SPI, version, crypt offset, VC), the payload left in clear, the
+ * IP and UDP lengths counting the 16-byte ICV, which the packet does not
+ * carry yet. The IV is the NIC's to fill, from a counter of its own per
+ * key, as Linux leaves it to PSP hardware; psp_tx writes struct
+ * psp_tx_hint there: the key, by the handle the NIC gave it when the Tx
+ * key was installed (the key-in-descriptor model). The NIC writes the IV
+ * over the hint, seals the packet with that key and appends the ICV. With
+ * nothing to add at its end, a packet whose payload lies in pages (a
+ * segment of a GSO packet) is sent as it is, not copied into one buffer.
  *
  * Hints are trusted only on devices added with --backend offload (flag
  * PSP_DEV_F_OFFLOAD): elsewhere psp_rx ignores a receive hint, counts it
@@ -33,6 +37,7 @@
 #include "types.h"
 
 #define PSP_HINT_MAGIC		0x50535048u	/* "PSPH": a hint, not stray bytes */
+#define PSP_TX_HINT_MAGIC	0x5054u		/* "PT": the transmit hint's */
 
 enum psp_rx_status {
 	PSP_RXS_DECRYPTED = 1,	/* authentic, payload in clear */
@@ -54,13 +59,12 @@ struct psp_rx_hint {
 };
 
 struct psp_tx_hint {
-	__u32 magic;		/* PSP_HINT_MAGIC, host order */
-	__u32 dev_id;		/* the PSP device ... */
+	__u16 magic;		/* PSP_TX_HINT_MAGIC, host order */
+	__u16 dev_id;		/* the PSP device ... */
 	__u32 key_handle;	/* ... and its key handle: the association's Rx SPI */
-	__u32 version;		/* the key's PSP version */
 };
 
 _Static_assert(sizeof(struct psp_rx_hint) == 16, "psp_rx_hint: 16 bytes of XDP metadata");
-_Static_assert(sizeof(struct psp_tx_hint) == 16, "psp_tx_hint: the ICV's 16 bytes");
+_Static_assert(sizeof(struct psp_tx_hint) == 8, "psp_tx_hint: the IV's 8 bytes");
 
 #endif /* __PSP_OFFLOAD_H */

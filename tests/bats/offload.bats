@@ -121,16 +121,16 @@ pair() {
 	# hint, and vb must trust none of it
 	nic_up nw no "$(ctl_b -j dev show vb | jq .id)"
 	pair 41004 6004
-	local before auth
+	local before err
 	before=$(counter b rx-hint-ignored)
-	auth=$(counter b rx-auth-fail)
+	err=$(counter b rx-error)
 	head -c 100k "$BIG" >"$BATS_TEST_TMPDIR/in"
 	run xfer "$NS_O" "$NS_B" 10.89.0.1 41004 10.89.0.2 6004 "$BATS_TEST_TMPDIR/in" \
 		"$BATS_TEST_TMPDIR/out"
 	[ "$status" -ne 0 ]
 	[ "$(counter b rx-hint-ignored)" -gt "$before" ]
-	# vb opened them itself: what the offload host left for its NIC to
-	# seal fails there
-	[ "$(counter b rx-auth-fail)" -gt "$auth" ]
+	# vb took them as they came: what the offload host left for its NIC
+	# to seal lacks the ICV the NIC appends, so is cut short there
+	[ "$(counter b rx-error)" -gt "$err" ]
 	nic_up no nw "$(ctl_o -j dev show vo | jq .id)"
 }

@@ -4,8 +4,9 @@
  * --backend offload (include/psp/offload.h), whole packets compared:
  *
  *  - psp_tx gives the reference's encapsulation with the payload still in
- *    clear and the key hint where the ICV goes; sealed as a NIC seals it
- *    (the reference over it), it is the reference's packet byte for byte;
+ *    clear, the key hint in the IV and no ICV; given its IV and sealed as
+ *    a NIC seals it (the reference over it, the ICV appended), it is the
+ *    reference's packet byte for byte;
  *  - psp_rx, given what a NIC hands up (the payload opened, a hint of
  *    DECRYPTED), gives the original frame back; without a hint, with
  *    another status, or a hint of another SPI, drops it under the counter
@@ -102,19 +103,21 @@ TEST(offload_tx_hint)
 		return;
 	for (size_t l4 = 20; l4 <= 1400; l4 += 127, n++) {
 		size_t len = tcp_frame(frame, l4), out_len = 0, want_len = 0;
-		struct psp_tx_hint hint = { .magic = PSP_HINT_MAGIC, .dev_id = off.dev_id,
-					    .key_handle = 0x123, .version = 0 };
-		uint8_t *icv = out + len + PSP_ENCAP_HLEN;
+		struct psp_tx_hint hint = { .magic = PSP_TX_HINT_MAGIC,
+					    .dev_id = (uint16_t)off.dev_id, .key_handle = 0x123 };
+		uint8_t *iv = out + HDR_OFF + 8;
 
 		if (run_tx(&off, frame, len, out, &out_len) != TC_ACT_OK ||
-		    out_len != len + PSP_TRANSPORT_OVERHEAD ||
-		    memcmp(icv, &hint, sizeof(hint)) ||
+		    out_len != len + PSP_ENCAP_HLEN || memcmp(iv, &hint, sizeof(hint)) ||
 		    memcmp(out + HDR_OFF + PSP_HDR_LEN, frame + 34, l4)) {
 			wrong++;
 			continue;
 		}
-		/* the NIC's part: seal in place, the ICV over the hint */
-		psp_aead_seal(aead, out + HDR_OFF, l4, 0, icv);
+		/* the NIC's part: its IV over the hint, seal in place, the ICV
+		 * appended; the IP and UDP lengths counted it already */
+		put_be64(iv, n + 1);
+		psp_aead_seal(aead, out + HDR_OFF, l4, 0, out + out_len);
+		out_len += PSP_ICV_LEN;
 		psp_encap_frame(aead, &ref, n + 1, frame, len, want, &want_len);
 		wrong += !bytes_equal(want, want_len, out, out_len);
 	}

@@ -8,8 +8,9 @@
  *   host --veth-- [host port | NIC netns, a bridge | wire port] --veth-- peer
  *
  * From the host (nic_from_host, XDP on the host port): a PSP packet with
- * a transmit hint in its ICV is sealed with the key the hint names, the
- * ICV written over the hint, and goes on through the bridge to the wire.
+ * a transmit hint in its IV gets the next IV of the key the hint names,
+ * is sealed with that key and its ICV appended, and goes on through the
+ * bridge to the wire.
  * From the wire (nic_from_wire, XDP on the wire port): a PSP packet is
  * opened with the key of its SPI and handed to the host port, by
  * redirect so that its receive hint in the XDP metadata goes with it.
@@ -31,6 +32,27 @@ const volatile __u32 host_ifindex;	/* its port toward the host */
 DEFINE_PSP_GCM(nic_seal, struct xdp_md, psp_tx_keys, struct psp_spi_key, PSP_SCRATCH_TX)
 DEFINE_PSP_GCM(nic_open, struct xdp_md, psp_rx_keys, struct psp_spi_key, PSP_SCRATCH_RX)
 
+/* Each Tx key's IVs, as a NIC counts them: by the key's handle. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_spi_key);
+	__type(value, __u64);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+} nic_tx_ivs SEC(".maps");
+
+/* The next IV of key k: unique per packet per key, from 1. 0 if the
+ * counter cannot be had. */
+static __always_inline __u64 nic_next_iv(const struct psp_spi_key *k)
+{
+	__u64 zero = 0, *iv = bpf_map_lookup_elem(&nic_tx_ivs, k);
+
+	if (!iv) {
+		bpf_map_update_elem(&nic_tx_ivs, k, &zero, BPF_NOEXIST);
+		iv = bpf_map_lookup_elem(&nic_tx_ivs, k);
+	}
+	return iv ? __sync_fetch_and_add(iv, 1) + 1 : 0;
+}
+
 /* The incoming PSP header of the frame; PSP_IN_OK or not. */
 static __always_inline int nic_parse(struct xdp_md *ctx, struct psp_in *in)
 {
@@ -42,23 +64,48 @@ static __always_inline int nic_parse(struct xdp_md *ctx, struct psp_in *in)
 	return psp_in_parse(data, data_end, &p, PSP_VERSIONS_ALL, in);
 }
 
+/*
+ * The transmit hint in the IV of a PSP packet from the host, which ends
+ * where its ICV is to go (offload.h): 0 with the hint, or -1.
+ */
+static __always_inline int nic_tx_hint(struct xdp_md *ctx, struct psp_tx_hint *hint,
+				       __u32 *iv_off)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct udphdr *udp;
+	struct pkt p = {};
+
+	if (parse_ip(data, data_end, &p) || p.fragment || p.proto != IPPROTO_UDP ||
+	    p.ip_end != data_end - data + PSP_ICV_LEN)
+		return -1;
+	udp = pkt_ptr(data, p.l4_off);
+	if ((void *)(udp + 1) > data_end || udp->dest != bpf_htons(PSP_UDP_PORT))
+		return -1;
+	*iv_off = p.l4_off + PSP_UDP_HLEN + offsetof(struct psphdr, iv);
+	if (bpf_xdp_load_bytes(ctx, *iv_off & 0xffff, hint, sizeof(*hint)) ||
+	    hint->magic != PSP_TX_HINT_MAGIC || hint->dev_id != dev_id)
+		return -1;	/* sealed already, or not the device's */
+	return 0;
+}
+
 SEC("xdp")
 int nic_from_host(struct xdp_md *ctx)
 {
 	struct psp_tx_hint hint;
 	struct psp_spi_key key;
 	struct psp_in in = {};
-	__u32 icv;
+	__u32 iv_off;
+	__u64 iv;
 
-	if (nic_parse(ctx, &in) != PSP_IN_OK)
+	if (nic_tx_hint(ctx, &hint, &iv_off))
 		return XDP_PASS;
-	icv = in.gcm.hdr_off + in.gcm.aad_len + in.gcm.ct_len;
-	if (bpf_xdp_load_bytes(ctx, icv & 0xffff, &hint, sizeof(hint)) ||
-	    hint.magic != PSP_HINT_MAGIC || hint.dev_id != dev_id ||
-	    hint.version != in.gcm.version)
-		return XDP_PASS;	/* sealed already, or not the device's */
 	key.dev_id = hint.dev_id;
 	key.spi = hint.key_handle;
+	iv = bpf_cpu_to_be64(nic_next_iv(&key));
+	if (!iv || bpf_xdp_adjust_tail(ctx, PSP_ICV_LEN) ||
+	    bpf_xdp_store_bytes(ctx, iv_off & 0xffff, &iv, sizeof(iv)) ||
+	    nic_parse(ctx, &in) != PSP_IN_OK)
+		return XDP_DROP;
 	in.gcm.encrypt = 1;
 	return nic_seal(ctx, &in.gcm, &key) == GCM_OK ? XDP_PASS : XDP_DROP;
 }

@@ -160,19 +160,21 @@ static int bench_offload(struct test_env *e, struct bench_ecb *skel,
 			    .data_out = wire + sizeof(hint), .data_size_out = 4096,
 			    .ctx_in = &sctx, .ctx_size_in = sizeof(sctx), .repeat = 1);
 
-		if (bpf_prog_test_run_opts(off.tx_fd, &o) || o.data_size_out != len + 40) {
+		if (bpf_prog_test_run_opts(off.tx_fd, &o) ||
+		    o.data_size_out != len + PSP_ENCAP_HLEN) {
 			fprintf(stderr, "bench: psp_tx (offload) did not encapsulate\n");
 			return -1;
 		}
-		/* what a NIC hands up: the packet in clear, and its hint */
+		/* what a NIC hands up: the packet in clear, its ICV (the NIC
+		 * appended it), and its hint */
+		size_t wire_len = sizeof(hint) + o.data_size_out + PSP_ICV_LEN;
+
 		hint.dev_id = off.dev_id;
 		memcpy(wire, &hint, sizeof(hint));
-		if (rx_verdict(&off, wire, sizeof(hint) + o.data_size_out, sizeof(hint)) !=
-		    XDP_PASS) {
+		if (rx_verdict(&off, wire, wire_len, sizeof(hint)) != XDP_PASS) {
 			fprintf(stderr, "bench: psp_rx (offload) did not take the packet\n");
 			return -1;
 		}
-		size_t wire_len = sizeof(hint) + o.data_size_out;
 		double tc = median_ns(off.tx_fd, frame, len, 0, &off);
 		double tc0 = median_ns(bpf_program__fd(skel->progs.empty_tc), frame, len, 0, &off);
 		double xdp = median_ns_meta(off.rx_fd, wire, wire_len, sizeof(hint), 1, &off);
