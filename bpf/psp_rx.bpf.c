@@ -72,9 +72,11 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 /* Stage 2: authenticate and decrypt in place (crypto_bpf.h). */
 DEFINE_PSP_RX_GCM(psp_rx_gcm)
 
+#define HDR_MOVE_FAST	(ETH_HLEN + 40)	/* Ethernet + IPv6: the most moved inline */
+
 /* Moves the first n bytes of the frame shift bytes on, then drops the
  * shift bytes in front of them. */
-static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
+static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
 	__u8 buf[HDR_MOVE_MAX] = {};
 
@@ -90,6 +92,50 @@ static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift
 	return bpf_xdp_adjust_head(ctx, (int)shift);
 }
 
+/*
+ * The same for a constant n of 8 to HDR_MOVE_FAST bytes, in 8-byte words
+ * through registers rather than two helper calls and a buffer on the
+ * stack: every word is read before any is written, as the two places
+ * overlap, and the last word, read from n - 8, covers what n / 8 words
+ * leave. x86, where BPF programs run, loads and stores unaligned words.
+ */
+static __always_inline int pull_headers_fast(struct xdp_md *ctx, const __u32 n, __u32 shift)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	__u64 w[HDR_MOVE_FAST / 8], last;
+	void *to;
+
+	shift &= PKT_OFF_MASK;
+	to = data + shift;
+	if (data + n > data_end || to + n > data_end)
+		return -1;
+#pragma unroll
+	for (__u32 i = 0; i < n / 8; i++)
+		w[i] = *(__u64 *)(data + i * 8);
+	last = *(__u64 *)(data + n - 8);
+#pragma unroll
+	for (__u32 i = 0; i < n / 8; i++)
+		*(__u64 *)(to + i * 8) = w[i];
+	*(__u64 *)(to + n - 8) = last;
+	return bpf_xdp_adjust_head(ctx, (int)shift);
+}
+
+/* The headers of almost every packet (Ethernet, with IPv4 without
+ * options or IPv6 without extension headers) inline, others by helpers. */
+static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
+{
+	switch (n) {
+	case ETH_HLEN:
+		return pull_headers_fast(ctx, ETH_HLEN, shift);
+	case ETH_HLEN + 20:
+		return pull_headers_fast(ctx, ETH_HLEN + 20, shift);
+	case ETH_HLEN + 40:
+		return pull_headers_fast(ctx, ETH_HLEN + 40, shift);
+	default:
+		return pull_headers_slow(ctx, n, shift);
+	}
+}
+
 /* Transport mode: the IP header takes back the protocol and length it had
  * before encapsulation, then moves over the UDP and PSP headers. */
 static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_job *job)
@@ -102,9 +148,15 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) - strip);
+		__u16 len = bpf_htons(bpf_ntohs(ip->tot_len) - strip), ttl_proto;
+
+		/* the sum updated, not made afresh: a header that came in
+		 * corrupt still fails the stack's check */
+		ip->check = csum_replace2(ip->check, ip->tot_len, len);
+		ip->tot_len = len;
+		ttl_proto = *(__u16 *)&ip->ttl;
 		ip->protocol = job->in.nexthdr;
-		ip->check = ipv4_csum(ip, ip->ihl, data_end);
+		ip->check = csum_replace2(ip->check, ttl_proto, *(__u16 *)&ip->ttl);
 	} else {
 		struct ipv6hdr *ip6 = data + ETH_HLEN;
 		__u8 *nh = pkt_ptr(data, job->p.nh_off);
@@ -147,6 +199,14 @@ static __always_inline int decap_tunnel(struct xdp_md *ctx, const struct rx_job 
 	if (len != inner_len)
 		return -1;
 	return pull_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
+}
+
+/* What decap_transport() leaves: the same headers, up to the L4 one,
+ * which is the PSP header's next one. */
+static __always_inline void rx_decapped_layout(struct pkt *p, const struct psp_in *in)
+{
+	p->ip_end -= PSP_ENCAP_HLEN + in->ext + PSP_ICV_LEN;
+	p->proto = in->nexthdr;
 }
 
 /* Stage 3: cut the ICV and link padding, then the headers. */
@@ -266,21 +326,21 @@ __noinline int psp_rx_csum_trailer(struct xdp_md *ctx, __u32 l3_sum)
 /*
  * The receive policy of a TCP packet's flow (include/psp/maps.h,
  * psp_assocs), for a packet in clear (spi 0) or one that arrived in PSP
- * with spi, then decapsulated. Returns RX_PASS or the counter to drop
- * under.
+ * with spi, then decapsulated; p is its layout, as parsed or as
+ * decapsulation left it. Returns RX_PASS or the counter to drop under.
  */
-__noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev, __u32 spi)
+__noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
+			     const struct pkt *p, __u32 spi)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	struct psp_assoc *a;
 	struct psp_flow f;
 	struct tcphdr *th;
-	struct pkt p = {};
 	__u32 payload;
 
-	if (!dev || parse_ip(data, data_end, &p))
+	if (!dev || !p)
 		return RX_PASS;
-	th = tcp_flow(data, data_end, &p, dev->id, 0, &f);
+	th = tcp_flow(data, data_end, p, dev->id, 0, &f);
 	if (!th)
 		return RX_PASS;		/* not TCP: no socket policy applies */
 	a = bpf_map_lookup_elem(&psp_assocs, &f);
@@ -294,7 +354,7 @@ __noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev, 
 	}
 	if (!a || flow_reopened(&f, a, th))
 		return RX_PASS;			/* Normal */
-	payload = p.ip_end - p.l4_off - th->doff * 4;
+	payload = p->ip_end - p->l4_off - th->doff * 4;
 	if (!a->has_tx) {			/* Rx PSP */
 		flow_clear_data(a, bpf_ntohl(th->seq) + payload, payload);
 		goto accept;
@@ -445,7 +505,8 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 			count(st, PSP_CNT_RX_PACKETS, 1);
 			count(st, PSP_CNT_RX_BYTES, job.p.ip_end - job.p.l4_off);
 		}
-		verdict = psp_rx_policy(ctx, dev, rx_decapped(&hint, has_hint) ? hint.spi : 0);
+		verdict = psp_rx_policy(ctx, dev, &job.p,
+					rx_decapped(&hint, has_hint) ? hint.spi : 0);
 		if (verdict == RX_PASS)
 			return XDP_PASS;
 		goto drop;
@@ -478,7 +539,8 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 	count(st, PSP_CNT_RX_BYTES, job.in.region_len);
 	/* tunnel mode delivers whatever it carries, as Linux does */
 	if (!job.tunnel) {
-		verdict = psp_rx_policy(ctx, dev, job.sk.spi);
+		rx_decapped_layout(&job.p, &job.in);
+		verdict = psp_rx_policy(ctx, dev, &job.p, job.sk.spi);
 		if (verdict != RX_PASS)
 			goto drop;
 	}

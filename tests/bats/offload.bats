@@ -4,11 +4,11 @@
 # The offload backend against the emulated PSP NIC (tests/nic/): a host
 # whose device leaves the crypto to its NIC talks PSP with a host on the
 # bpf backend.
-#
-#   $NS_O: vo 10.89.0.1 (offload) --veth-- no [$NS_N: br0, psp-nic-emu] nw --veth-- vb 10.89.0.2 (bpf) :$NS_B
+#   (tests/nic/netns.bash: vo 10.89.0.1, offload -- the NIC -- vb 10.89.0.2, bpf)
 
 load helpers
 load netns	# MASTER0/1, ctl_b, counter, xfer
+load ../nic/netns
 
 NS_O=psp-off-o
 NS_N=psp-off-nic
@@ -19,10 +19,7 @@ ctl_o() { "$CTL" -n "$NS_O" "$@"; }
 down() {
 	ctl_o dev del vo 2>/dev/null || true
 	ctl_b dev del vb 2>/dev/null || true
-	for ns in "$NS_O" "$NS_N" "$NS_B"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	return 0
+	nic_netns_down
 }
 
 # the NIC: a bridge between its ports, the emulation's programs on them
@@ -33,21 +30,7 @@ nic_up() {	# HOST_PORT WIRE_PORT DEV_ID
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
 	down
-	for ns in "$NS_O" "$NS_N" "$NS_B"; do
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-	done
-	ip link add vo netns "$NS_O" type veth peer name no netns "$NS_N"
-	ip link add nw netns "$NS_N" type veth peer name vb netns "$NS_B"
-	ip -n "$NS_N" link add br0 type bridge
-	for p in no nw; do
-		ip -n "$NS_N" link set dev "$p" master br0 up
-	done
-	ip -n "$NS_N" link set br0 up
-	ip -n "$NS_O" addr add 10.89.0.1/24 dev vo
-	ip -n "$NS_B" addr add 10.89.0.2/24 dev vb
-	ip -n "$NS_O" link set vo up
-	ip -n "$NS_B" link set vb up
+	nic_netns_up
 	ctl_o dev add vo --backend offload --versions all >/dev/null
 	ctl_b dev add vb --versions all >/dev/null
 	for side in o b; do
@@ -63,15 +46,6 @@ teardown_file() {
 	down
 }
 
-# pair PORT_O PORT_B: associations both ways for 10.89.0.1:PORT_O <-> 10.89.0.2:PORT_B
-pair() {
-	local fo="10.89.0.1:$1" fb="10.89.0.2:$2" ro rb
-	ro=$(ctl_o -j rx-assoc vo --flow "$fo" "$fb")
-	rb=$(ctl_b -j rx-assoc vb --flow "$fb" "$fo")
-	ctl_o tx-assoc vo --flow "$fo" "$fb" --spi "$(jq -r .spi <<<"$rb")" --key "$(jq -r .key <<<"$rb")"
-	ctl_b tx-assoc vb --flow "$fb" "$fo" --spi "$(jq -r .spi <<<"$ro")" --key "$(jq -r .key <<<"$ro")"
-}
-
 @test "dev add --backend offload: the device trusts its NIC's hints" {
 	run ctl_o -j dev show vo
 	[ "$(jq -r .backend <<<"$output")" = offload ]
@@ -79,8 +53,8 @@ pair() {
 }
 
 @test "an offload host and a bpf host: 100 MB of TCP each way (20 in the qemu guest), byte for byte" {
-	pair 41001 6001
-	pair 6002 41002
+	nic_pair 41001 6001
+	nic_pair 6002 41002
 	xfer "$NS_O" "$NS_B" 10.89.0.1 41001 10.89.0.2 6001 "$BIG" "$BATS_TEST_TMPDIR/ob"
 	xfer "$NS_B" "$NS_O" 10.89.0.2 41002 10.89.0.1 6002 "$BIG" "$BATS_TEST_TMPDIR/bo"
 	want=$(sha256sum <"$BIG")
@@ -97,7 +71,7 @@ pair() {
 
 @test "what the NIC sealed crosses the wire as PSP and decrypts with the userspace reference" {
 	local d=$BATS_TEST_TMPDIR
-	pair 41003 6003
+	nic_pair 41003 6003
 	for i in $(seq 20000); do echo "PSP-PLAINTEXT-MARKER line $i"; done >"$d/in"
 	capture "$NS_N" nw "$d/nw.pcap"
 	xfer "$NS_O" "$NS_B" 10.89.0.1 41003 10.89.0.2 6003 "$d/in" "$d/out"
@@ -120,7 +94,7 @@ pair() {
 	# the NIC turned round: it now hands vb (bpf) what it finds, with a
 	# hint, and vb must trust none of it
 	nic_up nw no "$(ctl_b -j dev show vb | jq .id)"
-	pair 41004 6004
+	nic_pair 41004 6004
 	local before err
 	before=$(counter b rx-hint-ignored)
 	err=$(counter b rx-error)
