@@ -15,10 +15,11 @@
 
 static void usage_rx(void)
 {
-	printf("Usage: psp-bpf-ctl rx-assoc DEV --flow LOCAL REMOTE [--version N]\n"
+	printf("Usage: psp-bpf-ctl rx-assoc DEV --flow LOCAL REMOTE [--version N] [--spi HEX]\n"
 	       "\n"
 	       "Allocates an SPI for the TCP flow, derives its key from the device key and\n"
 	       "prints both: the peer installs them with tx-assoc. Version 0 by default.\n"
+	       "--spi takes the given SPI instead, as a peer with static SPIs expects.\n"
 	       FLOW_HELP);
 }
 
@@ -58,6 +59,7 @@ struct assoc_args {
 	const char *dev;
 	struct pspbpf_flow flow;
 	int have_flow, have_spi, have_key, have_version;
+	int rx_spi_given;	/* rx-assoc --spi: the SPI is the Rx one */
 	uint64_t version;
 	struct pspbpf_tx_params tx;
 	uint8_t key[PSP_KEY_MAX_LEN];
@@ -180,7 +182,12 @@ static int rx_assoc(struct pspbpf *h, struct assoc_args *a)
 	uint32_t spi;
 	int ret;
 
-	ret = pspbpf_rx_assoc(h, a->dev, &a->flow, (uint32_t)a->version, &spi, key);
+	if (a->rx_spi_given) {
+		spi = a->tx.spi;
+		ret = pspbpf_rx_assoc_spi(h, a->dev, &a->flow, (uint32_t)a->version, spi, key);
+	} else {
+		ret = pspbpf_rx_assoc(h, a->dev, &a->flow, (uint32_t)a->version, &spi, key);
+	}
 	if (ret)
 		return ctl_fail(h, ret);
 	pspbpf_dev_info(h, a->dev, &info);
@@ -211,9 +218,12 @@ static int run(struct assoc_args *a, int (*fn)(struct pspbpf *h, struct assoc_ar
 int do_rx_assoc(int argc, char **argv)
 {
 	struct assoc_args a;
-	int ret = parse_assoc("rx-assoc", argc, argv, "fV", &a, usage_rx);
+	int ret = parse_assoc("rx-assoc", argc, argv, "fVs", &a, usage_rx);
 
-	return ret >= 0 ? ret : run(&a, rx_assoc);
+	if (ret >= 0)
+		return ret;
+	a.rx_spi_given = a.have_spi;
+	return run(&a, rx_assoc);
 }
 
 int do_tx_assoc(int argc, char **argv)

@@ -29,7 +29,7 @@ static void usage(void)
 	       "  key-rotate DEV                   new device key for the other phase\n"
 	       "  key-import DEV --phase 0|1 --key HEX\n"
 	       "                                   a known device key (interop, tests)\n"
-	       "  rx-assoc DEV --flow LOCAL REMOTE [--version N]\n"
+	       "  rx-assoc DEV --flow LOCAL REMOTE [--version N] [--spi HEX]\n"
 	       "                                   allocate an SPI and key for a TCP flow\n"
 	       "  tx-assoc DEV --flow LOCAL REMOTE --spi HEX --key HEX [...]\n"
 	       "                                   install the peer's SPI and key\n"

@@ -132,8 +132,16 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 		return err;
 	if (!(spi & PSP_SPI_INDEX_MASK))
 		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
+	/* an SPI of the previous key's phase is of the generation before:
+	 * it goes stale when its key does, at the next rotation */
+	if (spi >> 31 != cfg.phase)
+		cfg.generation = (cfg.generation - 1) & PSP_GEN_MASK;
 	flow_to_key(f, cfg.id, &fk);
-	return assoc_rx_install(h, &cfg, &fk, NULL, 0, version, spi, key);
+	err = assoc_rx_install(h, &cfg, &fk, NULL, 0, version, spi, key);
+	if (err == -ENOKEY)
+		return set_err(h, EINVAL, "SPI %08x: device %u has no key for phase %u", spi,
+			       cfg.id, spi >> 31);
+	return err;
 }
 
 int assoc_spi_alloc(struct pspbpf *h, const struct psp_dev_key *dk, struct psp_dev_cfg *cfg,
@@ -200,10 +208,29 @@ int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
 	return 0;
 }
 
+/*
+ * The IV before a new Tx key's first: the time, in ns of CLOCK_REALTIME.
+ * psp_tx takes the next IV for each packet, so an association installed
+ * at t uses IVs above t and, at under one packet a nanosecond under one
+ * key, below the time it goes away. The same key installed again later
+ * (after del-assoc, a dev del and add with key-import, a restart of the
+ * host) starts above every IV it sent before: no nonce repeats under a
+ * key while the clock does not step back (docs/operations.md, IVs).
+ * 64 bits of nanoseconds last until the year 2554.
+ */
+static uint64_t tx_iv_seed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_tx_sa *sa)
 {
 	*sa = (struct psp_tx_sa){ .spi = p->spi, .rx_spi = rx_spi, .version = (uint8_t)p->version,
-				  .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc };
+				  .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc,
+				  .iv = tx_iv_seed() };
 	memcpy(sa->vc, p->vc, sizeof(sa->vc));
 }
 

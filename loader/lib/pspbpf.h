@@ -100,7 +100,9 @@ struct pspbpf_tx_params {
  * needs it for its tx-assoc). */
 int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN]);
-/* Installs the Rx state of a given SPI, its key derived from the device key. */
+/* Installs the Rx state of a given SPI, its key derived from the device key
+ * of the SPI's phase (returned). EBUSY if the SPI is taken, EINVAL if its
+ * phase has no key. */
 int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN]);
 int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,

@@ -149,3 +149,67 @@ has_flow() {
 	ctl_a gc >/dev/null
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
 }
+
+# static_pair A_PORT B_PORT: associations both ways for the flow with the
+# fixed SPIs below, so that each side's keys are the same every time
+STATIC_SPI_A=00000777 STATIC_SPI_B=80000777
+static_pair() {
+	local fa="10.88.0.1:$1" fb="10.88.0.2:$2" ra rb
+	ra=$(ctl_a -j rx-assoc va --flow "$fa" "$fb" --spi $STATIC_SPI_A)
+	rb=$(ctl_b -j rx-assoc vb --flow "$fb" "$fa" --spi $STATIC_SPI_B)
+	ctl_a tx-assoc va --flow "$fa" "$fb" --spi $STATIC_SPI_B --key "$(jq -r .key <<<"$rb")"
+	ctl_b tx-assoc vb --flow "$fb" "$fa" --spi $STATIC_SPI_A --key "$(jq -r .key <<<"$ra")"
+	jq -r .key <<<"$rb" >>"$BATS_TEST_TMPDIR/keys"
+}
+
+# devs_again: both devices deleted and added again from the known device
+# keys (earlier tests rotated them), as after a restart
+devs_again() {
+	for side in a b; do
+		"ctl_$side" dev del "v$side"
+		dev_up $side
+	done
+}
+
+# The last two take both devices down and up again.
+@test "rx-assoc --spi: the SPI given, EBUSY while it is taken, EINVAL for index 0" {
+	local r
+	devs_again
+	r=$(ctl_b -j rx-assoc vb --flow 10.88.0.2:5290 10.88.0.1:42290 --spi 80000abc)
+	[ "$(jq -r .spi <<<"$r")" = 80000abc ]
+	# the key of that SPI is the one the device key derives
+	[ "$(jq -r .key <<<"$r")" = "$("$CTL" derive --master "$MASTER1" --spi 80000abc \
+		--version 0)" ]
+	run ctl_b rx-assoc vb --flow 10.88.0.2:5291 10.88.0.1:42291 --spi 80000abc
+	[ "$status" -eq 1 ]
+	[[ $output == *EBUSY* ]]
+	run ctl_b rx-assoc vb --flow 10.88.0.2:5291 10.88.0.1:42291 --spi 80000000
+	[ "$status" -eq 1 ]
+	[[ $output == *EINVAL* ]]
+	ctl_b del-assoc vb --flow 10.88.0.2:5290 10.88.0.1:42290
+}
+
+@test "IVs never repeat under a key: installed again after del-assoc, and after dev del and add with key-import" {
+	local d=$BATS_TEST_TMPDIR n
+	devs_again
+	capture "$NS_A" va "$d/wire.pcap"
+	static_pair 42301 5301
+	send_small 42301 5301
+	# the same SPIs, so the same keys, after del-assoc
+	ctl_a del-assoc va --flow 10.88.0.1:42301 10.88.0.2:5301
+	ctl_b del-assoc vb --flow 10.88.0.2:5301 10.88.0.1:42301
+	static_pair 42302 5302
+	send_small 42302 5302
+	# and on devices made again from the same device keys, as after a restart
+	devs_again
+	static_pair 42303 5303
+	send_small 42303 5303
+	capture_stop
+	[ "$(sort -u "$d/keys" | wc -l)" -eq 1 ]
+	# every packet A sealed under that key, each with an IV of its own
+	psp_spi_ivs "$d/wire.pcap" "src host 10.88.0.1" >"$d/ivs"
+	n=$(grep -c "^$STATIC_SPI_B " "$d/ivs")
+	[ "$n" -gt 300 ]
+	[ "$(grep "^$STATIC_SPI_B " "$d/ivs" | sort -u | wc -l)" -eq "$n" ]
+	echo "# $n packets under one key, $n IVs" >&3
+}

@@ -66,7 +66,7 @@ teardown_file() {
 }
 
 @test "a wire capture of kmod traffic is the userspace reference's encryption, byte for byte" {
-	local d=$BATS_TEST_TMPDIR spi
+	local d=$BATS_TEST_TMPDIR spi iv
 	psp_pair 10.88.0.1 40102 10.88.0.2 5102 1
 	spi=$(ctl_a -j assoc show va | jq -r '.[] | select(.flow | startswith("10.88.0.1:40102 ")) | .["tx-spi"]')
 	head -c 300k /dev/urandom >"$d/in"
@@ -79,12 +79,14 @@ teardown_file() {
 	capture_stop
 	cmp "$d/in" "$d/out"
 	# the flow's packets from A, all PSP; decrypted, then sealed again by
-	# the reference with the SPI and IVs from 1: the very same bytes
+	# the reference with the SPI and IVs from the first: the very same bytes
 	tcpdump -r "$d/a.pcap" -w "$d/wire.pcap" "src host 10.88.0.1 and udp dst port 1000" 2>/dev/null
+	# the first IV, which the install seeded from the clock
+	iv=$(psp_spi_ivs "$d/wire.pcap" | head -1 | cut -d' ' -f2)
 	"$CTL" pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" -i "$d/wire.pcap" \
 		-o "$d/clear.pcap" >/dev/null
 	"$CTL" pcap encrypt --master0 "$MASTER0" --master1 "$MASTER1" --spi "$spi" \
-		--version 1 --iv 1 -i "$d/clear.pcap" -o "$d/again.pcap" >/dev/null
+		--version 1 --iv $((16#$iv)) -i "$d/clear.pcap" -o "$d/again.pcap" >/dev/null
 	tcpdump -r "$d/wire.pcap" -tnxx 2>/dev/null >"$d/wire.txt"
 	tcpdump -r "$d/again.pcap" -tnxx 2>/dev/null >"$d/again.txt"
 	[ "$(grep -c IP "$d/wire.txt")" -gt 200 ]

@@ -135,6 +135,24 @@ capture() {
 	return 1
 }
 
+# psp_spi_ivs PCAP [FILTER]: the SPI and IV (hex) of each PSP packet in
+# PCAP that FILTER (tcpdump's) takes, one packet a line, in order
+psp_spi_ivs() {
+	tcpdump -r "$1" -nn -x "udp dst port 1000${2:+ and ($2)}" 2>/dev/null | awk '
+		function nibble(c) { return index("0123456789abcdef", c) - 1 }
+		function out(   psp) {
+			if (h == "")
+				return
+			# the PSP header after UDP: IPv4 with its options, or IPv6
+			psp = (substr(h, 1, 1) == "6" ? 40 : nibble(substr(h, 2, 1)) * 4) + 8
+			print substr(h, 2 * (psp + 4) + 1, 8), substr(h, 2 * (psp + 8) + 1, 16)
+			h = ""
+		}
+		/^[^ \t]/ { out(); next }
+		{ for (i = 2; i <= NF; i++) h = h $i }
+		END { out() }'
+}
+
 capture_stop() {
 	sleep 0.3
 	kill -INT $CAPTURE_PIDS

@@ -40,14 +40,16 @@ struct {
 	__uint(max_entries, PSP_MAX_ASSOCS);
 } nic_tx_ivs SEC(".maps");
 
-/* The next IV of key k: unique per packet per key, from 1. 0 if the
- * counter cannot be had. */
+/* The next IV of key k: unique per packet per key, counting from the
+ * time its counter was made, as the host seeds its own (loader/lib/
+ * assoc.c): a key installed again under another handle does not start
+ * over. 0 if the counter cannot be had. */
 static __always_inline __u64 nic_next_iv(const struct psp_spi_key *k)
 {
-	__u64 zero = 0, *iv = bpf_map_lookup_elem(&nic_tx_ivs, k);
+	__u64 seed = bpf_ktime_get_tai_ns(), *iv = bpf_map_lookup_elem(&nic_tx_ivs, k);
 
 	if (!iv) {
-		bpf_map_update_elem(&nic_tx_ivs, k, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&nic_tx_ivs, k, &seed, BPF_NOEXIST);
 		iv = bpf_map_lookup_elem(&nic_tx_ivs, k);
 	}
 	return iv ? __sync_fetch_and_add(iv, 1) + 1 : 0;
