@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* psp-bpf-ctl rx-assoc, tx-assoc, add-assoc, del-assoc, assoc show */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,13 @@ static void usage_add(void)
 {
 	printf("Usage: psp-bpf-ctl add-assoc DEV --flow LOCAL REMOTE [--version N]\n"
 	       "                   [--tx-spi HEX --tx-key HEX] [--crypt-off N] [--vc HEX]\n"
+	       "       psp-bpf-ctl add-assoc DEV --batch FILE|-\n"
 	       "\n"
 	       "rx-assoc if the flow has no Rx association yet (its SPI and key printed),\n"
-	       "then tx-assoc if the peer's SPI and key are given.\n" FLOW_HELP);
+	       "then tx-assoc if the peer's SPI and key are given; all or nothing.\n"
+	       "--batch reads one association a line, LOCAL REMOTE and the options above,\n"
+	       "and answers each line with one of its own, in order: a line that fails\n"
+	       "changes nothing and the others go on.\n" FLOW_HELP);
 }
 
 static void usage_del(void)
@@ -60,6 +65,7 @@ struct assoc_args {
 	struct pspbpf_flow flow;
 	int have_flow, have_spi, have_key, have_version;
 	int rx_spi_given;	/* rx-assoc --spi: the SPI is the Rx one */
+	const char *batch;	/* add-assoc --batch FILE */
 	uint64_t version;
 	struct pspbpf_tx_params tx;
 	uint8_t key[PSP_KEY_MAX_LEN];
@@ -75,6 +81,7 @@ static const struct option assoc_opts[] = {
 	{ "tx-key", required_argument, NULL, 'k' },
 	{ "crypt-off", required_argument, NULL, 'c' },
 	{ "vc", required_argument, NULL, 'v' },
+	{ "batch", required_argument, NULL, 'b' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -90,6 +97,8 @@ static const char *opt_name(int c)
 		return "--crypt-off";
 	case 'v':
 		return "--vc";
+	case 'b':
+		return "--batch";
 	default:
 		return "that option";
 	}
@@ -153,11 +162,17 @@ static int parse_assoc(const char *cmd, int argc, char **argv, const char *allow
 				return EXIT_USAGE;
 			a->tx.has_vc = 1;
 			break;
+		case 'b':
+			a->batch = optarg;
+			break;
 		}
 	}
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
-	if (!a->have_flow)
+	if (a->batch && (a->have_flow || a->have_spi || a->have_key || a->have_version ||
+			 a->tx.crypt_off || a->tx.has_vc))
+		return usage_error(cmd, "--batch takes everything else from its lines");
+	if (!a->have_flow && !a->batch)
 		return usage_error(cmd, "--flow LOCAL REMOTE is required");
 	a->dev = argv[optind];
 	a->tx.version = (uint32_t)a->version;
@@ -240,30 +255,194 @@ int do_tx_assoc(int argc, char **argv)
 	return run(&a, tx_assoc);
 }
 
+/* add-assoc's answer: the device, the Rx SPI and key if it made them. */
+static void print_added(const struct pspbpf_rx_added *rx, uint32_t version)
+{
+	out_open_object(NULL);
+	out_uint("dev-id", NULL, rx->dev_id);
+	if (rx->added) {
+		out_hex32("spi", "spi %s", rx->spi);
+		out_hex("key", " key %s", rx->key, psp_key_len(version));
+	} else {
+		out_text("ok");		/* a batch's line: the flow had its Rx */
+	}
+	out_close_object();
+	out_text("\n");
+}
+
 static int add_assoc(struct pspbpf *h, struct assoc_args *a)
 {
-	struct pspbpf_assoc *list;
-	int ret, has_rx = 0;
-	size_t n;
+	struct pspbpf_rx_added rx;
+	int ret = pspbpf_add_assoc(h, a->dev, &a->flow, (uint32_t)a->version,
+				   a->have_spi ? &a->tx : NULL, &rx);
 
-	ret = pspbpf_assoc_list(h, a->dev, &list, &n);
 	if (ret)
 		return ctl_fail(h, ret);
-	for (size_t i = 0; i < n; i++)
-		has_rx |= list[i].has_rx && !memcmp(&list[i].flow, &a->flow, sizeof(a->flow));
-	free(list);
-	if (!has_rx) {
-		ret = rx_assoc(h, a);
-		if (ret)
-			return ret;
+	if (rx.added || out_is_json())
+		print_added(&rx, (uint32_t)a->version);
+	OPENSSL_cleanse(&rx, sizeof(rx));
+	return 0;
+}
+
+#define BATCH_LINES	4096	/* lines read, added and answered at a time */
+#define BATCH_WORDS	16
+
+/*
+ * One line of a batch into l: its words, with DEV last, parsed as
+ * add-assoc's arguments after --flow. 0, or EXIT_USAGE with the reason
+ * printed.
+ */
+static int batch_parse(const char *dev, char *line, struct pspbpf_assoc_line *l)
+{
+	char *argv[BATCH_WORDS + 4] = { "add-assoc", "--flow" }, *save = NULL, *w;
+	struct assoc_args a;
+	int argc = 2, ret;
+
+	for (w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == BATCH_WORDS + 2)
+			return usage_error("add-assoc", "--batch: too many words");
+		argv[argc++] = w;
 	}
-	return a->have_spi ? tx_assoc(h, a) : 0;
+	argv[argc++] = (char *)dev;
+	ret = parse_assoc("add-assoc", argc, argv, "fVskcv", &a, usage_add);
+	if (ret >= 0 || a.have_spi != a.have_key) {
+		if (ret < 0)
+			usage_error("add-assoc", "--tx-spi and --tx-key go together");
+		OPENSSL_cleanse(&a, sizeof(a));
+		return EXIT_USAGE;
+	}
+	memset(l, 0, sizeof(*l));
+	l->flow = a.flow;
+	l->version = (uint32_t)a.version;
+	l->has_tx = a.have_spi;
+	l->tx = a.tx;
+	memcpy(l->tx_key, a.key, sizeof(l->tx_key));
+	OPENSSL_cleanse(&a, sizeof(a));
+	return 0;
+}
+
+static void print_line_error(int err, const char *msg)
+{
+	const char *name = strerrorname_np(err);
+
+	out_open_object(NULL);
+	out_string("error", "error %s", name ? name : "EIO");
+	out_string("message", ": %s\n", msg);
+	out_close_object();
+}
+
+/*
+ * Adds up to BATCH_LINES lines: those that parse through the library in
+ * one batch, then every line's answer in order. Returns how many failed,
+ * or -1 if the batch could not be tried (the reason printed).
+ */
+static int batch_run(struct pspbpf *h, const char *dev, char **lines, size_t n,
+		     struct pspbpf_assoc_line *v)
+{
+	static int parsed[BATCH_LINES];
+	size_t k = 0;
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		parsed[i] = !batch_parse(dev, lines[i], &v[k]);
+		k += (size_t)parsed[i];
+	}
+	if (k) {
+		int ret = pspbpf_add_assoc_batch(h, dev, v, k);
+
+		if (ret < 0) {
+			ctl_fail(h, ret);
+			return -1;
+		}
+	}
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!parsed[i]) {
+			print_line_error(EINVAL, "not LOCAL REMOTE [--version N] [--tx-spi HEX "
+					 "--tx-key HEX] [--crypt-off N] [--vc HEX]");
+			failed++;
+		} else if (v[k].err) {
+			print_line_error(-v[k].err, v[k].errmsg);
+			failed++;
+		} else {
+			print_added(&v[k].rx, v[k].version);
+		}
+		k += (size_t)parsed[i];
+		out_end();
+	}
+	OPENSSL_cleanse(v, k * sizeof(*v));
+	return failed;
+}
+
+/* The lines read so far, wiped (they may hold keys) and freed. */
+static void clear_lines(char **lines, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		OPENSSL_clear_free(lines[i], strlen(lines[i]));
+	*n = 0;
+}
+
+/*
+ * add-assoc --batch: lines are read BATCH_LINES at a time; blank ones and
+ * those starting with '#' are skipped, with no answer. Exit 0 if every
+ * line was added, 1 if any failed.
+ */
+static int add_assoc_batch(struct pspbpf *h, struct assoc_args *a)
+{
+	FILE *in = strcmp(a->batch, "-") ? fopen(a->batch, "r") : stdin;
+	struct pspbpf_assoc_line *v = calloc(BATCH_LINES, sizeof(*v));
+	char **lines = calloc(BATCH_LINES, sizeof(*lines));
+	int failed = 0, ret = 0;
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+
+	if (!in) {
+		ret = -op_error(errno, "%s: %s", a->batch, strerror(errno));
+		goto out;
+	}
+	if (!v || !lines) {
+		ret = -op_error(ENOMEM, "out of memory");
+		goto out;
+	}
+	while (getline(&buf, &cap, in) >= 0) {
+		const char *p = buf + strspn(buf, " \t");
+
+		if (*p == '\n' || *p == '\0' || *p == '#')
+			continue;
+		lines[n] = strdup(buf);
+		if (!lines[n]) {
+			ret = -op_error(ENOMEM, "out of memory");
+			goto out;
+		}
+		if (++n < BATCH_LINES)
+			continue;
+		if ((ret = batch_run(h, a->dev, lines, n, v)) < 0)
+			goto out;
+		failed += ret;
+		clear_lines(lines, &n);
+	}
+	if (ferror(in)) {
+		ret = -op_error(errno, "%s: %s", a->batch, strerror(errno));
+		goto out;
+	}
+	if (n && (ret = batch_run(h, a->dev, lines, n, v)) >= 0)
+		failed += ret;
+out:
+	if (lines)
+		clear_lines(lines, &n);
+	if (buf)
+		OPENSSL_clear_free(buf, cap);
+	free(lines);
+	free(v);
+	if (in && in != stdin)
+		fclose(in);
+	return ret < 0 || failed ? EXIT_FAILED : 0;
 }
 
 int do_add_assoc(int argc, char **argv)
 {
 	struct assoc_args a;
-	int ret = parse_assoc("add-assoc", argc, argv, "fVskcv", &a, usage_add);
+	int ret = parse_assoc("add-assoc", argc, argv, "fVskcvb", &a, usage_add);
 
 	if (ret >= 0)
 		return ret;
@@ -271,7 +450,7 @@ int do_add_assoc(int argc, char **argv)
 		OPENSSL_cleanse(&a, sizeof(a));
 		return usage_error("add-assoc", "--tx-spi and --tx-key go together");
 	}
-	return run(&a, add_assoc);
+	return run(&a, a.batch ? add_assoc_batch : add_assoc);
 }
 
 static int del_assoc(struct pspbpf *h, struct assoc_args *a)

@@ -5,6 +5,7 @@
  * refusal is the one Linux net/psp gives for it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -323,6 +324,63 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 		return set_err(h, ENOENT, "the flow has no association on %s", ifname);
 	assoc_forget(h, &fk, a.rx_spi);
 	return 0;
+}
+
+int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		     uint32_t version, const struct pspbpf_tx_params *tx,
+		     struct pspbpf_rx_added *rx)
+{
+	LOCK_GUARD(h);
+	struct psp_dev_cfg cfg;
+	struct psp_assoc a;
+	struct psp_flow fk;
+	int err = pspbpf_lock(h);
+
+	memset(rx, 0, sizeof(*rx));
+	if (!err)
+		err = dev_find(h, ifname, NULL, &cfg);
+	if (err)
+		return err;
+	rx->dev_id = cfg.id;
+	flow_to_key(f, cfg.id, &fk);
+	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a)) {
+		err = pspbpf_rx_assoc(h, ifname, f, version, &rx->spi, rx->key);
+		if (err)
+			return err;
+		rx->added = 1;
+	}
+	if (!tx)
+		return 0;
+	err = pspbpf_tx_assoc(h, ifname, f, tx);
+	if (err && rx->added) {
+		/* no packet can have used it: it goes as it came */
+		assoc_forget(h, &fk, rx->spi);
+		OPENSSL_cleanse(rx->key, sizeof(rx->key));
+		rx->added = 0;
+	}
+	return err;
+}
+
+int pspbpf_add_assoc_batch(struct pspbpf *h, const char *ifname, struct pspbpf_assoc_line *v,
+			   size_t n)
+{
+	LOCK_GUARD(h);
+	int err = pspbpf_lock(h), failed = 0;
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct pspbpf_assoc_line *l = &v[i];
+
+		l->tx.key = l->tx_key;
+		l->err = pspbpf_add_assoc(h, ifname, &l->flow, l->version,
+					  l->has_tx ? &l->tx : NULL, &l->rx);
+		if (l->err) {
+			snprintf(l->errmsg, sizeof(l->errmsg), "%s", pspbpf_errmsg(h));
+			failed++;
+		}
+	}
+	return failed;
 }
 
 int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc **out,

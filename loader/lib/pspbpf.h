@@ -109,6 +109,43 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 		    const struct pspbpf_tx_params *p);
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f);
 
+/* What pspbpf_add_assoc() made of the Rx side. */
+struct pspbpf_rx_added {
+	uint32_t dev_id;
+	int added;			/* 0: the flow had its Rx association */
+	uint32_t spi;			/* if added: the peer's tx-assoc needs */
+	uint8_t key[PSP_KEY_MAX_LEN];	/* both */
+};
+
+/*
+ * pspbpf_rx_assoc() unless the flow has an Rx association, then
+ * pspbpf_tx_assoc() if tx is not NULL: all or nothing (an Rx association
+ * it made goes again if the Tx one fails).
+ */
+int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
+		     uint32_t version, const struct pspbpf_tx_params *tx,
+		     struct pspbpf_rx_added *rx);
+
+/* One association of a batch: what to add, then what came of it. */
+struct pspbpf_assoc_line {
+	struct pspbpf_flow flow;
+	uint32_t version;
+	int has_tx;
+	struct pspbpf_tx_params tx;	/* if has_tx; its key points into tx_key */
+	uint8_t tx_key[PSP_KEY_MAX_LEN];
+	int err;			/* 0 or a negative errno */
+	char errmsg[128];		/* if err */
+	struct pspbpf_rx_added rx;	/* if not err */
+};
+
+/*
+ * pspbpf_add_assoc() for each of n lines, in order, under one hold of
+ * the state: a line that fails changes nothing and the others go on.
+ * Returns how many failed, or a negative errno if none could be tried.
+ */
+int pspbpf_add_assoc_batch(struct pspbpf *h, const char *ifname, struct pspbpf_assoc_line *v,
+			   size_t n);
+
 /*
  * The same on a TCP socket, as Linux net/psp takes them (its sock-fd):
  * the flow is the socket's, the device that of its route (*dev_id 0), or

@@ -150,6 +150,36 @@ has_flow() {
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
 }
 
+@test "add-assoc --batch: one answer a line, in order; a line that fails changes nothing, the others go on" {
+	local key=000102030405060708090a0b0c0d0e0f n
+	{
+		echo "10.88.0.1:42401 10.88.0.2:80"
+		echo "# a comment, and a blank line: no answer"
+		echo
+		echo "10.88.0.1:42402 10.88.0.2:80 --tx-spi 12 --tx-key $key"
+		echo "10.88.0.1:42403 nonsense"
+		echo "10.88.0.1:42404 10.88.0.2:80 --tx-spi 0 --tx-key $key"
+		echo "10.88.0.1:42402 10.88.0.2:80 --tx-spi 13 --tx-key $key"
+		echo "[fd88::1]:42405 [fd88::2]:80 --version 1 --tx-spi 14 --tx-key $key$key --vc 0102030405060708"
+	} >"$BATS_TEST_TMPDIR/lines"
+	n=$(ctl_a -j assoc show va | jq length)
+	run ctl_a -j add-assoc va --batch - <"$BATS_TEST_TMPDIR/lines"
+	[ "$status" -eq 1 ]
+	jq -s . <<<"$(grep '^{' <<<"$output")" >"$BATS_TEST_TMPDIR/answers"
+	[ "$(jq length "$BATS_TEST_TMPDIR/answers")" -eq 6 ]
+	[ "$(jq -r '[.[] | .error // "ok"] | join(" ")' "$BATS_TEST_TMPDIR/answers")" = \
+	  "ok ok EINVAL EINVAL EBUSY ok" ]
+	jq -e '.[0].spi and .[0].key and .[1].spi and (.[5].key | length) == 64' \
+		"$BATS_TEST_TMPDIR/answers" >/dev/null
+	# the line whose Tx failed left no Rx behind; the three new flows are in
+	! has_flow a 10.88.0.1:42404 10.88.0.2:80
+	[ "$(ctl_a -j assoc show va | jq length)" -eq $((n + 3)) ]
+	for port in 42401 42402; do
+		ctl_a del-assoc va --flow 10.88.0.1:$port 10.88.0.2:80
+	done
+	ctl_a del-assoc va --flow "[fd88::1]:42405" "[fd88::2]:80"
+}
+
 # static_pair A_PORT B_PORT: associations both ways for the flow with the
 # fixed SPIs below, so that each side's keys are the same every time
 STATIC_SPI_A=00000777 STATIC_SPI_B=80000777
