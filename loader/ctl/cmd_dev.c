@@ -14,7 +14,7 @@
 static void usage(void)
 {
 	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod|offload] [--versions LIST] [--aes generic]\n"
-	       "                              [--rx-spread]\n"
+	       "                              [--rx-spread] [--max-assocs N]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
@@ -29,6 +29,8 @@ static void usage(void)
 	       "loaded, else bpf); offload: the NIC seals and opens PSP, the programs trade\n"
 	       "hints with it (docs/offload.md). --rx-spread: open each flow's PSP packets\n"
 	       "on another CPU than the one they arrive on (a veth, a NIC with one queue).\n"
+	       "--max-assocs: the host's association capacity (65536), set by the first\n"
+	       "device; another size while devices exist is refused (EBUSY).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
 }
@@ -68,6 +70,7 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_string("seal-port", " seal-port %s", if_name(c->seal_ifindex, seal));
 	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);
 	out_uint("tx-assocs", " tx-assocs %llu", d->tx_assocs);
+	out_uint("max-assocs", " max-assocs %llu", d->max_assocs);
 	out_uint("key-generation", " generation %llu", c->generation);
 	out_string("pin-dir", "\n    pinned %s\n", d->pin_dir);
 	out_close_object();
@@ -80,6 +83,7 @@ static int do_add(int argc, char **argv)
 		{ "versions", required_argument, NULL, 'V' },
 		{ "aes", required_argument, NULL, 'a' },
 		{ "rx-spread", no_argument, NULL, 'r' },
+		{ "max-assocs", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -88,6 +92,7 @@ static int do_add(int argc, char **argv)
 	struct pspbpf_dev_info info;
 	struct psp_dev_cfg cfg;
 	struct pspbpf *h;
+	uint64_t v;
 	int c, ret;
 
 	optind = 0;
@@ -111,6 +116,13 @@ static int do_add(int argc, char **argv)
 			break;
 		case 'r':
 			o.rx_spread = 1;
+			break;
+		case 'm':
+			if (parse_uint(cmd, "--max-assocs", optarg, PSPBPF_MAX_ASSOCS_LIMIT, &v))
+				return EXIT_USAGE;
+			if (!v)
+				return usage_error(cmd, "--max-assocs: at least 1");
+			o.max_assocs = (uint32_t)v;
 			break;
 		case 'h':
 			usage();

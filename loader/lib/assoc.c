@@ -115,8 +115,8 @@ int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 	if (err == -EBUSY)
 		return set_err(h, EBUSY, "Socket already has PSP state");
 	if (err == -E2BIG)
-		return set_err(h, ENOSPC, "the association maps are full (%d entries)",
-			       PSP_MAX_ASSOCS);
+		return set_err(h, ENOSPC, "the association maps are full (%u entries; "
+			       "dev add --max-assocs sizes them)", h->max_assocs);
 	return set_err(h, -err, "cannot add the Rx association: %s", strerror(-err));
 }
 

@@ -207,7 +207,7 @@ static int pin_for_iproute2(struct pspbpf *h, struct bpf_object *obj)
  * says (the mode in cfg), psp_tx and psp_seal as tc_attach() says. */
 static int attach(struct pspbpf *h, struct psp_dev_cfg *cfg, bool rx_spread)
 {
-	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX), *rx = NULL;
+	struct bpf_object *tx = backend_open(h->backend, PSP_OBJ_TX, h->max_assocs), *rx = NULL;
 	struct bpf_program *tx_prog, *seal_prog;
 	char dir[160], pin[192];
 	int err;
@@ -406,7 +406,7 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	/* offload devices run the bpf build, flagged (include/psp/offload.h) */
 	if (!err)
 		err = state_hold(h, o->backend == PSP_BACKEND_OFFLOAD ? PSP_BACKEND_BPF :
-				 o->backend);
+				 o->backend, o->max_assocs);
 	if (!err)
 		err = dev_add(h, ifname, o, out);
 	if (err)
@@ -476,6 +476,7 @@ static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 	if (!access(path, F_OK))
 		info->tx_attached = PSPBPF_TX_CLSACT;
 	info->rx_assocs = count_of(h->map.assocs, sizeof(struct psp_flow), cfg->id);
+	info->max_assocs = h->max_assocs;
 	info->tx_assocs = count_of(h->map.tx_sa, sizeof(struct psp_flow), cfg->id);
 }
 

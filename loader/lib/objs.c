@@ -78,10 +78,21 @@ static const void *kmod_elf(enum psp_obj which, size_t *sz)
 	return backends[PSP_BACKEND_KMOD].elf[which](sz);
 }
 
-struct bpf_object *backend_open(uint32_t backend, enum psp_obj which)
+/*
+ * The maps with an entry per association (bpf/lib/maps.h), sized at
+ * PSP_MAX_ASSOCS as built. libbpf reuses a pinned map only for an object
+ * that declares it alike, so every object of a state declares the size
+ * the state was made with (dev add --max-assocs).
+ */
+static const char *const assoc_maps[] = {
+	"psp_assocs", "psp_tx_sa", "psp_rx_sa", "psp_rx_keys", "psp_tx_keys",
+};
+
+struct bpf_object *backend_open(uint32_t backend, enum psp_obj which, uint32_t max_assocs)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = PSPBPF_PIN_MAPS,
 		    .object_name = obj_names[which]);
+	struct bpf_object *obj;
 	const void *elf;
 	size_t sz;
 
@@ -90,5 +101,16 @@ struct bpf_object *backend_open(uint32_t backend, enum psp_obj which)
 		return NULL;
 	}
 	elf = backend == PSP_BACKEND_KMOD ? kmod_elf(which, &sz) : backends[backend].elf[which](&sz);
-	return bpf_object__open_mem(elf, sz, &opts);
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	for (size_t i = 0; obj && i < sizeof(assoc_maps) / sizeof(assoc_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, assoc_maps[i]);
+		int err = m ? bpf_map__set_max_entries(m, max_assocs) : 0;
+
+		if (err) {
+			bpf_object__close(obj);
+			errno = -err;
+			return NULL;
+		}
+	}
+	return obj;
 }

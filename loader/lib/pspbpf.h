@@ -36,7 +36,13 @@ struct pspbpf_dev_opts {
 	int rx_spread;		/* open PSP packets on other CPUs than they came on */
 	uint32_t backend;	/* enum psp_backend; 0: auto (the state's, or
 				 * kmod if psp_crypto.ko is loaded, else bpf) */
+	uint32_t max_assocs;	/* host-wide association capacity, set when the
+				 * first device makes the state; 0: the state's,
+				 * or PSP_MAX_ASSOCS. Another size: EBUSY */
 };
+
+/* The largest --max-assocs: the kernel's hash maps take up to 2^31 buckets. */
+#define PSPBPF_MAX_ASSOCS_LIMIT	(1u << 30)
 
 /* "bpf", "kmod"; and back (0 if none such). */
 const char *pspbpf_backend_name(uint32_t backend);
@@ -53,6 +59,7 @@ struct pspbpf_dev_info {
 	uint32_t backend;	/* enum psp_backend */
 	int tx_attached;	/* PSPBPF_TX_*: how psp_tx is attached, 0 if not */
 	uint32_t rx_assocs, tx_assocs;
+	uint32_t max_assocs;	/* the host's capacity (dev add --max-assocs) */
 	char pin_dir[128];
 };
 

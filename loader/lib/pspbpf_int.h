@@ -14,6 +14,7 @@ struct ctl_progs {
 
 struct pspbpf {
 	uint32_t backend;	/* enum psp_backend of the state (objs.c) */
+	uint32_t max_assocs;	/* the state's association capacity */
 	int root_fd;		/* PSPBPF_PIN_ROOT: flock()ed while changing state */
 	int nl;			/* rtnetlink, in the handle's namespace (netlink.h) */
 	int locked;
@@ -33,8 +34,9 @@ struct pspbpf {
 enum psp_obj { PSP_OBJ_RX, PSP_OBJ_TX, PSP_OBJ_CTL, PSP_OBJ__MAX };
 uint32_t backend_auto(void);
 /* A backend's object, opened (not loaded) to pin its maps by name under
- * PSPBPF_PIN_MAPS; NULL with errno set. */
-struct bpf_object *backend_open(uint32_t backend, enum psp_obj which);
+ * PSPBPF_PIN_MAPS, the maps of associations sized for max_assocs; NULL
+ * with errno set. */
+struct bpf_object *backend_open(uint32_t backend, enum psp_obj which, uint32_t max_assocs);
 
 /* Records the reason for a failure; returns -err. */
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
@@ -76,7 +78,7 @@ static inline void lock_guard_end(struct lock_guard *g)
  * last device's removal unpins it, and may have since this handle was
  * opened).
  */
-int state_hold(struct pspbpf *h, uint32_t backend);
+int state_hold(struct pspbpf *h, uint32_t backend, uint32_t max_assocs);
 /* Under the lock: unpins the shared state if no device uses it. */
 void state_release(struct pspbpf *h);
 /* The control programs, opened from their pins: NULL with the reason set

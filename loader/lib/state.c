@@ -118,7 +118,8 @@ static void close_maps(struct pspbpf *h)
 static int open_maps(struct pspbpf *h)
 {
 	struct psp_ctl_state st = { 0 };
-	uint32_t zero = 0;
+	struct bpf_map_info info = {};
+	uint32_t zero = 0, len = sizeof(info);
 	char path[256];
 
 	for (size_t i = 0; i < N_PINS; i++) {
@@ -132,11 +133,12 @@ static int open_maps(struct pspbpf *h)
 		}
 	}
 	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &st) ||
-	    st.layout != PSP_STATE_LAYOUT) {
+	    st.layout != PSP_STATE_LAYOUT || bpf_obj_get_info_by_fd(h->map.assocs, &info, &len)) {
 		close_maps(h);
 		return -ESTALE;
 	}
 	h->backend = st.backend;
+	h->max_assocs = info.max_entries;
 	return 0;
 }
 
@@ -169,10 +171,10 @@ static int *ctl_fd(struct pspbpf *h, size_t i)
  * not be. The state is stamped with the layout of this build's maps and
  * with its backend. Called under the lock when creating.
  */
-static int ctl_create(struct pspbpf *h, uint32_t backend)
+static int ctl_create(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
 {
 	struct psp_ctl_state st = { .layout = PSP_STATE_LAYOUT, .backend = backend };
-	struct bpf_object *obj = backend_open(backend, PSP_OBJ_CTL);
+	struct bpf_object *obj = backend_open(backend, PSP_OBJ_CTL, max_assocs);
 	struct bpf_map *state;
 	uint32_t zero = 0;
 	char path[256];
@@ -359,17 +361,26 @@ static unsigned int live_devices(void)
  * programs attached to it use those maps. A device whose network device
  * is gone uses nothing.
  */
-static int state_create(struct pspbpf *h, uint32_t want)
+/*
+ * The state of backend want (0: any) and max_assocs associations (0: any):
+ * the pinned one if it is such, else made afresh while no device uses
+ * the old.
+ */
+static int state_create(struct pspbpf *h, uint32_t want, uint32_t max_assocs)
 {
 	int err = open_maps(h);
+	bool backend_ok = !want || want == h->backend;
 
-	if (!err && (!want || want == h->backend) && !open_ctl(h))
+	if (!err && backend_ok && (!max_assocs || max_assocs == h->max_assocs) && !open_ctl(h))
 		return 0;
 	if (live_devices()) {
-		if (!err)
+		if (!err && !backend_ok)
 			return set_err(h, EBUSY, "the devices here use the %s backend; "
 				       "remove them (dev del) to change it",
 				       pspbpf_backend_name(h->backend));
+		if (!err)
+			return set_err(h, EBUSY, "the association maps are sized for %u; remove the devices "
+				       "(dev del) to size them for %u", h->max_assocs, max_assocs);
 		return set_err(h, ESTALE, "%s holds devices added by another psp-bpf build; "
 			       "remove them with that build's psp-bpf-ctl dev del", PSPBPF_PIN_ROOT);
 	}
@@ -380,7 +391,7 @@ static int state_create(struct pspbpf *h, uint32_t want)
 	err = mkdir_p(PSPBPF_PIN_MAPS);
 	if (err)
 		return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS, strerror(-err));
-	err = ctl_create(h, want ?: backend_auto());
+	err = ctl_create(h, want ?: backend_auto(), max_assocs ?: PSP_MAX_ASSOCS);
 	if (err)
 		return err;
 	err = open_maps(h);
@@ -429,7 +440,7 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	if (flags & PSPBPF_CREATE) {
 		err = pspbpf_lock(h);
 		if (!err)
-			err = state_create(h, 0);
+			err = state_create(h, 0, 0);
 		pspbpf_unlock(h);
 		return err;
 	}
@@ -458,14 +469,15 @@ static uint32_t map_id(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
-int state_hold(struct pspbpf *h, uint32_t backend)
+int state_hold(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
 {
 	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
 	bool same = fd >= 0 && map_id(fd) == map_id(h->map.devs);
 
 	if (fd >= 0)
 		close(fd);
-	if (same && (!backend || backend == h->backend))
+	if (same && (!backend || backend == h->backend) &&
+	    (!max_assocs || max_assocs == h->max_assocs))
 		return 0;
 	if (backend == PSP_BACKEND_KMOD && backend_auto() != PSP_BACKEND_KMOD)
 		return set_err(h, ENOENT, "the kmod backend needs psp_crypto.ko loaded "
@@ -473,7 +485,7 @@ int state_hold(struct pspbpf *h, uint32_t backend)
 	for (size_t i = 0; i < N_CTL; i++)
 		close_fd(ctl_fd(h, i));
 	close_maps(h);
-	return state_create(h, backend);
+	return state_create(h, backend, max_assocs);
 }
 
 void pspbpf_close(struct pspbpf *h)

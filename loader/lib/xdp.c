@@ -89,7 +89,7 @@ static int attach_direct(struct psp_dev_cfg *cfg, struct bpf_object *rx)
 /* psp_rx's object, its psp_rx_cpus sized for every CPU the host may have. */
 static struct bpf_object *rx_open(struct pspbpf *h)
 {
-	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX);
+	struct bpf_object *rx = backend_open(h->backend, PSP_OBJ_RX, h->max_assocs);
 	int ncpu = libbpf_num_possible_cpus();
 
 	if (rx && ncpu > 0 &&

@@ -302,3 +302,34 @@ setup() {
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done
 }
+
+@test "dev add --max-assocs: the first device sizes the maps; another size is EBUSY while devices live; ENOSPC when full" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for bpffs and network namespaces"
+	local ns=psp-cli-$$ p
+	[ ! -e /sys/fs/bpf/psp/maps ] || skip "psp-bpf devices are in use on this host"
+	ip netns add "$ns"
+	ip -n "$ns" link add d0 type veth peer name d1
+	ip -n "$ns" link add e0 type veth peer name e1
+	"$CTL" -n "$ns" dev add d0 --versions all --max-assocs 1000000 >/dev/null
+	[ "$("$CTL" -n "$ns" -j dev show d0 | jq '."max-assocs"')" -eq 1000000 ]
+	[ "$(bpftool -j map show pinned /sys/fs/bpf/psp/maps/psp_assocs | jq .max_entries)" -eq 1000000 ]
+	run --separate-stderr "$CTL" -n "$ns" dev add e0 --max-assocs 5000
+	[ "$status" -eq 1 ]
+	[[ $stderr == "psp-bpf-ctl: EBUSY: the association maps are sized for 1000000"* ]]
+	[ "$("$CTL" -n "$ns" -j dev show | jq length)" -eq 1 ]	# nothing added
+	# the same size, or none, joins the state
+	"$CTL" -n "$ns" dev add e0 >/dev/null
+	[ "$("$CTL" -n "$ns" -j dev show e0 | jq '."max-assocs"')" -eq 1000000 ]
+	"$CTL" -n "$ns" dev del e0
+	"$CTL" -n "$ns" dev del d0
+	# no device left: a new size makes the maps again
+	"$CTL" -n "$ns" dev add d0 --versions all --max-assocs 3 >/dev/null
+	for p in 1 2 3; do
+		"$CTL" -n "$ns" rx-assoc d0 --flow 10.0.0.1:$p 10.0.0.2:80 >/dev/null
+	done
+	run --separate-stderr "$CTL" -n "$ns" rx-assoc d0 --flow 10.0.0.1:4 10.0.0.2:80
+	[ "$status" -eq 1 ]
+	[[ $stderr == "psp-bpf-ctl: ENOSPC: the association maps are full (3 entries"* ]]
+	"$CTL" -n "$ns" dev del d0
+	ip netns del "$ns"
+}
