@@ -27,6 +27,12 @@ struct pspbpf {
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
 	uint64_t gc_looked_ns;	/* gc_if_due()'s last look at the time */
+	struct route_seen {	/* route_tx_mtu()'s last peer with room enough */
+		uint64_t until_ns;
+		uint32_t table, ifindex, overhead;
+		int family;
+		uint8_t raddr[16], laddr[16];
+	} route_seen;
 	char err[256];
 };
 

@@ -41,6 +41,37 @@ int route_sk_rule(struct pspbpf *h, int family)
 	return 0;
 }
 
+/*
+ * Many associations to one peer come in a row (a client opening
+ * connections, add-assoc --batch): the route found with room enough for
+ * one serves the next for ROUTE_SEEN_NS without asking the kernel again.
+ * Within that time a route deleted by hand is not made again.
+ */
+#define ROUTE_SEEN_NS	1000000000ull
+
+static int route_seen(struct pspbpf *h, const struct psp_dev_cfg *cfg,
+		      const struct pspbpf_flow *f, uint32_t overhead, uint32_t table)
+{
+	const struct route_seen *s = &h->route_seen;
+	size_t alen = addr_len(f->family);
+
+	return s->until_ns > monotonic_ns() && s->family == f->family && s->table == table &&
+	       s->ifindex == cfg->ifindex && overhead <= s->overhead &&
+	       !memcmp(s->raddr, f->raddr, alen) && !memcmp(s->laddr, f->laddr, alen);
+}
+
+static void route_saw(struct pspbpf *h, const struct psp_dev_cfg *cfg,
+		      const struct pspbpf_flow *f, uint32_t overhead, uint32_t table)
+{
+	struct route_seen *s = &h->route_seen;
+
+	*s = (struct route_seen){ .until_ns = monotonic_ns() + ROUTE_SEEN_NS, .table = table,
+				  .ifindex = cfg->ifindex, .overhead = overhead,
+				  .family = f->family };
+	memcpy(s->raddr, f->raddr, addr_len(f->family));
+	memcpy(s->laddr, f->laddr, addr_len(f->family));
+}
+
 int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		 uint32_t overhead, uint32_t table)
 {
@@ -50,6 +81,8 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	uint32_t mtu, link_mtu;
 	int ours, err;
 
+	if (route_seen(h, cfg, f, overhead, table))
+		return 0;
 	/* no route to the peer, or one that does not go through the device:
 	 * the flow's packets never meet psp_tx */
 	if (nl_route_get(h->nl, f->family, f->raddr, f->laddr, mark, &fib) || fib.oif != cfg->ifindex)
@@ -61,8 +94,10 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	ours = fib.protocol == PSPBPF_RTPROT && fib.dst_len == alen * 8 && fib.table == table;
 	/* ours: made for less overhead (a VC) than this association's */
 	mtu = !ours && fib.mtu && fib.mtu < link_mtu ? fib.mtu : link_mtu;
-	if (ours && fib.mtu && fib.mtu + overhead <= link_mtu)
+	if (ours && fib.mtu && fib.mtu + overhead <= link_mtu) {
+		route_saw(h, cfg, f, overhead, table);
 		return 0;	/* there already, with room enough */
+	}
 	if (!ours && fib.dst_len == alen * 8 && fib.table == table)
 		return 0;	/* someone else's host route: theirs to set */
 	if (mtu <= overhead + 68)
@@ -80,6 +115,7 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	if (err)
 		return set_err(h, -err, "cannot add the route for PSP's room on the path: %s",
 			       strerror(-err));
+	route_saw(h, cfg, f, overhead, table);
 	return 0;
 }
 
@@ -141,6 +177,7 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 	for (size_t i = 0; i < p.n; i++)
 		if (!nl_route_del(h->nl, &p.doomed[i]))
 			removed++;
+	h->route_seen.until_ns = 0;	/* it may have been one of them */
 	free(p.doomed);
 	return err ? err : removed;
 }
