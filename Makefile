@@ -263,6 +263,11 @@ endef
 $(foreach a,$(KMOD_ABIS),$(eval $(call kmod_test_rules,$(a))))
 KFUNCS_TESTS := $(foreach a,$(KMOD_ABIS),$(BUILD)/tests/kmod-$(a)/kfuncs)
 
+# Replays a capture's frames into a device (tests/bats/datapath.bats).
+$(BUILD)/tests/pcap-inject: $(call objs,obj,tests/tools/pcap-inject.c)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lpcap
+
 # The emulated PSP NIC the offload backend's tests run against (tests/nic/).
 $(BUILD)/tests/psp_nic.bpf.o: tests/nic/psp_nic.bpf.c $(BPF_HDRS)
 	$(call msg,BPF,$@)
@@ -309,7 +314,8 @@ vm-bench: all kmod $(BENCH_BINS)
 
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
-      $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu
+      $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu \
+      $(BUILD)/tests/pcap-inject
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

@@ -3,7 +3,8 @@
 #
 # The eBPF datapath between two network namespaces on a veth pair: TCP
 # through PSP both ways, what the wire shows, wrong keys, what bpftool
-# sees of the maps, the iproute2 loading path, and dev del.
+# sees of the maps, the iproute2 loading path, dev del, and the shared
+# vectors replayed through XDP on the veth.
 
 load helpers
 load netns
@@ -453,4 +454,130 @@ wire_csums() {
 	ip -n "$NS_A" link del gc0
 	# the live devices are untouched
 	[ "$(ctl_a -j dev show va | jq -r .xdp)" = psp_rx ]
+}
+
+# vector_flow NAME: the TCP flow of a vector's clear frames as vb, their
+# receiver, sees it: LOCAL REMOTE (the destination first; IPv6 as
+# [ADDR]:PORT), from its first TCP frame. Frames of anything but TCP meet
+# no receive policy, so a vector without TCP gets a stand-in flow, there
+# only to carry the Rx association of the SPI.
+vector_flow() {
+	local flow
+	flow=$(tcpdump -r "$VECTORS/$1.clear.pcap" -nn -t -c 1 tcp 2>/dev/null | awk '
+		function end(s,   i) {	# ADDR.PORT -> ADDR:PORT or [ADDR6]:PORT
+			sub(/:$/, "", s)
+			i = match(s, /\.[0-9]+$/)
+			return (index(s, ":") ? "[" substr(s, 1, i - 1) "]" : substr(s, 1, i - 1)) \
+				":" substr(s, i + 1)
+		}
+		{ print end($4), end($2) }')
+	echo "${flow:-10.88.0.2:40000 10.88.0.1:9}"
+}
+
+# vector_frames PCAP MAC: the frames from MAC (a vector's sender) in PCAP,
+# one a line: tcpdump's reading, then the bytes up to the IP packet's end,
+# as link padding is no part of the packet (psp_rx drops it with the ICV).
+vector_frames() {
+	tcpdump -r "$1" -nn -t -xx "ether src $2" 2>/dev/null | awk '
+		function hexval(s,   i, v) {
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		function out(   len) {
+			if (h == "")
+				return
+			if (substr(h, 25, 4) == "0800")
+				len = 14 + hexval(substr(h, 33, 4))
+			else if (substr(h, 25, 4) == "86dd")
+				len = 14 + 40 + hexval(substr(h, 37, 4))
+			print line
+			print substr(h, 1, 2 * len)
+			h = ""
+		}
+		/^[^ \t]/ { out(); line = $0; next }
+		{ for (i = 2; i <= NF; i++) h = h $i }
+		END { out() }'
+}
+
+# The counter a vector's frames count under: rx-packets for an accept
+# vector, else by how the vector was damaged (the manifest's corruption):
+# a flipped ICV fails authentication, a reserved bit set is a bad header.
+vector_counter() {
+	case $(vector_field "$1" expect):$1 in
+	accept:*)		echo rx-packets ;;
+	reject:bad_icv_*)	echo rx-auth-fail ;;
+	reject:bad_reserved_*)	echo rx-bad ;;
+	*)			fail "$1: which counter drops it?" ;;
+	esac
+}
+
+# stat_grown NAME: how much counter NAME of vb grew from $BEFORE to $AFTER
+# (stats -j of each)
+stat_grown() {
+	echo $(($(jq ".\"$1\"" <<<"$AFTER") - $(jq ".\"$1\"" <<<"$BEFORE")))
+}
+
+# replay_vector NAME: NAME's PSP frames sent from va to vb, whose device
+# has the vector's device keys and the Rx association of its SPI (rx-assoc
+# --spi): an accept vector's frames come out of XDP as its clear frames, a
+# reject vector's are all dropped. Each counts under vector_counter, and
+# no frame under any other drop counter.
+replay_vector() {
+	local n=$1 spi version flow rx want sent c mac cap=$BATS_TEST_TMPDIR/$1.pcap
+	spi=$(vector_param "$n" spi) version=$(vector_param "$n" version)
+	flow=$(vector_flow "$n")
+	mac=$(tcpdump -r "$VECTORS/$n.psp.pcap" -nn -t -e -c 1 2>/dev/null | cut -d' ' -f1)
+	want=$(vector_counter "$n")
+	ctl_b key-import vb --phase 0 --key "$(vector_param "$n" master0)"
+	ctl_b key-import vb --phase 1 --key "$(vector_param "$n" master1)"
+	# shellcheck disable=SC2086 # LOCAL REMOTE
+	rx=$(ctl_b -j rx-assoc vb --flow $flow --spi "$spi" --version "$version")
+	# the key derived in the kernel is the vector's
+	[ "$(jq -r .key <<<"$rx")" = "$(vector_field "$n" derived_key)" ] ||
+		fail "$n: rx-assoc derived another key"
+	BEFORE=$(ctl_b -j stats vb)
+	capture "$NS_B" vb "$cap"
+	sent=$(ip netns exec "$NS_A" "$BUILD/tests/pcap-inject" va "$VECTORS/$n.psp.pcap")
+	capture_stop
+	AFTER=$(ctl_b -j stats vb)
+	# shellcheck disable=SC2086
+	ctl_b del-assoc vb --flow $flow
+	if [ "$want" = rx-packets ]; then
+		vector_frames "$VECTORS/$n.clear.pcap" "$mac" >"$cap.want"
+		# two lines a frame: what is compared is there
+		[ "$(wc -l <"$cap.want")" -eq $((2 * sent)) ] || fail "$n: $sent frames sent, not read"
+		vector_frames "$cap" "$mac" | diff -u "$cap.want" - ||
+			fail "$n: XDP gave other frames than the clear ones"
+	else
+		[ -z "$(vector_frames "$cap" "$mac")" ] || fail "$n: a rejected frame came out of XDP"
+	fi
+	[ "$(stat_grown "$want")" -eq "$sent" ] || fail "$n: $want +$(stat_grown "$want") of $sent"
+	for c in rx-auth-fail rx-bad rx-error rx-no-sa rx-stale rx-policy-drop rx-plain-drop; do
+		[ "$c" = "$want" ] || [ "$(stat_grown $c)" -eq 0 ] || fail "$n: $c +$(stat_grown $c)"
+	done
+	REPLAYED=$((REPLAYED + sent))
+}
+
+@test "the shared vectors replayed on the veth: XDP gives back the clear frames, or drops and counts them" {
+	local n accepted=0 rejected=0
+	REPLAYED=0
+	# the IPv6 tunnel vectors with a VC are 1522-byte frames: a 1500-byte
+	# MTU neither sends nor receives them
+	ip -n "$NS_A" link set va mtu 1600
+	ip -n "$NS_B" link set vb mtu 1600
+	for n in $(vector_names accept); do
+		replay_vector "$n"
+		accepted=$((accepted + 1))
+	done
+	for n in $(vector_names reject); do
+		replay_vector "$n"
+		rejected=$((rejected + 1))
+	done
+	echo "# $((accepted + rejected)) vectors ($REPLAYED frames) replayed: $accepted accepted, $rejected rejected" >&3
+	[ "$((accepted + rejected))" -eq "$(jq '.vectors | length' "$MANIFEST")" ]
+	ip -n "$NS_A" link set va mtu 1500
+	ip -n "$NS_B" link set vb mtu 1500
+	ctl_b key-import vb --phase 0 --key "$MASTER0"
+	ctl_b key-import vb --phase 1 --key "$MASTER1"
 }

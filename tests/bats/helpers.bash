@@ -27,9 +27,14 @@ bpf_objs() {
 	fi
 }
 
-# vector_param NAME FIELD: a field of a vector's params (jq path below .params)
+# vector_field NAME FIELD: a field of a vector (jq path below the vector)
+vector_field() {
+	jq -r --arg n "$1" ".vectors[] | select(.name == \$n) | .$2" "$MANIFEST"
+}
+
+# vector_param NAME FIELD: a field of a vector's params
 vector_param() {
-	jq -r --arg n "$1" ".vectors[] | select(.name == \$n) | .params.$2" "$MANIFEST"
+	vector_field "$1" "params.$2"
 }
 
 vector_names() {	# [accept|reject]
