@@ -136,7 +136,7 @@ has_flow() {
 		sleep 0.1
 	done
 	[ "$(ctl_a -j gc --idle 0 | jq .flows)" -ge 1 ]
-	! has_flow a 10.88.0.1:42200 10.88.0.2:5200
+	run ! has_flow a 10.88.0.1:42200 10.88.0.2:5200
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
 	wait $spid
 	wait $rpid
@@ -144,7 +144,7 @@ has_flow() {
 	# its last packets are past (3 s)
 	sleep 3
 	[ "$(ctl_b -j gc | jq .flows)" -ge 1 ]
-	! has_flow b 10.88.0.2:5201 10.88.0.1:42201
+	run ! has_flow b 10.88.0.2:5201 10.88.0.1:42201
 	# A closed first: its socket waits in TIME_WAIT, and the flow with it
 	ctl_a gc >/dev/null
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
@@ -172,7 +172,7 @@ has_flow() {
 	jq -e '.[0].spi and .[0].key and .[1].spi and (.[5].key | length) == 64' \
 		"$BATS_TEST_TMPDIR/answers" >/dev/null
 	# the line whose Tx failed left no Rx behind; the three new flows are in
-	! has_flow a 10.88.0.1:42404 10.88.0.2:80
+	run ! has_flow a 10.88.0.1:42404 10.88.0.2:80
 	[ "$(ctl_a -j assoc show va | jq length)" -eq $((n + 3)) ]
 	for port in 42401 42402; do
 		ctl_a del-assoc va --flow 10.88.0.1:$port 10.88.0.2:80

@@ -108,7 +108,7 @@ run_count() {
 	run ctl_a dev add lo --backend offload --rx-spread
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--rx-spread"*"offload"* ]]
-	! ctl_a dev show lo
+	run ! ctl_a dev show lo
 }
 
 # What leaves a device is what crosses the wire: on va that is every
@@ -133,7 +133,7 @@ wire_of() {	# CAPTURE SRC-ADDR [FILTER]
 	[ "$(wire_of "$cap_a" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	[ "$(wire_of "$cap_b" 10.88.0.2 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	tcpdump -r "$cap_a" -w "$BATS_TEST_TMPDIR/wire.pcap" ip and src host 10.88.0.1 2>/dev/null
-	! tcpdump -r "$BATS_TEST_TMPDIR/wire.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	[ "$(tcpdump -r "$BATS_TEST_TMPDIR/wire.pcap" -A 2>/dev/null | grep -c PSP-PLAINTEXT-MARKER)" -eq 0 ]
 	run "$CTL" -j pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" \
 		-i "$BATS_TEST_TMPDIR/wire.pcap" -o "$BATS_TEST_TMPDIR/clear.pcap"
 	[ "$status" -eq 0 ]
@@ -141,7 +141,7 @@ wire_of() {	# CAPTURE SRC-ADDR [FILTER]
 	[ "$(jq '."rx-packets"' <<<"$output")" -gt 200 ]
 	tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
 	# the TCP checksums, finalised before encryption, are right
-	! tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -vv 2>/dev/null | grep -q "incorrect"
+	[ "$(tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -vv 2>/dev/null | grep -c "incorrect")" -eq 0 ]
 }
 
 # wire_csums CAPTURE SRC-ADDR: the PSP packets from SRC-ADDR, and how many
@@ -415,8 +415,8 @@ wire_csums() {
 	ip -n "$NS_B" link show "$seal" >/dev/null
 	ctl_b dev del vb
 	[ "$(ip -n "$NS_B" -j link show vb | jq '.[0].xdp')" = null ]
-	! ip -n "$NS_B" link show "$seal" 2>/dev/null
-	! ip -n "$NS_B" link show "$seg" 2>/dev/null
+	run ! ip -n "$NS_B" link show "$seal"
+	run ! ip -n "$NS_B" link show "$seg"
 	run --separate-stderr ctl_b dev show vb
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"ENODEV: 'vb' is not a PSP device"* ]]
@@ -439,7 +439,7 @@ wire_csums() {
 	ip -n "$NS_A" link add gc0 type veth peer name gc1
 	ip -n "$NS_A" link set gc0 up
 	ctl_a dev add gc0 >/dev/null
-	! bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -q '"ifname": "g0"'
+	[ "$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -c '"ifname": "g0"')" -eq 0 ]
 	# libxdp leaves a vanished interface's dispatcher pinned, and with
 	# it psp_rx (and the module its kfuncs are in): gone with the device
 	# (freed a grace period after its last pin)
@@ -448,7 +448,7 @@ wire_csums() {
 			bpftool prog show id "$rx_id" >/dev/null 2>&1 || break
 			sleep 0.1
 		done
-		! bpftool prog show id "$rx_id" >/dev/null 2>&1
+		run ! bpftool prog show id "$rx_id"
 	fi
 	ctl_a dev del gc0
 	ip -n "$NS_A" link del gc0
