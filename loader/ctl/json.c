@@ -171,11 +171,11 @@ void out_text(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Ends a document: the next value starts a new one (monitor prints a
- * stream of them). */
+/* Ends a document, if one was begun: the next value starts a new one
+ * (monitor and add-assoc --batch print a stream of them). */
 void out_end(void)
 {
-	if (o.json)
+	if (o.json && !o.first[0])
 		fputc('\n', out_file());
 	fflush(out_file());
 	o.depth = 0;

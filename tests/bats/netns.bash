@@ -25,7 +25,7 @@ ns_of() {	# SIDE: the namespace of side a, b, ...
 	echo "${!v}"
 }
 
-netns_up() {
+netns_up() {	# [DEV-ADD-OPTION...]: for both devices
 	netns_down
 	ip netns add "$NS_A"
 	ip netns add "$NS_B"
@@ -39,8 +39,8 @@ netns_up() {
 	done
 	ip -n "$NS_A" link set va up
 	ip -n "$NS_B" link set vb up
-	dev_up a
-	dev_up b
+	dev_up a "$@"
+	dev_up b "$@"
 }
 
 # dev_up SIDE [DEV-ADD-OPTION...]: the side's device a PSP device with the
