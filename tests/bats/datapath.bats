@@ -440,18 +440,18 @@ wire_csums() {
 	ip -n "$NS_A" link add gc0 type veth peer name gc1
 	ip -n "$NS_A" link set gc0 up
 	ctl_a dev add gc0 >/dev/null
-	if [ "$tx" = tcx ]; then
-		[ "$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -c '"ifname": "g0"')" -eq 0 ]
-	else
+	if [ "$tx" != tcx ]; then
 		# before Linux 6.6 (no tcx: a cls_bpf filter) nothing tells that a
 		# device of another namespace went (dev_dir_alive(), state.c): as
-		# documented, it stays until dev del
+		# documented, it stays, and its programs with it, until dev del
 		[ "$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -c '"ifname": "g0"')" -eq 1 ]
+	else
+		[ "$(bpftool map dump pinned /sys/fs/bpf/psp/maps/psp_devs | grep -c '"ifname": "g0"')" -eq 0 ]
 	fi
 	# libxdp leaves a vanished interface's dispatcher pinned, and with
 	# it psp_rx (and the module its kfuncs are in): gone with the device
 	# (freed a grace period after its last pin)
-	if [ "$dispatcher" = libxdp-dispatcher ]; then
+	if [ "$tx" = tcx ] && [ "$dispatcher" = libxdp-dispatcher ]; then
 		for _ in $(seq 50); do
 			bpftool prog show id "$rx_id" >/dev/null 2>&1 || break
 			sleep 0.1
