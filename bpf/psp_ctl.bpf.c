@@ -27,6 +27,83 @@ static __always_inline struct psp_kdf_req *kdf_req(struct xdp_md *ctx)
 #include "lib/ctl_bpf.h"
 #endif
 
+/* The device a request names; NULL if none has that key and name. */
+static __always_inline struct psp_dev_cfg *dev_named(const struct psp_dev_ref *ref)
+{
+	struct psp_dev_cfg *cfg;
+	struct psp_dev_key k;
+
+	__builtin_memcpy(&k, &ref->key, sizeof(k));
+	cfg = bpf_map_lookup_elem(&psp_devs, &k);
+	if (!cfg)
+		return NULL;
+#pragma unroll
+	for (__u32 i = 0; i < sizeof(cfg->ifname); i++)
+		if (cfg->ifname[i] != ref->ifname[i])
+			return NULL;
+	return cfg;
+}
+
+/* SPIs tried in one run of psp_kdf before the caller is told to run it
+ * again: a taken one is rare (rx-assoc --spi, or a stale association of
+ * the phase's key before last), a run of them rarer. */
+#define SPI_TRIES	64
+
+/*
+ * psp_kdf's alloc (include/psp/maps.h): rx-assoc's checks and its SPI,
+ * which the loader took lookup by lookup before, one syscall each. SPIs
+ * count up within the current key's phase; 0 is never one. Under the
+ * loader's lock, as every change of psp_devs is, so spi_last is the
+ * program's to move.
+ */
+static __always_inline int kdf_alloc(struct psp_kdf_req *r)
+{
+	struct psp_dev_cfg *cfg = dev_named(&r->dev);
+	struct psp_assoc *a;
+	struct psp_flow f;
+
+	if (!cfg)
+		return -ENODEV;
+	if (r->version > PSP_VERSION_MAX || !(cfg->versions_cap & (1u << r->version)))
+		return -EOPNOTSUPP;
+	r->dev_id = cfg->id;
+	r->generation = cfg->generation;
+	r->flags = cfg->flags;
+	r->flow.dev_id = cfg->id;
+	__builtin_memcpy(&f, &r->flow, sizeof(f));
+	a = f.family ? bpf_map_lookup_elem(&psp_assocs, &f) : NULL;
+	if (a) {
+		r->spi = a->rx_spi;
+		return -EBUSY;
+	}
+	for (int i = 0; i < SPI_TRIES; i++) {
+		struct psp_spi_key k = { .dev_id = cfg->id };
+
+		if ((cfg->spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
+			return -ENOSPC;
+		cfg->spi_last++;
+		k.spi = (cfg->phase ? PSP_SPI_PHASE : 0) | cfg->spi_last;
+		if (!bpf_map_lookup_elem(&psp_rx_sa, &k)) {
+			r->spi = k.spi;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* kdf_alloc() if asked: its -errno, also in the request. A subprogram of
+ * its own, so that the compiler cannot share ctx offsets with psp_kdf's
+ * other reads of the request (the verifier refuses a moved ctx pointer). */
+static __noinline int kdf_alloc_if(struct xdp_md *ctx)
+{
+	struct psp_kdf_req *r = kdf_req(ctx);
+
+	if (!r || !r->alloc)
+		return 0;
+	r->err = kdf_alloc(r);
+	return r->err;
+}
+
 /* RX_ADD: key, SPI state, then the flow's, each undone if a later fails. */
 static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_key *k)
 {
@@ -60,17 +137,36 @@ static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_
 
 /* TX_ADD: the key first, as psp_tx encrypts once the flow has Tx state.
  * An unbound flow: the key alone, for a socket not connected yet. */
-static __always_inline int tx_add(struct psp_assoc_req *r, const struct psp_spi_key *k,
-				  const struct psp_flow *f)
+static __always_inline int tx_add(struct psp_assoc_req *r, struct psp_spi_key *k,
+				  struct psp_flow *f)
 {
-	struct psp_assoc *a = bpf_map_lookup_elem(&psp_assocs, f);
+	int named = r->dev.key.ifindex != 0;
+	struct psp_assoc *a;
 	struct psp_tx_sa tx;
 	int err;
 
+	if (named) {
+		struct psp_dev_cfg *cfg = dev_named(&r->dev);
+
+		if (!cfg)
+			return -ENODEV;
+		r->dev_id = cfg->id;
+		r->flags = cfg->flags;
+		k->dev_id = cfg->id;
+		f->dev_id = cfg->id;
+	}
 	if (!f->family)
 		return TX_KEY_ADD(k, r);
+	a = bpf_map_lookup_elem(&psp_assocs, f);
 	if (!a)
 		return -ENOENT;
+	if (a->version != r->version)
+		return -EPROTO;
+	if (named) {
+		k->spi = a->rx_spi;
+		r->spi = a->rx_spi;
+		r->tx.rx_spi = a->rx_spi;
+	}
 	/* not the key of a flow that sends already: replacing it would fail
 	 * the packets in flight, and the refusal below would delete it */
 	if (bpf_map_lookup_elem(&psp_tx_sa, f))
@@ -135,11 +231,12 @@ int psp_dev_key_set(struct psp_key_install *in)
 
 /*
  * PSP key derivation (include/psp/kdf.h) with the device key of the SPI's
- * phase. Runs as XDP through BPF_PROG_TEST_RUN: the request is the packet
- * and comes back with the key, its work area wiped.
+ * phase, after rx-assoc's lookups if the request asks (kdf_alloc). Runs
+ * as XDP through BPF_PROG_TEST_RUN: the request is the packet and comes
+ * back with the key, its work area wiped.
  */
 SEC("xdp")
 int psp_kdf(struct xdp_md *ctx)
 {
-	return ctl_kdf(ctx);
+	return kdf_alloc_if(ctx) ? XDP_PASS : ctl_kdf(ctx);
 }

@@ -14,10 +14,15 @@
 /* errnos: vmlinux.h has types only */
 #define EPERM	1
 #define ENOENT	2
+#define EAGAIN	11
 #define ENOMEM	12
 #define EBUSY	16
 #define EEXIST	17
+#define ENODEV	19
 #define EINVAL	22
+#define ENOSPC	28
+#define EPROTO	71
+#define EOPNOTSUPP 95
 
 extern struct bpf_crypto_ctx *bpf_crypto_ctx_create(const struct bpf_crypto_params *params,
 						     u32 params__sz, int *err) __ksym;

@@ -313,8 +313,22 @@ struct psp_key_install {
  *   TX_UNLATCH  back to Rx PSP, if the socket turned out not to be ready.
  *   TX_ADD      the Tx key under (dev_id, spi), tx as the flow's Tx state,
  *               and Tx PSP; the key alone if the flow is unbound. -ENOENT:
- *               the flow has no Rx state.
+ *               the flow has no Rx state; -EPROTO: its Rx state is of
+ *               another version. With dev set (its key's ifindex not 0),
+ *               the program finds the device, and the flow's Rx SPI for
+ *               spi and tx.rx_spi: tx-assoc in one run.
  */
+/*
+ * A device as a request names it: by its key, with the name it had when
+ * the caller last looked. The program checks both; -ENODEV means the
+ * caller's guess is out of date (the device went, or another took its
+ * ifindex) and it is to look again.
+ */
+struct psp_dev_ref {
+	struct psp_dev_key key;
+	char ifname[16];
+};
+
 enum psp_assoc_op {
 	PSP_ASSOC_RX_ADD,
 	PSP_ASSOC_TX_LATCH,
@@ -338,6 +352,7 @@ struct psp_assoc_req {
 	struct psp_flow flow;
 	struct psp_rx_sa rx;
 	struct psp_tx_sa tx;
+	struct psp_dev_ref dev;
 };
 
 /*
@@ -353,6 +368,20 @@ struct psp_kdf_req {
 	__s32 err;
 	__u8 key[PSP_KEY_MAX_LEN];
 	__u8 work[48];		/* AES(K, 0), then the two CMAC inputs */
+	/*
+	 * alloc: rx-assoc's lookups in the same run. The program finds the
+	 * device dev names (its id, generation and flags come back), refuses
+	 * a version it lacks (-EOPNOTSUPP) and a bound flow with PSP state
+	 * (-EBUSY, spi: the flow's), and takes the next SPI of the current
+	 * phase that no Rx state holds (-ENOSPC: none left; -EAGAIN: none in
+	 * this run's tries, run again), then derives its key.
+	 */
+	__u32 alloc;
+	__u32 generation;
+	__u32 flags;
+	__u32 pad;
+	struct psp_dev_ref dev;
+	struct psp_flow flow;	/* dev_id comes back set */
 };
 
 /*

@@ -53,13 +53,13 @@ static int check_version(struct pspbpf *h, const struct psp_dev_cfg *cfg, uint32
 }
 
 /* The locked device of an Rx association of version. */
-static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version, struct psp_dev_key *dk,
+static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version,
 		  struct psp_dev_cfg *cfg)
 {
 	int err = pspbpf_lock(h);
 
 	if (!err)
-		err = dev_find(h, ifname, dk, cfg);
+		err = dev_find(h, ifname, NULL, cfg);
 	if (!err)
 		err = check_version(h, cfg, version);
 	return err;
@@ -73,21 +73,63 @@ uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
-		     const uint32_t *clear_end, uint64_t sk_cookie, uint32_t version, uint32_t spi,
-		     uint8_t key[PSP_KEY_MAX_LEN])
+/*
+ * The device as the handle last found it (dev_find()), for a program to
+ * check: a request run with it may say -ENODEV, the device changed since,
+ * and then it is worth one look more.
+ */
+static void dev_ref_last(const struct pspbpf *h, struct psp_dev_ref *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->key.netns_cookie = h->netns_cookie;
+	ref->key.ifindex = h->last_ifindex;
+	memcpy(ref->ifname, h->last_ifname, sizeof(ref->ifname));
+}
+
+int assoc_rx_alloc(struct pspbpf *h, const char *ifname, struct psp_kdf_req *d,
+		   uint8_t key[PSP_KEY_MAX_LEN])
+{
+	int looked = 0, err;
+
+	do {
+		if (looked || strcmp(h->last_ifname, ifname)) {
+			err = dev_find(h, ifname, NULL, NULL);
+			if (err)
+				return err;
+		}
+		dev_ref_last(h, &d->dev);
+		d->alloc = 1;
+		do
+			err = kdf_run(h, d, key);
+		while (err == -EAGAIN);
+	} while (err == -ENODEV && !looked++);
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENODEV:
+		return set_err(h, ENODEV, "'%s' is not a PSP device", ifname);
+	case -EOPNOTSUPP:
+		return set_err(h, EOPNOTSUPP, "version %u is not supported by the device",
+			       d->version);
+	case -EBUSY:
+		return set_err(h, EBUSY, "Socket already has PSP state (SPI %08x)", d->spi);
+	case -ENOSPC:
+		return set_err(h, ENOSPC, "SPI space exhausted");
+	default:
+		return kdf_err(h, d, err);
+	}
+}
+
+int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp_flow *fk,
+		 const uint32_t *clear_end, uint64_t sk_cookie, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	struct psp_assoc_req r = {
-		.op = PSP_ASSOC_RX_ADD, .dev_id = cfg->id, .spi = spi,
-		.key_len = psp_key_len(version), .flags = cfg->flags, .version = version,
-		.rx = { .version = version, .generation = cfg->generation },
+		.op = PSP_ASSOC_RX_ADD, .dev_id = d->dev_id, .spi = d->spi,
+		.key_len = psp_key_len(d->version), .flags = d->flags, .version = d->version,
+		.rx = { .version = d->version, .generation = d->generation },
 	};
-	int err = check_version(h, cfg, version);
+	int err;
 
-	if (!err)
-		err = pspbpf_derive(h, cfg->id, spi, version, key);
-	if (err)
-		return err;
 	if (clear_end) {
 		r.clear_end_set = 1;
 		r.clear_end = *clear_end;
@@ -95,7 +137,7 @@ int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 	if (fk) {
 		r.rx.flow = *fk;
 	} else {
-		r.rx.flow.dev_id = cfg->id;
+		r.rx.flow.dev_id = d->dev_id;
 		r.rx.sk_cookie = sk_cookie;
 	}
 	r.rx.created_ns = monotonic_ns();
@@ -111,7 +153,7 @@ int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 		return 0;
 	OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
 	if (err == -EEXIST)
-		return set_err(h, EBUSY, "SPI %08x is in use", spi);
+		return set_err(h, EBUSY, "SPI %08x is in use", d->spi);
 	if (err == -EBUSY)
 		return set_err(h, EBUSY, "Socket already has PSP state");
 	if (err == -E2BIG)
@@ -124,77 +166,51 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key dk;
+	struct psp_kdf_req d = { .spi = spi, .version = version };
 	struct psp_dev_cfg cfg;
 	struct psp_flow fk;
-	int err = rx_dev(h, ifname, version, &dk, &cfg);
+	int err = rx_dev(h, ifname, version, &cfg);
 
 	if (err)
 		return err;
 	if (!(spi & PSP_SPI_INDEX_MASK))
 		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
+	d.dev_id = cfg.id;
+	d.flags = cfg.flags;
 	/* an SPI of the previous key's phase is of the generation before:
 	 * it goes stale when its key does, at the next rotation */
-	if (spi >> 31 != cfg.phase)
-		cfg.generation = (cfg.generation - 1) & PSP_GEN_MASK;
+	d.generation = spi >> 31 != cfg.phase ? (cfg.generation - 1) & PSP_GEN_MASK :
+						cfg.generation;
 	flow_to_key(f, cfg.id, &fk);
-	err = assoc_rx_install(h, &cfg, &fk, NULL, 0, version, spi, key);
-	if (err == -ENOKEY)
+	err = kdf_run(h, &d, key);
+	if (err == -ENOENT)
 		return set_err(h, EINVAL, "SPI %08x: device %u has no key for phase %u", spi,
 			       cfg.id, spi >> 31);
-	return err;
-}
-
-int assoc_spi_alloc(struct pspbpf *h, const struct psp_dev_key *dk, struct psp_dev_cfg *cfg,
-		    uint32_t *spi)
-{
-	/*
-	 * SPIs count up within the current key's phase; 0 is never one. A
-	 * stale association of the phase's previous key may still hold one.
-	 */
-	do {
-		struct psp_rx_sa sa;
-		struct psp_spi_key sk = { .dev_id = cfg->id };
-
-		if ((cfg->spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
-			return set_err(h, ENOSPC, "SPI space exhausted");
-		cfg->spi_last++;
-		*spi = (cfg->phase ? PSP_SPI_PHASE : 0) | cfg->spi_last;
-		sk.spi = *spi;
-		if (bpf_map_lookup_elem(h->map.rx_sa, &sk, &sa))
-			break;
-	} while (1);
-	if (bpf_map_update_elem(h->map.devs, dk, cfg, BPF_EXIST))
-		return set_err(h, errno, "cannot allocate an SPI: %s", strerror(errno));
-	return 0;
+	if (err)
+		return kdf_err(h, &d, err);
+	return assoc_rx_put(h, &d, &fk, NULL, 0, key);
 }
 
 int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key dk;
-	struct psp_dev_cfg cfg;
-	struct psp_assoc old;
-	struct psp_flow fk;
-	int err = rx_dev(h, ifname, version, &dk, &cfg);
+	struct psp_kdf_req d = { .version = version };
+	int err = pspbpf_lock(h);
 
-	if (err)
-		return err;
-	flow_to_key(f, cfg.id, &fk);
-	if (!bpf_map_lookup_elem(h->map.assocs, &fk, &old))
-		return set_err(h, EBUSY, "Socket already has PSP state (SPI %08x)", old.rx_spi);
-	err = assoc_spi_alloc(h, &dk, &cfg, spi);
+	flow_to_key(f, 0, &d.flow);
 	if (!err)
-		err = assoc_rx_install(h, &cfg, &fk, NULL, 0, version, *spi, key);
+		err = assoc_rx_alloc(h, ifname, &d, key);
+	if (!err)
+		err = assoc_rx_put(h, &d, &d.flow, NULL, 0, key);
+	if (!err)
+		*spi = d.spi;
 	return err;
 }
 
-int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
-		   const struct pspbpf_tx_params *p)
+/* What Linux checks of the Tx parameters themselves. */
+static int tx_params_check(struct pspbpf *h, const struct pspbpf_tx_params *p)
 {
-	if (p->version != rx_version)
-		return set_err(h, EINVAL, "PSP version mismatch with existing state");
 	if (p->key_len != psp_key_len(p->version))
 		return set_err(h, EINVAL, "incorrect key length: %zu bytes for version %u",
 			       p->key_len, p->version);
@@ -204,9 +220,20 @@ int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
 	if (p->crypt_off * PSP_CRYPT_OFF_UNIT > 20 + (p->has_vc ? PSP_VC_LEN : 0))
 		return set_err(h, EINVAL, "crypt offset %u is past a bare TCP header",
 			       p->crypt_off);
-	if (has_tx)
-		return set_err(h, EBUSY, "Tx key already set");
 	return 0;
+}
+
+int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
+		   const struct pspbpf_tx_params *p)
+{
+	int err;
+
+	if (p->version != rx_version)
+		return set_err(h, EINVAL, "PSP version mismatch with existing state");
+	err = tx_params_check(h, p);
+	if (!err && has_tx)
+		err = set_err(h, EBUSY, "Tx key already set");
+	return err;
 }
 
 /*
@@ -235,6 +262,38 @@ void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_t
 	memcpy(sa->vc, p->vc, sizeof(sa->vc));
 }
 
+/* The PSP overhead a Tx association adds to each packet. */
+static uint32_t tx_overhead(const struct pspbpf_tx_params *p)
+{
+	return PSP_ENCAP_HLEN + PSP_ICV_LEN + (p->has_vc ? PSP_VC_LEN : 0);
+}
+
+/* The Tx half's request, r's device and SPI set or named; the refusals
+ * as Linux words them. -ENODEV with no reason: a named device changed. */
+static int tx_req_run(struct pspbpf *h, struct psp_assoc_req *r, const struct pspbpf_flow *f,
+		      const struct pspbpf_tx_params *p)
+{
+	int err;
+
+	flow_to_key(f, r->dev_id, &r->flow);
+	assoc_tx_sa(p, r->spi, &r->tx);
+	memcpy(r->key, p->key, p->key_len);
+	err = assoc_req_run(h, r);
+	switch (err) {
+	case 0:
+	case -ENODEV:
+		return err;
+	case -ENOENT:
+		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
+	case -EPROTO:
+		return set_err(h, EINVAL, "PSP version mismatch with existing state");
+	case -EBUSY:
+		return set_err(h, EBUSY, "Tx key already set");
+	default:
+		return set_err(h, -err, "cannot add the Tx association: %s", strerror(-err));
+	}
+}
+
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table)
 {
@@ -242,46 +301,46 @@ int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 		.op = PSP_ASSOC_TX_ADD, .dev_id = cfg->id, .spi = a->rx_spi,
 		.key_len = (uint32_t)p->key_len, .flags = cfg->flags, .version = p->version,
 	};
-	int err;
-
 	/* room for the PSP overhead on the path, before the first PSP segment */
-	err = route_tx_mtu(h, cfg, f, PSP_ENCAP_HLEN + PSP_ICV_LEN + (p->has_vc ? PSP_VC_LEN : 0),
-			   table);
-	if (err)
-		return err;
-	flow_to_key(f, cfg->id, &r.flow);
-	assoc_tx_sa(p, a->rx_spi, &r.tx);
-	memcpy(r.key, p->key, p->key_len);
-	err = assoc_req_run(h, &r);
-	if (err == -ENOENT)
-		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
-	if (err == -EBUSY)
-		return set_err(h, EBUSY, "Tx key already set");
-	if (err)
-		return set_err(h, -err, "cannot add the Tx association: %s", strerror(-err));
-	return 0;
+	int err = route_tx_mtu(h, cfg, f, tx_overhead(p), table);
+
+	return err ? err : tx_req_run(h, &r, f, p);
 }
 
+/*
+ * tx-assoc in one program run (psp_assoc_set's TX_ADD with the device
+ * named): the device, the flow's Rx state and its checks are looked up
+ * there. The route is made sure of first, unless route_tx_mtu() just did
+ * for this peer.
+ */
 int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    const struct pspbpf_tx_params *p)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_cfg cfg;
-	struct psp_flow fk;
-	struct psp_assoc a;
-	int err = pspbpf_lock(h);
+	uint32_t overhead = tx_overhead(p);
+	int looked = 0, err = tx_params_check(h, p);
 
 	if (!err)
-		err = dev_find(h, ifname, NULL, &cfg);
+		err = pspbpf_lock(h);
 	if (err)
 		return err;
-	flow_to_key(f, cfg.id, &fk);
-	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
-		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
-	err = assoc_tx_check(h, a.version, a.has_tx, p);
-	if (!err)
-		err = assoc_tx_install(h, &cfg, f, &a, p, RT_TABLE_MAIN);
-	return err;
+	do {
+		struct psp_assoc_req r = { .op = PSP_ASSOC_TX_ADD, .key_len = (uint32_t)p->key_len,
+					   .version = p->version };
+		struct psp_dev_cfg cfg;
+
+		if (looked || strcmp(h->last_ifname, ifname) ||
+		    !route_seen(h, h->last_ifindex, f, overhead, RT_TABLE_MAIN)) {
+			err = dev_find(h, ifname, NULL, &cfg);
+			if (!err)
+				err = route_tx_mtu(h, &cfg, f, overhead, RT_TABLE_MAIN);
+			if (err)
+				return err;
+		}
+		dev_ref_last(h, &r.dev);
+		err = tx_req_run(h, &r, f, p);
+	} while (err == -ENODEV && !looked++);
+	return err == -ENODEV ? set_err(h, ENODEV, "'%s' is not a PSP device", ifname) : err;
 }
 
 int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk)
@@ -331,30 +390,29 @@ int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 		     struct pspbpf_rx_added *rx)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_cfg cfg;
-	struct psp_assoc a;
-	struct psp_flow fk;
+	struct psp_kdf_req d = { .version = version };
 	int err = pspbpf_lock(h);
 
 	memset(rx, 0, sizeof(*rx));
+	flow_to_key(f, 0, &d.flow);
 	if (!err)
-		err = dev_find(h, ifname, NULL, &cfg);
-	if (err)
-		return err;
-	rx->dev_id = cfg.id;
-	flow_to_key(f, cfg.id, &fk);
-	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a)) {
-		err = pspbpf_rx_assoc(h, ifname, f, version, &rx->spi, rx->key);
+		err = assoc_rx_alloc(h, ifname, &d, rx->key);
+	rx->dev_id = d.dev_id;
+	if (!err) {
+		err = assoc_rx_put(h, &d, &d.flow, NULL, 0, rx->key);
 		if (err)
 			return err;
 		rx->added = 1;
+		rx->spi = d.spi;
+	} else if (err != -EBUSY) {
+		return err;	/* EBUSY: the flow has its Rx state already */
 	}
 	if (!tx)
 		return 0;
 	err = pspbpf_tx_assoc(h, ifname, f, tx);
 	if (err && rx->added) {
 		/* no packet can have used it: it goes as it came */
-		assoc_forget(h, &fk, rx->spi);
+		assoc_forget(h, &d.flow, rx->spi);
 		OPENSSL_cleanse(rx->key, sizeof(rx->key));
 		rx->added = 0;
 	}

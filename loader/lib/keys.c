@@ -69,26 +69,38 @@ int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r)
 	return err;
 }
 
-int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t version,
-		  uint8_t key[PSP_KEY_MAX_LEN])
+int kdf_run(struct pspbpf *h, struct psp_kdf_req *req, uint8_t key[PSP_KEY_MAX_LEN])
 {
-	struct psp_kdf_req req = { .dev_id = dev_id, .spi = spi, .version = version };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &req, .data_size_in = sizeof(req),
-		    .data_out = &req, .data_size_out = sizeof(req), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = req, .data_size_in = sizeof(*req),
+		    .data_out = req, .data_size_out = sizeof(*req), .repeat = 1);
 	const struct ctl_progs *ctl = pspbpf_ctl(h);
 	int err;
 
 	if (!ctl)
 		return -ENOENT;
-	err = bpf_prog_test_run_opts(ctl->kdf, &o) ? -errno : req.err;
+	err = bpf_prog_test_run_opts(ctl->kdf, &o) ? -errno : req->err;
 	if (!err)
-		memcpy(key, req.key, PSP_KEY_MAX_LEN);
-	OPENSSL_cleanse(&req, sizeof(req));
+		memcpy(key, req->key, PSP_KEY_MAX_LEN);
+	OPENSSL_cleanse(req->key, sizeof(req->key));
+	OPENSSL_cleanse(req->work, sizeof(req->work));
+	return err;
+}
+
+int kdf_err(struct pspbpf *h, const struct psp_kdf_req *req, int err)
+{
 	if (err == -ENOENT)
-		return set_err(h, ENOKEY, "device %u has no key for phase %u", dev_id, spi >> 31);
-	if (err)
-		return set_err(h, -err, "key derivation failed: %s", strerror(-err));
-	return 0;
+		return set_err(h, ENOKEY, "device %u has no key for phase %u", req->dev_id,
+			       req->spi >> 31);
+	return set_err(h, -err, "key derivation failed: %s", strerror(-err));
+}
+
+int pspbpf_derive(struct pspbpf *h, uint32_t dev_id, uint32_t spi, uint32_t version,
+		  uint8_t key[PSP_KEY_MAX_LEN])
+{
+	struct psp_kdf_req req = { .dev_id = dev_id, .spi = spi, .version = version };
+	int err = kdf_run(h, &req, key);
+
+	return err ? kdf_err(h, &req, err) : 0;
 }
 
 int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,

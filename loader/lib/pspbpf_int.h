@@ -152,17 +152,24 @@ int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t 
  * its key, if any, with its GHASH key; the key bytes are wiped. 0 or the
  * program's -errno, with no reason set: the caller knows what it means. */
 int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r);
+/* A run of psp_kdf: the derived key in key, or the program's -errno with
+ * no reason set; kdf_err() sets the reason of one. */
+int kdf_run(struct pspbpf *h, struct psp_kdf_req *req, uint8_t key[PSP_KEY_MAX_LEN]);
+int kdf_err(struct pspbpf *h, const struct psp_kdf_req *req, int err);
 
 /* Associations (assoc.c), in the steps the flow and socket forms share;
  * each sets the reason of a failure. */
 uint64_t monotonic_ns(void);
-int assoc_spi_alloc(struct pspbpf *h, const struct psp_dev_key *dk, struct psp_dev_cfg *cfg,
-		    uint32_t *spi);
-/* The Rx half; fk NULL: of a socket not connected yet (sk_cookie).
- * clear_end: where the data in clear the socket has not read yet ends. */
-int assoc_rx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *fk,
-		     const uint32_t *clear_end, uint64_t sk_cookie, uint32_t version, uint32_t spi,
-		     uint8_t key[PSP_KEY_MAX_LEN]);
+/* The device ifname, an SPI of it and that SPI's key for d's flow (and
+ * version), in one run of psp_kdf: d comes back with the device's id,
+ * generation and flags, and the flow with its dev_id. */
+int assoc_rx_alloc(struct pspbpf *h, const char *ifname, struct psp_kdf_req *d,
+		   uint8_t key[PSP_KEY_MAX_LEN]);
+/* The Rx half, of d's device and SPI with key; fk NULL: of a socket not
+ * connected yet (sk_cookie). clear_end: where the data in clear the
+ * socket has not read yet ends. */
+int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp_flow *fk,
+		 const uint32_t *clear_end, uint64_t sk_cookie, uint8_t key[PSP_KEY_MAX_LEN]);
 /* What Linux checks before a Tx key goes in. */
 int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
 		   const struct pspbpf_tx_params *p);
@@ -205,6 +212,10 @@ int gc_if_due(struct pspbpf *h);
  * (RT_TABLE_MAIN, or PSPBPF_RT_TABLE for marked sockets). */
 int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		 uint32_t overhead, uint32_t table);
+/* Whether route_tx_mtu() found room on that path a moment ago: then it
+ * has nothing to do, and the caller need not look the device up for it. */
+int route_seen(const struct pspbpf *h, uint32_t ifindex, const struct pspbpf_flow *f,
+	       uint32_t overhead, uint32_t table);
 /* The rule that sends marked sockets' traffic to PSPBPF_RT_TABLE. */
 int route_sk_rule(struct pspbpf *h, int family);
 void routes_forget_rules(struct pspbpf *h);

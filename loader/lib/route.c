@@ -49,14 +49,14 @@ int route_sk_rule(struct pspbpf *h, int family)
  */
 #define ROUTE_SEEN_NS	1000000000ull
 
-static int route_seen(struct pspbpf *h, const struct psp_dev_cfg *cfg,
-		      const struct pspbpf_flow *f, uint32_t overhead, uint32_t table)
+int route_seen(const struct pspbpf *h, uint32_t ifindex, const struct pspbpf_flow *f,
+	       uint32_t overhead, uint32_t table)
 {
 	const struct route_seen *s = &h->route_seen;
 	size_t alen = addr_len(f->family);
 
 	return s->until_ns > monotonic_ns() && s->family == f->family && s->table == table &&
-	       s->ifindex == cfg->ifindex && overhead <= s->overhead &&
+	       s->ifindex == ifindex && overhead <= s->overhead &&
 	       !memcmp(s->raddr, f->raddr, alen) && !memcmp(s->laddr, f->laddr, alen);
 }
 
@@ -81,7 +81,7 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	uint32_t mtu, link_mtu;
 	int ours, err;
 
-	if (route_seen(h, cfg, f, overhead, table))
+	if (route_seen(h, cfg->ifindex, f, overhead, table))
 		return 0;
 	/* no route to the peer, or one that does not go through the device:
 	 * the flow's packets never meet psp_tx */

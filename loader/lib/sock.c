@@ -233,6 +233,7 @@ int pspbpf_sk_rx_assoc(struct pspbpf *h, int fd, uint32_t *dev_id, uint32_t vers
 	struct psp_dev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
+	struct psp_kdf_req d = { .version = version };
 	struct sk_view v;
 	struct psp_flow fk;
 	const uint32_t *clear_end = NULL;
@@ -254,12 +255,14 @@ int pspbpf_sk_rx_assoc(struct pspbpf *h, int fd, uint32_t *dev_id, uint32_t vers
 	if (v.connected && !ioctl(fd, SIOCINQ, &unread) && unread > 0 &&
 	    !sk_rcv_seq(fd, &rcv_nxt, &inq))
 		clear_end = &rcv_nxt;
-	err = assoc_spi_alloc(h, &dk, &cfg, spi);
+	if (v.connected)
+		d.flow = fk;
+	err = assoc_rx_alloc(h, cfg.ifname, &d, key);
 	if (!err)
-		err = assoc_rx_install(h, &cfg, v.connected ? &fk : NULL, clear_end, v.cookie,
-				       version, *spi, key);
+		err = assoc_rx_put(h, &d, v.connected ? &d.flow : NULL, clear_end, v.cookie, key);
 	if (err)
 		return err;
+	*spi = d.spi;
 	*dev_id = cfg.id;
 	if (v.connected)
 		return 0;
