@@ -216,6 +216,8 @@ bench: all $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu
 	$(Q)BUILD=$(BUILD) tools/bench/offload-steady
 	$(Q)$(BUILD)/bench/bench-kmod
 	$(Q)$(BUILD)/bench/bench-assoc
+	$(Q)$(BUILD)/bench/bench-assoc scale
+	$(Q)[ -d /sys/module/psp_crypto ] || $(BUILD)/bench/bench-assoc scale offload
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
 
 # The kernel module (kmod/), built for each kernel the guests boot
@@ -304,7 +306,8 @@ vm-check: all unit kmod $(KFUNCS_TESTS)
 # whatever the one before it did (the guest's status is the first
 # failure's), and the guest's wall time comes last.
 VM_BENCH_KERNEL ?= 6.12
-VM_BENCH_ENV := PSP_BENCH_ASSOC_FLOWS=1024 PSP_BENCH_ASSOC_ROUNDS=2 PSP_BENCH_REPS=1
+VM_BENCH_ENV := PSP_BENCH_ASSOC_FLOWS=1024 PSP_BENCH_ASSOC_ROUNDS=2 PSP_BENCH_REPS=1 \
+		PSP_BENCH_SCALE_ASSOCS=100000
 vm-bench: all kmod $(BENCH_BINS)
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_NET_QUEUES=2 tests/vm/run -k $(VM_BENCH_KERNEL) -t 1500 \
 	  -N tests/vm/guest kmod \

@@ -15,6 +15,8 @@
 #include "tap.h"
 
 int test_env_mtu;
+uint32_t test_env_max_assocs;
+uint32_t test_env_backend;
 static struct test_env env;
 static int ready;
 
@@ -42,7 +44,9 @@ static int prog_of_link(const char *path)
 
 struct test_env *test_env(void)
 {
-	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
+	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL,
+				     .max_assocs = test_env_max_assocs,
+				     .backend = test_env_backend };
 	struct pspbpf_dev_info info;
 	char path[256];
 	int err;

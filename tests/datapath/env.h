@@ -26,6 +26,10 @@ struct test_env {
 /* Sets up once; NULL (with a TAP failure said) if it cannot. The veth
  * pair gets this MTU first if it is set. */
 extern int test_env_mtu;
+/* psp0's --max-assocs, if not 0: the maps' capacity (tests/datapath/env.c) */
+extern uint32_t test_env_max_assocs;
+/* psp0's backend, if not 0 (enum psp_backend) */
+extern uint32_t test_env_backend;
 /* psp0, a PSP device of the default backend, in a namespace of its own
  * with its veth peer psp1; NULL (a failure said) if it cannot be. */
 struct test_env *test_env(void);
