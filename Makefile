@@ -152,6 +152,12 @@ $(BUILD)/tests/psp-cases: $(call objs,obj,tests/selftests/psp_cases.c) $(BUILD)/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# New PSP connections at a steady rate between two namespaces (the soak).
+$(BUILD)/tests/psp-churn: $(call objs,obj,tests/tools/psp-churn.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -318,7 +324,7 @@ vm-bench: all kmod $(BENCH_BINS)
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
       $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu \
-      $(BUILD)/tests/pcap-inject
+      $(BUILD)/tests/pcap-inject $(BUILD)/tests/psp-churn
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

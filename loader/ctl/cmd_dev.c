@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -71,6 +72,14 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_uint("rx-assocs", " rx-assocs %llu", d->rx_assocs);
 	out_uint("tx-assocs", " tx-assocs %llu", d->tx_assocs);
 	out_uint("max-assocs", " max-assocs %llu", d->max_assocs);
+	/* reclaim runs when asked (gc), not on its own: when it last did */
+	if (c->last_reclaim_ns) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		out_uint("last-gc-s", " last-gc %llus ago",
+			 (uint64_t)now.tv_sec - c->last_reclaim_ns / 1000000000ull);
+	}
 	out_uint("key-generation", " generation %llu", c->generation);
 	out_string("pin-dir", "\n    pinned %s\n", d->pin_dir);
 	out_close_object();

@@ -16,7 +16,7 @@ static void usage(void)
 	       "been idle SECONDS (%u by default); associations made on sockets that\n"
 	       "never connected, as old; and host routes that lowered the MTU for\n"
 	       "them. Prints what went. rx-assoc does the same with the default idle\n"
-	       "time once a minute.\n",
+	       "time when the maps are full, and only then: run this from a timer.\n",
 	       PSPBPF_IDLE_DEFAULT_S);
 }
 

@@ -141,7 +141,6 @@ int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp
 		r.rx.sk_cookie = sk_cookie;
 	}
 	r.rx.created_ns = monotonic_ns();
-	gc_if_due(h);
 	memcpy(r.key, key, r.key_len);
 	err = assoc_req_run(h, &r);
 	if (err == -E2BIG && !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
@@ -343,27 +342,38 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	return err == -ENODEV ? set_err(h, ENODEV, "'%s' is not a PSP device", ifname) : err;
 }
 
-int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk)
-{
-	return !bpf_map_delete_elem(h->map.tx_sa, fk);
-}
-
 void packets_done(void)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
 		usleep(100000);
 }
 
+/* Keys of the SPI-keyed maps built on the stack at a time. */
+#define FORGET_CHUNK	256
+
+void assocs_forget(struct pspbpf *h, const struct psp_flow *flows, const uint32_t *rx_spi,
+		   size_t n)
+{
+	/* one wait for the packets, however many flows go */
+	if (map_delete_keys(h->map.tx_sa, flows, sizeof(*flows), n))
+		packets_done();
+	for (size_t i = 0; i < n; i += FORGET_CHUNK) {
+		size_t m = n - i < FORGET_CHUNK ? n - i : FORGET_CHUNK;
+		struct psp_spi_key sk[FORGET_CHUNK];
+
+		for (size_t j = 0; j < m; j++)
+			sk[j] = (struct psp_spi_key){ .dev_id = flows[i + j].dev_id,
+						      .spi = rx_spi[i + j] };
+		map_delete_keys(h->map.tx_keys, sk, sizeof(*sk), m);
+		map_delete_keys(h->map.rx_sa, sk, sizeof(*sk), m);
+		map_delete_keys(h->map.rx_keys, sk, sizeof(*sk), m);
+		map_delete_keys(h->map.assocs, flows + i, sizeof(*flows), m);
+	}
+}
+
 void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi)
 {
-	struct psp_spi_key sk = { .dev_id = fk->dev_id, .spi = rx_spi };
-
-	if (assoc_tx_stop(h, fk))
-		packets_done();
-	bpf_map_delete_elem(h->map.tx_keys, &sk);
-	bpf_map_delete_elem(h->map.rx_sa, &sk);
-	bpf_map_delete_elem(h->map.rx_keys, &sk);
-	bpf_map_delete_elem(h->map.assocs, fk);
+	assocs_forget(h, fk, &rx_spi, 1);
 }
 
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f)

@@ -271,7 +271,7 @@ static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
  * with the device id. */
 static void purge(int map_fd, size_t key_size, uint32_t id)
 {
-	size_t n;
+	size_t n, doomed = 0;
 	uint8_t *keys = map_keys(map_fd, key_size, &n);
 
 	for (size_t i = 0; i < n; i++) {
@@ -279,8 +279,9 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 
 		memcpy(&dev_id, keys + i * key_size, sizeof(dev_id));
 		if (dev_id == id)
-			bpf_map_delete_elem(map_fd, keys + i * key_size);
+			memmove(keys + doomed++ * key_size, keys + i * key_size, key_size);
 	}
+	map_delete_keys(map_fd, keys, key_size, doomed);
 	free(keys);
 }
 
@@ -449,15 +450,18 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 
 static uint32_t count_of(int map_fd, size_t key_size, uint32_t id)
 {
-	uint8_t key[64];
-	void *prev = NULL;
-	uint32_t n = 0;
+	size_t n;
+	uint8_t *keys = map_keys(map_fd, key_size, &n);
+	uint32_t count = 0;
 
-	while (!bpf_map_get_next_key(map_fd, prev, key)) {
-		n += *(uint32_t *)key == id;
-		prev = key;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t dev_id;
+
+		memcpy(&dev_id, keys + i * key_size, sizeof(dev_id));
+		count += dev_id == id;
 	}
-	return n;
+	free(keys);
+	return count;
 }
 
 static void fill_info(struct pspbpf *h, const struct psp_dev_cfg *cfg,

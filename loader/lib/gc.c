@@ -129,61 +129,75 @@ struct gc_run {
 	struct pspbpf_gc_stats st;
 };
 
-/* The flows to reclaim: their Tx entries first, all of them, then, after
- * one wait for the packets that may have found one (assoc_forget()), the
- * rest of each. */
+/* The flows to reclaim, all at once (assocs_forget()). The maps are read
+ * in batches: the walk costs a few system calls, not some for each
+ * association, and the state's lock is held for less. */
 static void sweep_flows(struct gc_run *g)
 {
-	size_t n, dead = 0, stopped = 0;
-	struct psp_flow *keys = map_keys(g->h->map.assocs, sizeof(*keys), &n);
+	struct psp_assoc *vals;
+	size_t n, dead = 0;
+	struct psp_flow *keys = map_entries(g->h->map.assocs, sizeof(*keys), sizeof(*vals), &n,
+					    (void **)&vals);
 	uint32_t *rx_spi = n ? calloc(n, sizeof(*rx_spi)) : NULL;
-	struct psp_assoc a;
 
 	for (size_t i = 0; rx_spi && i < n; i++) {
-		struct psp_flow *f = &keys[i];
+		const struct psp_flow *f = &keys[i];
+		const struct psp_assoc *a = &vals[i];
 
 		if (f->dev_id >= PSP_MAX_DEVS || !g->devs[f->dev_id] || has_socket(&g->socks, f) ||
-		    bpf_map_lookup_elem(g->h->map.assocs, f, &a))
+		    g->now - a->last_ns < (a->closing ? g->closed_ns : g->idle_ns))
 			continue;
-		if (g->now - a.last_ns < (a.closing ? g->closed_ns : g->idle_ns))
-			continue;
-		stopped += (size_t)assoc_tx_stop(g->h, f);
 		keys[dead] = *f;
-		rx_spi[dead++] = a.rx_spi;
+		rx_spi[dead++] = a->rx_spi;
 	}
-	if (stopped)
-		packets_done();
-	for (size_t i = 0; i < dead; i++)
-		assoc_forget(g->h, &keys[i], rx_spi[i]);
+	assocs_forget(g->h, keys, rx_spi, dead);
 	g->st.flows += (uint32_t)dead;
 	free(rx_spi);
+	free(vals);
 	free(keys);
 }
 
+/* Rx state with no flow: waiting for a socket that never came, or left
+ * by a removal that stopped half way. */
 static void sweep_rx(struct gc_run *g)
 {
-	size_t n;
-	struct psp_spi_key *keys = map_keys(g->h->map.rx_sa, sizeof(*keys), &n);
-	struct psp_assoc a;
-	struct psp_rx_sa rx;
+	struct psp_rx_sa *vals;
+	struct psp_assoc *avals;
+	size_t n, nflows, dead = 0;
+	struct psp_spi_key *keys = map_entries(g->h->map.rx_sa, sizeof(*keys), sizeof(*vals), &n,
+					       (void **)&vals);
+	struct psp_flow *flows = map_entries(g->h->map.assocs, sizeof(*flows), sizeof(*avals),
+					     &nflows, (void **)&avals);
+	uint32_t *rx_spi = n ? calloc(n, sizeof(*rx_spi)) : NULL;
+	struct psp_flow *gone = n ? calloc(n, sizeof(*gone)) : NULL;
 
-	for (size_t i = 0; i < n; i++) {
-		struct psp_spi_key *k = &keys[i];
+	if (flows)
+		qsort(flows, nflows, sizeof(*flows), flow_cmp);
+	for (size_t i = 0; rx_spi && gone && i < n; i++) {
+		const struct psp_spi_key *k = &keys[i];
+		struct psp_rx_sa *rx = &vals[i];
 
-		if (k->dev_id >= PSP_MAX_DEVS || !g->devs[k->dev_id] ||
-		    bpf_map_lookup_elem(g->h->map.rx_sa, k, &rx))
+		if (k->dev_id >= PSP_MAX_DEVS || !g->devs[k->dev_id])
 			continue;
-		if (rx.flow.family) {
+		if (rx->flow.family) {
 			/* bound: its flow entry gone means a half-done removal */
-			if (!bpf_map_lookup_elem(g->h->map.assocs, &rx.flow, &a))
+			if (!flows || bsearch(&rx->flow, flows, nflows, sizeof(*flows), flow_cmp))
 				continue;
-		} else if (g->now - rx.created_ns < g->idle_ns || has_cookie(&g->socks, rx.sk_cookie)) {
+		} else if (g->now - rx->created_ns < g->idle_ns ||
+			   has_cookie(&g->socks, rx->sk_cookie)) {
 			continue;
 		}
-		rx.flow.dev_id = k->dev_id;
-		assoc_forget(g->h, &rx.flow, k->spi);
-		g->st.unbound++;
+		gone[dead] = rx->flow;
+		gone[dead].dev_id = k->dev_id;
+		rx_spi[dead++] = k->spi;
 	}
+	assocs_forget(g->h, gone, rx_spi, dead);
+	g->st.unbound += (uint32_t)dead;
+	free(gone);
+	free(rx_spi);
+	free(flows);
+	free(avals);
+	free(vals);
 	free(keys);
 }
 
@@ -234,27 +248,6 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	if (st)
 		*st = g.st;
 	return 0;
-}
-
-int gc_if_due(struct pspbpf *h)
-{
-	uint64_t now = monotonic_ns();
-	struct psp_dev_key k, *prev = NULL;
-	struct psp_dev_cfg cfg;
-	int due = 0;
-
-	/* a look at the devices' times a second at most, from a busy handle */
-	if (h->gc_looked_ns && now - h->gc_looked_ns < PSPBPF_GC_LOOK_NS)
-		return 0;
-	h->gc_looked_ns = now;
-	/* a reclaim sees this namespace's sockets: its devices' times count */
-	while (!due && !bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
-		due = k.netns_cookie == h->netns_cookie &&
-		      !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
-		      now - cfg.last_reclaim_ns >= PSPBPF_GC_INTERVAL_NS;
-	}
-	return due ? gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL) : 0;
 }
 
 int pspbpf_gc(struct pspbpf *h, const char *ifname, uint32_t idle_s, struct pspbpf_gc_stats *st)

@@ -124,22 +124,26 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
  * takes their Rx keys away; returns how many. */
 static uint64_t stale_assocs(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	struct psp_spi_key k, *prev = NULL;
-	struct psp_rx_sa sa;
-	uint64_t n = 0;
+	struct psp_rx_sa *sa;
+	size_t n, stale = 0;
+	uint64_t marked = 0;
+	struct psp_spi_key *keys = map_entries(h->map.rx_sa, sizeof(*keys), sizeof(*sa), &n,
+					       (void **)&sa);
 
-	while (!bpf_map_get_next_key(h->map.rx_sa, prev, &k)) {
-		prev = &k;
-		if (k.dev_id != cfg->id || bpf_map_lookup_elem(h->map.rx_sa, &k, &sa) ||
-		    (sa.generation & PSP_GEN_STALE) ||
-		    ((cfg->generation - sa.generation) & PSP_GEN_MASK) < 2)
+	for (size_t i = 0; sa && i < n; i++) {
+		if (keys[i].dev_id != cfg->id || (sa[i].generation & PSP_GEN_STALE) ||
+		    ((cfg->generation - sa[i].generation) & PSP_GEN_MASK) < 2)
 			continue;
-		sa.generation |= PSP_GEN_STALE;
-		bpf_map_update_elem(h->map.rx_sa, &k, &sa, BPF_EXIST);
-		bpf_map_delete_elem(h->map.rx_keys, &k);
-		n++;
+		sa[i].generation |= PSP_GEN_STALE;
+		/* one by one: a batch update cannot refuse to bring back an
+		 * association the datapath reclaimed meanwhile */
+		marked += !bpf_map_update_elem(h->map.rx_sa, &keys[i], &sa[i], BPF_EXIST);
+		keys[stale++] = keys[i];
 	}
-	return n;
+	map_delete_keys(h->map.rx_keys, keys, sizeof(*keys), stale);
+	free(sa);
+	free(keys);
+	return marked;
 }
 
 int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *out)

@@ -197,8 +197,8 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
  * socket that are closing or idle for idle_s seconds, associations made
  * on a socket that never connected, host routes no Tx association needs.
  * Of one device (ifname) or of every device of this namespace (NULL).
- * rx-assoc runs it with the default idle time once a minute, and when
- * the association maps are full.
+ * rx-assoc runs it with the default idle time when the association maps
+ * are full, and only then: an application calls it from a timer.
  */
 #define PSPBPF_IDLE_DEFAULT_S	600
 struct pspbpf_gc_stats {

@@ -26,7 +26,6 @@ struct pspbpf {
 	struct ctl_progs prog;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
-	uint64_t gc_looked_ns;	/* gc_if_due()'s last look at the time */
 	struct route_seen {	/* route_tx_mtu()'s last peer with room enough */
 		uint64_t until_ns;
 		uint32_t table, ifindex, overhead;
@@ -48,9 +47,16 @@ struct bpf_object *backend_open(uint32_t backend, enum psp_obj which, uint32_t m
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The keys of a hash map, malloc'ed (NULL if none): a walk that deletes
- * entries as it goes would lose its place. */
+/* The keys of a hash map (not per-CPU), malloc'ed (NULL if none), read
+ * in batches: a walk that deletes entries as it goes would lose its place. */
 void *map_keys(int map_fd, size_t key_size, size_t *n);
+/* The keys of a hash map, and in *values its values, read in batches (a
+ * few system calls for a million entries); free() both. On a failure
+ * part way, those read until then. */
+void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, void **values);
+/* Deletes the n keys from the map in batches, those not there skipped;
+ * returns how many went. */
+size_t map_delete_keys(int map_fd, const void *keys, size_t key_size, size_t n);
 
 /* mkdir -p, mode 0700; 0 or -errno. */
 int mkdir_p(const char *path);
@@ -184,9 +190,10 @@ int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
  * dropped unsealed, a tx-error).
  */
 void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi);
-/* The flow's Tx entry deleted, to forget the rest after packets_done():
- * 1 if it had one. */
-int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk);
+/* assoc_forget() for n flows, in batches: their Tx entries, one wait for
+ * the packets, then the rest. */
+void assocs_forget(struct pspbpf *h, const struct psp_flow *flows, const uint32_t *rx_spi,
+		   size_t n);
 /* Returns once every packet the datapath was working on is done: BPF
  * programs run in RCU read-side sections, and membarrier's global command
  * is synchronize_rcu(). Where that is refused (nohz_full CPUs), after a
@@ -194,13 +201,10 @@ int assoc_tx_stop(struct pspbpf *h, const struct psp_flow *fk);
 void packets_done(void);
 
 /* gc.c, under the lock: a sweep of this namespace's devices (dev_id 0) or
- * of one; and one with the default idle time if the last is long past. */
-#define PSPBPF_GC_INTERVAL_NS	(60 * 1000000000ull)
-#define PSPBPF_GC_LOOK_NS	1000000000ull
+ * of one. */
 /* a closing flow's last packet this long ago, its last_ns moving once a second */
 #define PSPBPF_GC_CLOSED_NS	(3 * 1000000000ull)
 int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st);
-int gc_if_due(struct pspbpf *h);
 
 /* Routes that make room for PSP on the path (route.c). */
 #define PSPBPF_RTPROT		80	/* their protocol: ip route show proto 80 */

@@ -119,30 +119,65 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	return 0;
 }
 
+/* A Tx association's peer, by the device it goes through. */
+struct peer {
+	uint32_t dev_id;
+	uint32_t family;
+	uint8_t addr[16];
+};
+
+static int peer_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct peer));
+}
+
 struct prune {
 	struct pspbpf *h;
 	uint32_t ifindex;	/* 0: every device's */
 	int all;		/* even those a Tx association needs */
+	struct peer *peers;	/* sorted, unless all */
+	size_t npeers;
 	struct nl_route *doomed;
 	size_t n, cap;
 };
 
+/* The peers of every Tx association, read once for a whole prune: a walk
+ * of the Tx map for each route would cost routes x associations. */
+static int peers_read(struct prune *p)
+{
+	size_t n;
+	struct psp_flow *keys = map_keys(p->h->map.tx_sa, sizeof(*keys), &n);
+
+	p->peers = calloc(n ? n : 1, sizeof(*p->peers));
+	if (!p->peers) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct peer *q = &p->peers[i];
+
+		q->dev_id = keys[i].dev_id;
+		q->family = keys[i].family;
+		memcpy(q->addr, keys[i].raddr, addr_len(keys[i].family));
+	}
+	p->npeers = n;
+	qsort(p->peers, n, sizeof(*p->peers), peer_cmp);
+	free(keys);
+	return 0;
+}
+
 /* Whether a Tx association of the device the route goes through has the
  * route's destination as its peer. */
-static int route_needed(struct pspbpf *h, const struct nl_route *rt)
+static int route_needed(const struct prune *p, const struct nl_route *rt)
 {
-	struct psp_flow k, *prev = NULL;
+	struct peer k = { .family = (uint32_t)rt->family };
 	struct psp_dev_cfg cfg;
 
-	if (dev_find_ifindex(h, rt->oif, NULL, &cfg))
+	if (dev_find_ifindex(p->h, rt->oif, NULL, &cfg))
 		return 0;
-	while (!bpf_map_get_next_key(h->map.tx_sa, prev, &k)) {
-		prev = &k;
-		if (k.dev_id == cfg.id && k.family == rt->family &&
-		    !memcmp(k.raddr, rt->dst, addr_len(rt->family)))
-			return 1;
-	}
-	return 0;
+	k.dev_id = cfg.id;
+	memcpy(k.addr, rt->dst, addr_len(rt->family));
+	return bsearch(&k, p->peers, p->npeers, sizeof(k), peer_cmp) != NULL;
 }
 
 static int prune_cb(const struct nl_route *rt, void *arg)
@@ -150,7 +185,7 @@ static int prune_cb(const struct nl_route *rt, void *arg)
 	struct prune *p = arg;
 
 	if (rt->protocol != PSPBPF_RTPROT || (p->ifindex && rt->oif != p->ifindex) ||
-	    (!p->all && route_needed(p->h, rt)))
+	    (!p->all && route_needed(p, rt)))
 		return 0;
 	/* deleted after the dump: not while the kernel walks the table */
 	if (p->n == p->cap) {
@@ -170,7 +205,7 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct prune p = { .h = h, .ifindex = ifindex, .all = all };
-	int err = 0, removed = 0;
+	int err = all ? 0 : peers_read(&p), removed = 0;
 
 	for (size_t i = 0; i < 2 && !err; i++)
 		err = nl_route_dump(h->nl, families[i], prune_cb, &p);
@@ -178,6 +213,7 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 		if (!nl_route_del(h->nl, &p.doomed[i]))
 			removed++;
 	h->route_seen.until_ns = 0;	/* it may have been one of them */
+	free(p.peers);
 	free(p.doomed);
 	return err ? err : removed;
 }

@@ -5,20 +5,25 @@
 # open connections to psp-responders in B, upgrade them to PSP (every
 # version, IPv4 and IPv6), send data and close them every way connections
 # end (FIN from either side first, RST), while both devices' keys rotate
-# and reclaim runs as it does in use. Then, once the last closed flows'
-# TIME_WAIT is over, every map entry and route the connections took must
-# be gone: state does not grow with the connections a host has seen.
+# and reclaim runs as it does in use. Beside them, the churn: new
+# connections at CHURN_RATE a second (5000; psp-churn), each upgraded,
+# its data checked and closed, on devices sized for the minute of closed
+# flows that wait out TIME_WAIT (some 300,000 a side). Then, once the
+# last closed flows' TIME_WAIT is over, every map entry and route the
+# connections took must be gone: state does not grow with the connections
+# a host has seen.
 
 load helpers
 load netns
 
 SOAK_SECONDS=${SOAK_SECONDS:-600}
+CHURN_RATE=${CHURN_RATE:-5000}
 WORKERS=3
 PORT0=7200
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
-	netns_up
+	netns_up --max-assocs 1048576
 	local i
 	for ((i = 0; i < WORKERS; i++)); do
 		responder_up $((PORT0 + i)) || return 1
@@ -62,12 +67,16 @@ rotate_and_reclaim() {
 	done
 }
 
-@test "soak: connections open, upgrade and close while keys rotate; state returns to baseline" {
-	local base i rotator now left rotations conns
+@test "soak: connections open, upgrade and close while keys rotate, $CHURN_RATE new ones a second beside; state returns to baseline" {
+	local base i rotator churn now left rotations conns
 	local -a pids
 	base=$(footprint)
 	rotate_and_reclaim 3>&- &
 	rotator=$!
+	"$BUILD/tests/psp-churn" --ns "$NS_A,$NS_B" --dev va,vb --addr 10.88.0.1,10.88.0.2 \
+		--addr6 fd88::1,fd88::2 --rate "$CHURN_RATE" --seconds "$SOAK_SECONDS" \
+		>"$BATS_FILE_TMPDIR/churn.out" 2>&1 3>&- &
+	churn=$!
 	for ((i = 0; i < WORKERS; i++)); do
 		nsenter --net="/run/netns/$NS_A" "$BUILD/tests/psp-cases" --remote 10.88.0.2 \
 			--remote6 fd88::2 --port $((PORT0 + i)) --dev va --seconds "$SOAK_SECONDS" \
@@ -77,8 +86,9 @@ rotate_and_reclaim() {
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || { cat "$BATS_FILE_TMPDIR/worker$i.out"; kill $rotator; false; }
 	done
+	wait $churn || { cat "$BATS_FILE_TMPDIR/churn.out"; kill $rotator; false; }
 	kill $rotator
-	cat "$BATS_FILE_TMPDIR"/worker*.out
+	cat "$BATS_FILE_TMPDIR"/worker*.out "$BATS_FILE_TMPDIR/churn.out"
 	echo "at the end: $(footprint | tr '\n' ' ')"
 	conns=$(sed -n 's/.*soak: \([0-9]*\) connections.*/\1/p' "$BATS_FILE_TMPDIR"/worker*.out |
 		awk '{ n += $1 } END { print n }')
@@ -98,8 +108,10 @@ rotate_and_reclaim() {
 			[ "$(counter $side $c)" -eq 0 ] || fail "$side: $c $(counter $side $c)"
 		done
 	done
-	# the flows closed last go TIME_WAIT (60 s) after their close
-	for ((left = 150; left > 0; left -= 5)); do
+	# the flows closed last go TIME_WAIT (60 s) after their close; the
+	# churn's hundreds of thousands are not worth a dump of the maps before
+	sleep 55
+	for ((left = 95; left > 0; left -= 5)); do
 		ctl_a gc >/dev/null
 		ctl_b gc >/dev/null
 		now=$(footprint)
@@ -111,6 +123,7 @@ rotate_and_reclaim() {
 	diff <(echo "$base") <(echo "$now")
 	# the figures, in the TAP of a passing run too
 	echo "# $conns connections in ${SOAK_SECONDS} s, all upgraded and checked;" \
+		"$(sed -n 's/^churn: //p' "$BATS_FILE_TMPDIR/churn.out") (churn);" \
 		"$rotations key rotations a side; every map and route back at the" \
 		"baseline $((150 - left)) s after; drops A/B: $(drops)" >&3
 }
