@@ -128,6 +128,7 @@ capture() {
 	# a 32 MB buffer: no packet dropped in a burst
 	ip netns exec "$1" tcpdump -Z root --immediate-mode -B 32768 -i "$2" -w "$3" -U 2>"$err" &
 	CAPTURE_PIDS+=" $!"
+	CAPTURE_FILES+=" $3"
 	for _ in $(seq 50); do
 		grep -q listening "$err" && return 0
 		sleep 0.1
@@ -154,8 +155,19 @@ psp_spi_ivs() {
 }
 
 capture_stop() {
-	sleep 0.3
+	local now last
+	# tcpdump leaves the packets still in its ring when it stops, and on a
+	# busy host (a guest beside) it lags the traffic by more than a moment:
+	# stop it once its files have not grown for 0.3 s (-U writes each packet)
+	last=$(stat -c %s $CAPTURE_FILES)
+	for _ in $(seq 30); do
+		sleep 0.3
+		now=$(stat -c %s $CAPTURE_FILES)
+		[ "$now" = "$last" ] && break
+		last=$now
+	done
 	kill -INT $CAPTURE_PIDS
 	wait $CAPTURE_PIDS || true
 	CAPTURE_PIDS=
+	CAPTURE_FILES=
 }
