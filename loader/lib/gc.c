@@ -162,12 +162,10 @@ static void sweep_flows(struct gc_run *g)
 static void sweep_rx(struct gc_run *g)
 {
 	struct psp_rx_sa *vals;
-	struct psp_assoc *avals;
 	size_t n, nflows, dead = 0;
 	struct psp_spi_key *keys = map_entries(g->h->map.rx_sa, sizeof(*keys), sizeof(*vals), &n,
 					       (void **)&vals);
-	struct psp_flow *flows = map_entries(g->h->map.assocs, sizeof(*flows), sizeof(*avals),
-					     &nflows, (void **)&avals);
+	struct psp_flow *flows = map_keys(g->h->map.assocs, sizeof(*flows), &nflows);
 	uint32_t *rx_spi = n ? calloc(n, sizeof(*rx_spi)) : NULL;
 	struct psp_flow *gone = n ? calloc(n, sizeof(*gone)) : NULL;
 
@@ -180,7 +178,8 @@ static void sweep_rx(struct gc_run *g)
 		if (k->dev_id >= PSP_MAX_DEVS || !g->devs[k->dev_id])
 			continue;
 		if (rx->flow.family) {
-			/* bound: its flow entry gone means a half-done removal */
+			/* bound: its flow entry gone means a half-done removal
+			 * (and flows unread mean nothing is known gone) */
 			if (!flows || bsearch(&rx->flow, flows, nflows, sizeof(*flows), flow_cmp))
 				continue;
 		} else if (g->now - rx->created_ns < g->idle_ns ||
@@ -196,7 +195,6 @@ static void sweep_rx(struct gc_run *g)
 	free(gone);
 	free(rx_spi);
 	free(flows);
-	free(avals);
 	free(vals);
 	free(keys);
 }

@@ -47,12 +47,14 @@ struct bpf_object *backend_open(uint32_t backend, enum psp_obj which, uint32_t m
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The keys of a hash map (not per-CPU), malloc'ed (NULL if none), read
- * in batches: a walk that deletes entries as it goes would lose its place. */
+/* The keys of a hash map (not per-CPU), malloc'ed, read in batches: a
+ * walk that deletes entries as it goes would lose its place. NULL, errno
+ * set, if they could not all be read. */
 void *map_keys(int map_fd, size_t key_size, size_t *n);
 /* The keys of a hash map, and in *values its values, read in batches (a
- * few system calls for a million entries); free() both. On a failure
- * part way, those read until then. */
+ * few system calls for a million entries); free() both. NULL, with *n 0
+ * and errno set, if the map could not be read whole: a caller that
+ * deletes what a list lacks must not take part of one for the whole. */
 void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, void **values);
 /* Deletes the n keys from the map in batches, those not there skipped;
  * returns how many went. */

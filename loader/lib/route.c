@@ -148,6 +148,8 @@ static int peers_read(struct prune *p)
 	size_t n;
 	struct psp_flow *keys = map_keys(p->h->map.tx_sa, sizeof(*keys), &n);
 
+	if (!keys)
+		return -errno;
 	p->peers = calloc(n ? n : 1, sizeof(*p->peers));
 	if (!p->peers) {
 		free(keys);

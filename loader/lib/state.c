@@ -533,7 +533,7 @@ void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, voi
 	char *keys = NULL, *vals = NULL;
 	size_t cap = 0;
 	__u32 token;
-	int done = 0;
+	int done = 0, err;
 
 	*n = 0;
 	*values = NULL;
@@ -548,18 +548,25 @@ void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, voi
 			keys = k ?: keys;
 			vals = v ?: vals;
 			if (!v)
-				break;
+				goto fail;
 		}
 		if (bpf_map_lookup_batch(map_fd, *n ? &token : NULL, &token, keys + *n * key_size,
 					 vals + *n * value_size, &count, &o)) {
 			if (errno != ENOENT)
-				break;
+				goto fail;
 			done = 1;
 		}
 		*n += count;
 	}
 	*values = vals;
 	return keys;
+fail:
+	err = errno;
+	free(keys);
+	free(vals);
+	*n = 0;
+	errno = err;
+	return NULL;
 }
 
 size_t map_delete_keys(int map_fd, const void *keys, size_t key_size, size_t n)
