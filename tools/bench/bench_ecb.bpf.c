@@ -2,10 +2,14 @@
 /*
  * The baselines of the datapath benchmark: the bare kernel ecb(aes) call
  * the bpf backend makes per packet, on a buffer of the same size, and
- * nothing else; and programs that do nothing, whose cost under a single
- * BPF_PROG_TEST_RUN is the kernel's clock read around the run.
+ * nothing else; programs that do nothing, whose cost under a single
+ * BPF_PROG_TEST_RUN is the kernel's clock read around the run; and one
+ * that looks up a flow in a map of psp_assocs' shape and does nothing
+ * else: what a single run of the offload paths pays for one cold hash
+ * lookup (the bench fills in the flow).
  */
 #include "../../bpf/lib/compat.h"
+#include <psp/maps.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -76,6 +80,22 @@ int ecb_run(struct xdp_md *ctx __attribute__((unused)))
 	if (bpf_dynptr_from_mem(b->b, sizeof(b->b), 0, &d) || bpf_dynptr_adjust(&d, 0, n))
 		return XDP_ABORTED;
 	return bpf_crypto_encrypt(aes, &d, &d, NULL) ? XDP_ABORTED : XDP_PASS;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct psp_flow);
+	__type(value, struct psp_assoc);
+	__uint(max_entries, PSP_MAX_ASSOCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} cold_assocs SEC(".maps");
+
+SEC("xdp")
+int assoc_lookup(struct xdp_md *ctx __attribute__((unused)))
+{
+	struct psp_flow f = {};
+
+	return bpf_map_lookup_elem(&cold_assocs, &f) ? XDP_PASS : XDP_ABORTED;
 }
 
 SEC("xdp")
