@@ -52,9 +52,10 @@ static __always_inline struct psp_dev_cfg *dev_named(const struct psp_dev_ref *r
 /*
  * psp_kdf's alloc (include/psp/maps.h): rx-assoc's checks and its SPI,
  * which the loader took lookup by lookup before, one syscall each. SPIs
- * count up within the current key's phase; 0 is never one. Under the
- * loader's lock, as every change of psp_devs is, so spi_last is the
- * program's to move.
+ * count up within the current key's phase; 0 is never one. Processes
+ * installing associations hold the loader's lock shared and run this at
+ * once: spi_last moves by an atomic add, so each gets SPIs of its own;
+ * key-rotate, which starts a phase's count again, holds it exclusive.
  */
 static __always_inline int kdf_alloc(struct psp_kdf_req *r)
 {
@@ -79,10 +80,12 @@ static __always_inline int kdf_alloc(struct psp_kdf_req *r)
 	for (int i = 0; i < SPI_TRIES; i++) {
 		struct psp_spi_key k = { .dev_id = cfg->id };
 
-		if ((cfg->spi_last & PSP_SPI_INDEX_MASK) == PSP_SPI_INDEX_MASK)
+		__u32 last = __sync_fetch_and_add(&cfg->spi_last, 1);
+
+		/* past the last index: it stays past, until the next phase */
+		if (last >= PSP_SPI_INDEX_MASK)
 			return -ENOSPC;
-		cfg->spi_last++;
-		k.spi = (cfg->phase ? PSP_SPI_PHASE : 0) | cfg->spi_last;
+		k.spi = (cfg->phase ? PSP_SPI_PHASE : 0) | (last + 1);
 		if (!bpf_map_lookup_elem(&psp_rx_sa, &k)) {
 			r->spi = k.spi;
 			return 0;

@@ -52,11 +52,11 @@ static int check_version(struct pspbpf *h, const struct psp_dev_cfg *cfg, uint32
 	return 0;
 }
 
-/* The locked device of an Rx association of version. */
+/* The device of an Rx association of version, the lock held shared. */
 static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version,
 		  struct psp_dev_cfg *cfg)
 {
-	int err = pspbpf_lock(h);
+	int err = pspbpf_lock_shared(h);
 
 	if (!err)
 		err = dev_find(h, ifname, NULL, cfg);
@@ -143,8 +143,11 @@ int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp
 	r.rx.created_ns = monotonic_ns();
 	memcpy(r.key, key, r.key_len);
 	err = assoc_req_run(h, &r);
-	if (err == -E2BIG && !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
-		/* the maps were full: once more with what the sweep freed */
+	/* the maps were full: a sweep (the lock exclusive, as gc takes it;
+	 * the caller's guard gives the shared hold back) */
+	if (err == -E2BIG && !pspbpf_lock(h) &&
+	    !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
+		/* once more with what the sweep freed */
 		memcpy(r.key, key, r.key_len);
 		err = assoc_req_run(h, &r);
 	}
@@ -195,7 +198,7 @@ int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 {
 	LOCK_GUARD(h);
 	struct psp_kdf_req d = { .version = version };
-	int err = pspbpf_lock(h);
+	int err = pspbpf_lock_shared(h);
 
 	flow_to_key(f, 0, &d.flow);
 	if (!err)
@@ -320,7 +323,7 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 	int looked = 0, err = tx_params_check(h, p);
 
 	if (!err)
-		err = pspbpf_lock(h);
+		err = pspbpf_lock_shared(h);
 	if (err)
 		return err;
 	do {
@@ -382,7 +385,7 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
 	struct psp_flow fk;
-	int err = pspbpf_lock(h);
+	int err = pspbpf_lock_shared(h);
 
 	if (!err)
 		err = dev_find(h, ifname, NULL, &cfg);
@@ -401,7 +404,7 @@ int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 {
 	LOCK_GUARD(h);
 	struct psp_kdf_req d = { .version = version };
-	int err = pspbpf_lock(h);
+	int err = pspbpf_lock_shared(h);
 
 	memset(rx, 0, sizeof(*rx));
 	flow_to_key(f, 0, &d.flow);
@@ -433,7 +436,7 @@ int pspbpf_add_assoc_batch(struct pspbpf *h, const char *ifname, struct pspbpf_a
 			   size_t n)
 {
 	LOCK_GUARD(h);
-	int err = pspbpf_lock(h), failed = 0;
+	int err = pspbpf_lock_shared(h), failed = 0;
 
 	if (err)
 		return err;

@@ -17,7 +17,7 @@ struct pspbpf {
 	uint32_t max_assocs;	/* the state's association capacity */
 	int root_fd;		/* PSPBPF_PIN_ROOT: flock()ed while changing state */
 	int nl;			/* rtnetlink, in the handle's namespace (netlink.h) */
-	int locked;
+	int locked;		/* 0, LOCK_SH or LOCK_EX: the lock held */
 	uint64_t netns_cookie;
 	struct {
 		int devs, seal_ports, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys,
@@ -63,14 +63,28 @@ size_t map_delete_keys(int map_fd, const void *keys, size_t key_size, size_t n);
 /* mkdir -p, mode 0700; 0 or -errno. */
 int mkdir_p(const char *path);
 
+/*
+ * The state's lock, a flock() of PSPBPF_PIN_ROOT, host-wide. Exclusive
+ * for what reads state and then changes it across maps or devices (dev
+ * add and del, key-rotate, gc, route pruning); shared for installing and
+ * deleting associations, which the control programs do each in one run
+ * (the SPI allocated there atomically), so that processes upgrading
+ * connections at once do not wait on each other. pspbpf_lock() takes it
+ * exclusive, converting a shared hold (flock converts by dropping and
+ * taking again, so whatever was read under the shared hold may have
+ * changed); pspbpf_lock_shared() is satisfied by either.
+ */
 int pspbpf_lock(struct pspbpf *h);
+int pspbpf_lock_shared(struct pspbpf *h);
 void pspbpf_unlock(struct pspbpf *h);
+/* Back to mode (0, LOCK_SH or LOCK_EX) as held before. */
+void pspbpf_lock_restore(struct pspbpf *h, int mode);
 
 /*
  * LOCK_GUARD(h) at the top of a function that changes state: whatever
- * takes the lock within it, it is let go when the function returns,
- * unless the caller held it already. A long-lived handle (an
- * application's) holds it only while it works.
+ * takes the lock within it, it is let go when the function returns, or
+ * left as the caller held it. A long-lived handle (an application's)
+ * holds it only while it works.
  */
 struct lock_guard {
 	struct pspbpf *h;
@@ -79,8 +93,7 @@ struct lock_guard {
 
 static inline void lock_guard_end(struct lock_guard *g)
 {
-	if (!g->held)
-		pspbpf_unlock(g->h);
+	pspbpf_lock_restore(g->h, g->held);
 }
 
 #define LOCK_GUARD(h)								\

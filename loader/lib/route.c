@@ -112,7 +112,9 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	rt.scope = fib.has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rt.mtu = mtu - overhead;
 	err = nl_route_add(h->nl, &rt, ours);
-	if (err)
+	/* EEXIST: another process's tx-assoc to the same peer made it since
+	 * the lookup (both hold the lock shared), with the same room */
+	if (err && !(err == -EEXIST && !ours))
 		return set_err(h, -err, "cannot add the route for PSP's room on the path: %s",
 			       strerror(-err));
 	route_saw(h, cfg, f, overhead, table);

@@ -501,22 +501,41 @@ void pspbpf_close(struct pspbpf *h)
 	free(h);
 }
 
+static int lock_as(struct pspbpf *h, int mode)
+{
+	if (flock(h->root_fd, mode))
+		return set_err(h, errno, "cannot lock %s: %s", PSPBPF_PIN_ROOT, strerror(errno));
+	h->locked = mode;
+	return 0;
+}
+
 int pspbpf_lock(struct pspbpf *h)
 {
-	if (h->locked)
-		return 0;
-	if (flock(h->root_fd, LOCK_EX))
-		return set_err(h, errno, "cannot lock %s: %s", PSPBPF_PIN_ROOT, strerror(errno));
-	h->locked = 1;
-	return 0;
+	return h->locked == LOCK_EX ? 0 : lock_as(h, LOCK_EX);
+}
+
+int pspbpf_lock_shared(struct pspbpf *h)
+{
+	return h->locked ? 0 : lock_as(h, LOCK_SH);
+}
+
+void pspbpf_lock_restore(struct pspbpf *h, int mode)
+{
+	if (h->locked == mode)
+		return;
+	if (!mode) {
+		flock(h->root_fd, LOCK_UN);
+		h->locked = 0;
+		return;
+	}
+	/* back from exclusive to shared: a failure leaves it exclusive,
+	 * which is more than the caller needs, not less */
+	lock_as(h, mode);
 }
 
 void pspbpf_unlock(struct pspbpf *h)
 {
-	if (!h->locked)
-		return;
-	flock(h->root_fd, LOCK_UN);
-	h->locked = 0;
+	pspbpf_lock_restore(h, 0);
 }
 
 void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t size)
