@@ -17,20 +17,36 @@ extern void bpf_obj_drop_impl(void *kptr, void *meta__ign) __ksym;
 #define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
 
 /*
+ * Where a control program puts together the parameters of an AES-ECB
+ * context: bpf_crypto_params is more than the stack can spare next to
+ * the callers' frames. Per task, not per CPU: the programs run sleepable
+ * and from several processes at once (the loader's lock is shared for
+ * associations), and a task that sleeps in bpf_crypto_ctx_create() is
+ * off its CPU, where another may run the same program. Not pinned; the
+ * key is wiped from it as soon as the context exists.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bpf_crypto_params);
+} psp_ctl_params SEC(".maps");
+
+/*
  * An AES-ECB context, in two steps around the caller's copy of its key
  * into the parameters (the caller's: a context pointer cannot be handed
- * on with an offset): bpf_crypto_params is more than the stack can spare
- * next to the callers' frames, so it is put together in this CPU's
- * control scratch slot (the program cannot migrate while it runs), and
- * the key is wiped there as soon as the context exists.
+ * on with an offset).
  */
 static __always_inline struct bpf_crypto_params *aes_params(__u32 key_len, __u32 flags)
 {
 	static const char type[] = "skcipher", ct[] = "ecb(aes)", generic[] = "ecb(aes-generic)";
-	__u32 slot = PSP_SCRATCH_CTL;
-	struct bpf_crypto_params *p = bpf_map_lookup_elem(&psp_scratch, &slot);
+	struct bpf_crypto_params *p;
 
-	if (!p || (key_len != 16 && key_len != 32))
+	if (key_len != 16 && key_len != 32)
+		return NULL;
+	p = bpf_task_storage_get(&psp_ctl_params, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
 		return NULL;
 	__builtin_memset(p, 0, sizeof(*p));
 	__builtin_memcpy(p->type, type, sizeof(type));
@@ -64,8 +80,6 @@ static __always_inline struct bpf_crypto_ctx *aes_ctx(struct bpf_crypto_params *
 		__builtin_memcpy(__p->key, (r)->key, PSP_KEY_MAX_LEN);		\
 	aes_ctx(__p, err);							\
 })
-_Static_assert(sizeof(struct psp_scratch) >= sizeof(struct bpf_crypto_params),
-	       "the control scratch slot holds crypto parameters");
 
 /* The request's key under k in map (psp_rx_keys or psp_tx_keys), with its
  * GHASH key, replacing any. */

@@ -398,7 +398,6 @@ struct psp_scratch {
 enum psp_scratch_slot {
 	PSP_SCRATCH_RX,
 	PSP_SCRATCH_TX,
-	PSP_SCRATCH_CTL,
 	PSP_SCRATCH__MAX,
 };
 

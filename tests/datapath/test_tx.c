@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
@@ -275,4 +277,113 @@ TEST(tc_then_xdp_generic)
 	pspbpf_dev_del(e->h, "pspg0");
 	if (system("ip link del pspg0"))
 		tap_diag("pspg0 left behind");
+}
+
+/*
+ * Associations installed by several processes at once (the loader's lock
+ * shared): each must seal with its own key. The control program puts a
+ * key into the parameters of its AES context and may sleep making it; a
+ * second installer on that CPU meanwhile must not find them (they are
+ * per task: bpf/lib/ctl_bpf.h). That window is microseconds wide and
+ * rarely met; what this checks is the end of it, every key in place.
+ */
+#define INSTALLERS	4
+#define INSTALLS	256
+
+static void installed_key(unsigned int w, unsigned int i, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	key[0] = (uint8_t)w;
+	put_be16(key + 1, (uint16_t)i);
+	key[15] = 0xa5;
+}
+
+static size_t installed_frame(unsigned int w, unsigned int i, uint8_t *frame,
+			      struct pspbpf_flow *f)
+{
+	size_t len = make_frame(frame, 4, 100, 7);
+
+	put_be16(frame + 14 + 20, (uint16_t)(20000 + w * 1000 + i));
+	flow_of(frame, 4, f);
+	return len;
+}
+
+/* A child's installs, through a handle of its own: 0 if all went in. */
+static int install_many(unsigned int w)
+{
+	static uint8_t frame[2048];
+	struct pspbpf_tx_params tx = { .version = 0, .key_len = 16 };
+	uint8_t key[16], rxkey[32];
+	struct pspbpf *h;
+	int bad = 0;
+
+	if (pspbpf_open(&h, 0))
+		return 1;
+	for (unsigned int i = 0; i < INSTALLS; i++) {
+		struct pspbpf_flow f;
+		uint32_t spi;
+
+		installed_frame(w, i, frame, &f);
+		installed_key(w, i, key);
+		tx.key = key;
+		tx.spi = 0x100000 + w * INSTALLS + i;
+		if (pspbpf_rx_assoc(h, "psp0", &f, 0, &spi, rxkey) ||
+		    pspbpf_tx_assoc(h, "psp0", &f, &tx)) {
+			fprintf(stderr, "installer %u: %s\n", w, pspbpf_errmsg(h));
+			bad = 1;
+			break;
+		}
+	}
+	pspbpf_close(h);
+	return bad;
+}
+
+TEST(tx_keys_installed_at_once)
+{
+	static uint8_t frame[2048], out[16384], want[16384];
+	struct test_env *e = test_env();
+	unsigned int wrong = 0, failed = 0;
+	pid_t pid[INSTALLERS];
+
+	if (!e)
+		return;
+	for (unsigned int w = 0; w < INSTALLERS; w++) {
+		pid[w] = fork();
+		if (!pid[w])
+			_exit(install_many(w));
+	}
+	for (unsigned int w = 0; w < INSTALLERS; w++) {
+		int st;
+
+		if (pid[w] < 0 || waitpid(pid[w], &st, 0) != pid[w] || !WIFEXITED(st) ||
+		    WEXITSTATUS(st))
+			failed++;
+	}
+	tap_ok(!failed, "%u processes installed %u associations each at once, %u failed",
+	       INSTALLERS, INSTALLS, failed);
+	for (unsigned int w = 0; w < INSTALLERS; w++) {
+		for (unsigned int i = 0; i < INSTALLS; i++) {
+			struct psp_tx_params ref = { .spi = 0x100000 + w * INSTALLS + i };
+			size_t len, out_len = 0, want_len = 0;
+			struct psp_aead *aead;
+			struct pspbpf_flow f;
+			uint8_t key[16];
+
+			len = installed_frame(w, i, frame, &f);
+			installed_key(w, i, key);
+			aead = psp_aead_new(0, key);
+			if (run_tx(e, frame, len, out, &out_len) != TC_ACT_OK || out_len < 14 + 44 ||
+			    psp_encap_frame(aead, &ref, get_be64(out + 14 + 20 + PSP_UDP_HLEN + 8),
+					    frame, len, want, &want_len) != PSP_TX_OK ||
+			    !bytes_equal(want, want_len, out, out_len)) {
+				if (!wrong++)
+					tap_diag("installer %u, association %u: not sealed with its key",
+						 w, i);
+			}
+			psp_aead_free(aead);
+			pspbpf_assoc_del(e->h, "psp0", &f);
+		}
+	}
+	tap_ok(!wrong, "each of their %u associations seals with its own key, %u do not",
+	       INSTALLERS * INSTALLS, wrong);
 }
