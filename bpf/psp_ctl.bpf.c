@@ -107,7 +107,10 @@ static __noinline int kdf_alloc_if(struct xdp_md *ctx)
 	return r->err;
 }
 
-/* RX_ADD: key, SPI state, then the flow's, each undone if a later fails. */
+/* RX_ADD: key, SPI state, then the flow's, each undone if a later fails.
+ * Two installers of one SPI (rx-assoc --spi) get past the first check at
+ * once: the key's entry goes to the first (BPF_NOEXIST), the other is
+ * refused without touching it. */
 static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_key *k)
 {
 	struct psp_assoc a = {
@@ -122,7 +125,7 @@ static __always_inline int rx_add(struct psp_assoc_req *r, const struct psp_spi_
 	/* helpers take no pointer into the context: a copy on the stack */
 	__builtin_memcpy(&rx, &r->rx, sizeof(rx));
 	a.last_ns = rx.created_ns;	/* idle from now on (gc.c) */
-	err = RX_KEY_ADD(k, r);
+	err = RX_KEY_ADD(k, r, BPF_NOEXIST);
 	if (err)
 		return err;
 	err = bpf_map_update_elem(&psp_rx_sa, k, &rx, BPF_NOEXIST);
@@ -159,7 +162,7 @@ static __always_inline int tx_add(struct psp_assoc_req *r, struct psp_spi_key *k
 		f->dev_id = cfg->id;
 	}
 	if (!f->family)
-		return TX_KEY_ADD(k, r);
+		return TX_KEY_ADD(k, r, BPF_ANY);
 	a = bpf_map_lookup_elem(&psp_assocs, f);
 	if (!a)
 		return -ENOENT;
@@ -171,10 +174,13 @@ static __always_inline int tx_add(struct psp_assoc_req *r, struct psp_spi_key *k
 		r->tx.rx_spi = a->rx_spi;
 	}
 	/* not the key of a flow that sends already: replacing it would fail
-	 * the packets in flight, and the refusal below would delete it */
+	 * the packets in flight, and the refusal below would delete it; of
+	 * two tx-assoc at once, the key goes to the first */
 	if (bpf_map_lookup_elem(&psp_tx_sa, f))
 		return -EBUSY;
-	err = TX_KEY_ADD(k, r);
+	err = TX_KEY_ADD(k, r, BPF_NOEXIST);
+	if (err == -EEXIST)
+		err = -EBUSY;
 	if (err)
 		return err;
 	__builtin_memcpy(&tx, &r->tx, sizeof(tx));

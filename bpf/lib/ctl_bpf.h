@@ -82,8 +82,10 @@ static __always_inline struct bpf_crypto_ctx *aes_ctx(struct bpf_crypto_params *
 })
 
 /* The request's key under k in map (psp_rx_keys or psp_tx_keys), with its
- * GHASH key, replacing any. */
-#define ASSOC_KEY_ADD(map, k, r)						\
+ * GHASH key: in a fresh entry, which replaces any (flags BPF_ANY) or is
+ * refused with -EEXIST if there is one (BPF_NOEXIST: the first of two
+ * installers of one key wins, and the other deletes nothing of it). */
+#define ASSOC_KEY_ADD(map, k, r, flags)						\
 ({										\
 	struct psp_key __zero = {}, *__v;					\
 	struct bpf_crypto_ctx *__aes, *__old;					\
@@ -100,7 +102,7 @@ static __always_inline struct bpf_crypto_ctx *aes_ctx(struct bpf_crypto_params *
 		__h->hi = bpf_be64_to_cpu(*(__u64 *)&(r)->h[0]);		\
 		__h->lo = bpf_be64_to_cpu(*(__u64 *)&(r)->h[8]);		\
 		/* a fresh element: the old one's kptrs are released */	\
-		__err = bpf_map_update_elem(&map, k, &__zero, BPF_ANY);		\
+		__err = bpf_map_update_elem(&map, k, &__zero, flags);		\
 		__v = __err ? NULL : bpf_map_lookup_elem(&map, k);		\
 		if (!__v) {							\
 			bpf_crypto_ctx_release(__aes);				\
@@ -209,7 +211,7 @@ out:
 	return XDP_PASS;
 }
 
-#define RX_KEY_ADD(k, r)	ASSOC_KEY_ADD(psp_rx_keys, k, r)
-#define TX_KEY_ADD(k, r)	ASSOC_KEY_ADD(psp_tx_keys, k, r)
+#define RX_KEY_ADD(k, r, flags)	ASSOC_KEY_ADD(psp_rx_keys, k, r, flags)
+#define TX_KEY_ADD(k, r, flags)	ASSOC_KEY_ADD(psp_tx_keys, k, r, flags)
 
 #endif /* __PSP_BPF_CTL_BPF_H */

@@ -37,9 +37,11 @@ static __always_inline struct pspk_key *key_create(const __u8 *src, __u32 len, _
 }
 
 /* Key k (consumed) and its id into a fresh entry val under mkey of map; the
- * old entry's key, if any, goes with it. k is tested once: Linux 6.1 does
- * not know a second test of a pointer known not to be NULL to be decided. */
-#define KEY_STORE(map, mkey, val, k)						\
+ * old entry's key, if any, goes with it (flags BPF_ANY), or the entry is
+ * refused with -EEXIST if there is one (BPF_NOEXIST). k is tested once:
+ * Linux 6.1 does not know a second test of a pointer known not to be
+ * NULL to be decided. */
+#define KEY_STORE(map, mkey, val, k, flags)					\
 ({										\
 	struct pspk_key *__k = (k);						\
 	typeof(val) __v;							\
@@ -47,7 +49,7 @@ static __always_inline struct pspk_key *key_create(const __u8 *src, __u32 len, _
 										\
 	if (__k) {								\
 		(val)->id = bpf_pspk_key_id(__k);				\
-		__err = bpf_map_update_elem(&map, mkey, val, BPF_ANY);		\
+		__err = bpf_map_update_elem(&map, mkey, val, flags);		\
 		__v = __err ? NULL : bpf_map_lookup_elem(&map, mkey);		\
 		if (!__v) {							\
 			bpf_pspk_key_release(__k);				\
@@ -67,18 +69,20 @@ static __always_inline int ctl_dev_key_set(struct psp_key_install *in)
 	struct psp_dev_key_val zero = {};
 
 	return KEY_STORE(psp_dev_keys, &id, &zero,
-			 key_create(in->key, PSP_DEV_KEY_LEN, PSPK_KEY_DEVICE));
+			 key_create(in->key, PSP_DEV_KEY_LEN, PSPK_KEY_DEVICE), BPF_ANY);
 }
 
-static __always_inline int tx_key_add(const struct psp_spi_key *id, struct psp_assoc_req *r)
+static __always_inline int tx_key_add(const struct psp_spi_key *id, struct psp_assoc_req *r,
+				      __u64 flags)
 {
 	struct psp_key val = { .version = r->version };
 
-	return KEY_STORE(psp_tx_keys, id, &val, key_create(r->key, r->key_len, PSPK_KEY_ASSOC));
+	return KEY_STORE(psp_tx_keys, id, &val, key_create(r->key, r->key_len, PSPK_KEY_ASSOC),
+			 flags);
 }
 
-#define RX_KEY_ADD(k, r)	0	/* receive derives each packet's key */
-#define TX_KEY_ADD(k, r)	tx_key_add(k, r)
+#define RX_KEY_ADD(k, r, flags)	0	/* receive derives each packet's key */
+#define TX_KEY_ADD(k, r, flags)	tx_key_add(k, r, flags)
 
 /* psp_kdf: the module derives, from the device key of the SPI's phase. */
 static __always_inline int ctl_kdf(struct xdp_md *ctx)

@@ -143,13 +143,25 @@ int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp
 	r.rx.created_ns = monotonic_ns();
 	memcpy(r.key, key, r.key_len);
 	err = assoc_req_run(h, &r);
-	/* the maps were full: a sweep (the lock exclusive, as gc takes it;
-	 * the caller's guard gives the shared hold back) */
-	if (err == -E2BIG && !pspbpf_lock(h) &&
-	    !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
-		/* once more with what the sweep freed */
-		memcpy(r.key, key, r.key_len);
-		err = assoc_req_run(h, &r);
+	if (err == -E2BIG) {
+		/*
+		 * The maps are full: a sweep, under the lock exclusive as gc
+		 * takes it (the caller's guard gives a shared hold back). A
+		 * shared hold is let go on the way (flock converts so), and
+		 * what the caller found under it, the device's key and phase,
+		 * may have changed since: -EAGAIN, it starts over.
+		 */
+		int was_shared = h->locked == LOCK_SH;
+
+		if (!pspbpf_lock(h) && !gc_run(h, 0, PSPBPF_IDLE_DEFAULT_S * 1000000000ull, NULL)) {
+			if (was_shared) {
+				OPENSSL_cleanse(key, PSP_KEY_MAX_LEN);
+				return -EAGAIN;
+			}
+			/* once more with what the sweep freed */
+			memcpy(r.key, key, r.key_len);
+			err = assoc_req_run(h, &r);
+		}
 	}
 	if (!err)
 		return 0;
@@ -168,43 +180,53 @@ int pspbpf_rx_assoc_spi(struct pspbpf *h, const char *ifname, const struct pspbp
 			uint32_t version, uint32_t spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	LOCK_GUARD(h);
-	struct psp_kdf_req d = { .spi = spi, .version = version };
-	struct psp_dev_cfg cfg;
-	struct psp_flow fk;
-	int err = rx_dev(h, ifname, version, &cfg);
+	int err;
 
-	if (err)
-		return err;
 	if (!(spi & PSP_SPI_INDEX_MASK))
 		return set_err(h, EINVAL, "invalid SPI: lower 31b must be non-zero");
-	d.dev_id = cfg.id;
-	d.flags = cfg.flags;
-	/* an SPI of the previous key's phase is of the generation before:
-	 * it goes stale when its key does, at the next rotation */
-	d.generation = spi >> 31 != cfg.phase ? (cfg.generation - 1) & PSP_GEN_MASK :
-						cfg.generation;
-	flow_to_key(f, cfg.id, &fk);
-	err = kdf_run(h, &d, key);
-	if (err == -ENOENT)
-		return set_err(h, EINVAL, "SPI %08x: device %u has no key for phase %u", spi,
-			       cfg.id, spi >> 31);
-	if (err)
-		return kdf_err(h, &d, err);
-	return assoc_rx_put(h, &d, &fk, NULL, 0, key);
+	do {	/* -EAGAIN: from the start (assoc_rx_put()) */
+		struct psp_kdf_req d = { .spi = spi, .version = version };
+		struct psp_dev_cfg cfg;
+		struct psp_flow fk;
+
+		err = rx_dev(h, ifname, version, &cfg);
+		if (err)
+			return err;
+		d.dev_id = cfg.id;
+		d.flags = cfg.flags;
+		/* an SPI of the previous key's phase is of the generation
+		 * before: it goes stale when its key does, at the next
+		 * rotation */
+		d.generation = spi >> 31 != cfg.phase ? (cfg.generation - 1) & PSP_GEN_MASK :
+							cfg.generation;
+		flow_to_key(f, cfg.id, &fk);
+		err = kdf_run(h, &d, key);
+		if (err == -ENOENT)
+			return set_err(h, EINVAL, "SPI %08x: device %u has no key for phase %u",
+				       spi, cfg.id, spi >> 31);
+		if (err)
+			return kdf_err(h, &d, err);
+		err = assoc_rx_put(h, &d, &fk, NULL, 0, key);
+	} while (err == -EAGAIN);
+	return err;
 }
 
 int pspbpf_rx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f,
 		    uint32_t version, uint32_t *spi, uint8_t key[PSP_KEY_MAX_LEN])
 {
 	LOCK_GUARD(h);
-	struct psp_kdf_req d = { .version = version };
+	struct psp_kdf_req d;
 	int err = pspbpf_lock_shared(h);
 
-	flow_to_key(f, 0, &d.flow);
-	if (!err)
+	if (err)
+		return err;
+	do {	/* -EAGAIN: from the start (assoc_rx_put()) */
+		d = (struct psp_kdf_req){ .version = version };
+		flow_to_key(f, 0, &d.flow);
 		err = assoc_rx_alloc(h, ifname, &d, key);
-	if (!err)
-		err = assoc_rx_put(h, &d, &d.flow, NULL, 0, key);
+		if (!err)
+			err = assoc_rx_put(h, &d, &d.flow, NULL, 0, key);
+	} while (err == -EAGAIN);
 	if (!err)
 		*spi = d.spi;
 	return err;
@@ -385,7 +407,9 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
 	struct psp_flow fk;
-	int err = pspbpf_lock_shared(h);
+	/* exclusive: deleting takes several steps, and a tx-assoc or a new
+	 * association on the flow between them would lose its entries */
+	int err = pspbpf_lock(h);
 
 	if (!err)
 		err = dev_find(h, ifname, NULL, &cfg);
@@ -403,28 +427,41 @@ int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 		     struct pspbpf_rx_added *rx)
 {
 	LOCK_GUARD(h);
-	struct psp_kdf_req d = { .version = version };
+	struct psp_kdf_req d;
+	struct psp_tx_sa sa;
 	int err = pspbpf_lock_shared(h);
 
-	memset(rx, 0, sizeof(*rx));
-	flow_to_key(f, 0, &d.flow);
-	if (!err)
+	if (err)
+		return err;
+	for (;;) {
+		memset(rx, 0, sizeof(*rx));
+		d = (struct psp_kdf_req){ .version = version };
+		flow_to_key(f, 0, &d.flow);
 		err = assoc_rx_alloc(h, ifname, &d, rx->key);
-	rx->dev_id = d.dev_id;
-	if (!err) {
-		err = assoc_rx_put(h, &d, &d.flow, NULL, 0, rx->key);
+		rx->dev_id = d.dev_id;
+		if (err == -EBUSY)
+			break;		/* the flow has its Rx state already */
+		if (!err)
+			err = assoc_rx_put(h, &d, &d.flow, NULL, 0, rx->key);
+		if (err == -EAGAIN)
+			continue;	/* from the start (assoc_rx_put()) */
 		if (err)
 			return err;
 		rx->added = 1;
 		rx->spi = d.spi;
-	} else if (err != -EBUSY) {
-		return err;	/* EBUSY: the flow has its Rx state already */
+		break;
 	}
 	if (!tx)
 		return 0;
 	err = pspbpf_tx_assoc(h, ifname, f, tx);
-	if (err && rx->added) {
-		/* no packet can have used it: it goes as it came */
+	/*
+	 * No packet can have used the Rx state: it goes as it came. Unless
+	 * another process gave the flow its Tx state meanwhile (the lock is
+	 * shared), which makes the association that one's too: known for
+	 * sure under the lock exclusive.
+	 */
+	if (err && rx->added && !pspbpf_lock(h) &&
+	    bpf_map_lookup_elem(h->map.tx_sa, &d.flow, &sa)) {
 		assoc_forget(h, &d.flow, rx->spi);
 		OPENSSL_cleanse(rx->key, sizeof(rx->key));
 		rx->added = 0;

@@ -4,6 +4,7 @@
 #define __PSPBPF_INT_H
 
 #include <stdbool.h>
+#include <sys/file.h>	/* LOCK_SH, LOCK_EX: the lock held */
 
 #include "pspbpf.h"
 

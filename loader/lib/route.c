@@ -72,8 +72,10 @@ static void route_saw(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 	memcpy(s->laddr, f->laddr, addr_len(f->family));
 }
 
-int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
-		 uint32_t overhead, uint32_t table)
+/* route_tx_mtu(), tries times more if another process adds the route
+ * between its lookup and its own add. */
+static int route_room(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		      uint32_t overhead, uint32_t table, int tries)
 {
 	uint32_t mark = table == RT_TABLE_MAIN ? 0 : PSPBPF_SK_MARK;
 	size_t alen = addr_len(f->family);
@@ -112,13 +114,21 @@ int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct p
 	rt.scope = fib.has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rt.mtu = mtu - overhead;
 	err = nl_route_add(h->nl, &rt, ours);
-	/* EEXIST: another process's tx-assoc to the same peer made it since
-	 * the lookup (both hold the lock shared), with the same room */
-	if (err && !(err == -EEXIST && !ours))
+	/* another process's tx-assoc to the same peer made it since the
+	 * lookup (both hold the lock shared), maybe with less room: again */
+	if (err == -EEXIST && !ours && tries)
+		return route_room(h, cfg, f, overhead, table, tries - 1);
+	if (err)
 		return set_err(h, -err, "cannot add the route for PSP's room on the path: %s",
 			       strerror(-err));
 	route_saw(h, cfg, f, overhead, table);
 	return 0;
+}
+
+int route_tx_mtu(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		 uint32_t overhead, uint32_t table)
+{
+	return route_room(h, cfg, f, overhead, table, 2);
 }
 
 /* A Tx association's peer, by the device it goes through. */

@@ -503,8 +503,11 @@ void pspbpf_close(struct pspbpf *h)
 
 static int lock_as(struct pspbpf *h, int mode)
 {
-	if (flock(h->root_fd, mode))
+	if (flock(h->root_fd, mode)) {
+		/* a conversion that failed has let go of the lock held */
+		h->locked = 0;
 		return set_err(h, errno, "cannot lock %s: %s", PSPBPF_PIN_ROOT, strerror(errno));
+	}
 	h->locked = mode;
 	return 0;
 }
