@@ -38,19 +38,28 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The IV of a sealed frame (Ethernet, IP without options): 1, or 0 if
+ * the frame is too short to hold one. */
+static int wire_iv(const uint8_t *out, size_t len, int family, uint64_t *iv)
+{
+	size_t iv_off = 14 + (family == 4 ? 20 : 40) + PSP_UDP_HLEN + 8;
+
+	if (len < iv_off + 8)
+		return 0;
+	*iv = get_be64(out + iv_off);
+	return 1;
+}
+
 /* The IV of packet 0 of an association installed at installed (ns of
  * CLOCK_REALTIME), read from the first: after the install's time and no
  * later than now (loader/lib/assoc.c seeds it from the clock). */
 static int first_iv(const uint8_t *out, size_t len, int family, size_t i, uint64_t installed,
 		    uint64_t *iv0)
 {
-	size_t iv_off = 14 + (family == 4 ? 20 : 40) + PSP_UDP_HLEN + 8;
-
 	if (i > 0)
 		return 1;
-	if (len < iv_off + 8)
+	if (!wire_iv(out, len, family, iv0))
 		return 0;
-	*iv0 = get_be64(out + iv_off);
 	if (*iv0 <= installed || *iv0 > realtime_ns()) {
 		tap_diag("first IV %llu, installed at %llu ns", (unsigned long long)*iv0,
 			 (unsigned long long)installed);
@@ -368,13 +377,14 @@ TEST(tx_keys_installed_at_once)
 			struct psp_aead *aead;
 			struct pspbpf_flow f;
 			uint8_t key[16];
+			uint64_t iv;
 
 			len = installed_frame(w, i, frame, &f);
 			installed_key(w, i, key);
 			aead = psp_aead_new(0, key);
-			if (run_tx(e, frame, len, out, &out_len) != TC_ACT_OK || out_len < 14 + 44 ||
-			    psp_encap_frame(aead, &ref, get_be64(out + 14 + 20 + PSP_UDP_HLEN + 8),
-					    frame, len, want, &want_len) != PSP_TX_OK ||
+			if (run_tx(e, frame, len, out, &out_len) != TC_ACT_OK ||
+			    !wire_iv(out, out_len, 4, &iv) ||
+			    psp_encap_frame(aead, &ref, iv, frame, len, want, &want_len) != PSP_TX_OK ||
 			    !bytes_equal(want, want_len, out, out_len)) {
 				if (!wrong++)
 					tap_diag("installer %u, association %u: not sealed with its key",
