@@ -221,7 +221,7 @@ $(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/data
 
 BENCH_BINS := $(BUILD)/bench/bench-ref $(BUILD)/bench/bench-datapath $(BUILD)/bench/bench-assoc \
 	      $(BUILD)/bench/bench-kmod
-bench: all $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu
+bench: all $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-churn
 	$(Q)$(BUILD)/bench/bench-ref
 	$(Q)$(BUILD)/bench/bench-datapath
 	$(Q)BUILD=$(BUILD) tools/bench/offload-steady
@@ -229,6 +229,7 @@ bench: all $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu
 	$(Q)$(BUILD)/bench/bench-assoc
 	$(Q)$(BUILD)/bench/bench-assoc scale
 	$(Q)[ -d /sys/module/psp_crypto ] || $(BUILD)/bench/bench-assoc scale offload
+	$(Q)BUILD=$(BUILD) tools/bench/churn
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
 
 # The kernel module (kmod/), built for each kernel the guests boot
@@ -313,13 +314,13 @@ vm-check: all unit kmod $(KFUNCS_TESTS)
 # (0.2-0.65 ms; 40 us on the host), so bench-assoc takes 1024 associations and 2
 # rounds there (about 20 s) instead of 16384 and 4, at which vm-bench did
 # not get past bench-assoc in the cut-off; offload-steady one transfer each
-# way instead of five. Each step runs
+# way instead of five; the churn 10 s of each kind instead of 20. Each step runs
 # whatever the one before it did (the guest's status is the first
 # failure's), and the guest's wall time comes last.
 VM_BENCH_KERNEL ?= 6.12
 VM_BENCH_ENV := PSP_BENCH_ASSOC_FLOWS=1024 PSP_BENCH_ASSOC_ROUNDS=2 PSP_BENCH_REPS=1 \
-		PSP_BENCH_SCALE_ASSOCS=100000
-vm-bench: all kmod $(BENCH_BINS)
+		PSP_BENCH_SCALE_ASSOCS=100000 PSP_BENCH_CHURN_SECONDS=10
+vm-bench: all kmod $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-churn
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_NET_QUEUES=2 tests/vm/run -k $(VM_BENCH_KERNEL) -t 1500 \
 	  -N tests/vm/guest kmod \
 	  sh -c 't=$$(date +%s) rc=0; export $(VM_BENCH_ENV); \

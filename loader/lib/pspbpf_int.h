@@ -27,12 +27,14 @@ struct pspbpf {
 	struct ctl_progs prog;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
-	struct route_seen {	/* route_tx_mtu()'s last peer with room enough */
+	/* route_tx_mtu()'s last peer with room enough, one of each family:
+	 * a host talks IPv4 and IPv6 to its peers by turns */
+	struct route_seen {
 		uint64_t until_ns;
 		uint32_t table, ifindex, overhead;
 		int family;
 		uint8_t raddr[16], laddr[16];
-	} route_seen;
+	} route_seen[2];
 	char err[256];
 };
 

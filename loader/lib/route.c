@@ -52,7 +52,7 @@ int route_sk_rule(struct pspbpf *h, int family)
 int route_seen(const struct pspbpf *h, uint32_t ifindex, const struct pspbpf_flow *f,
 	       uint32_t overhead, uint32_t table)
 {
-	const struct route_seen *s = &h->route_seen;
+	const struct route_seen *s = &h->route_seen[f->family == AF_INET6];
 	size_t alen = addr_len(f->family);
 
 	return s->until_ns > monotonic_ns() && s->family == f->family && s->table == table &&
@@ -63,7 +63,7 @@ int route_seen(const struct pspbpf *h, uint32_t ifindex, const struct pspbpf_flo
 static void route_saw(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 		      const struct pspbpf_flow *f, uint32_t overhead, uint32_t table)
 {
-	struct route_seen *s = &h->route_seen;
+	struct route_seen *s = &h->route_seen[f->family == AF_INET6];
 
 	*s = (struct route_seen){ .until_ns = monotonic_ns() + ROUTE_SEEN_NS, .table = table,
 				  .ifindex = cfg->ifindex, .overhead = overhead,
@@ -226,7 +226,7 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 	for (size_t i = 0; i < p.n; i++)
 		if (!nl_route_del(h->nl, &p.doomed[i]))
 			removed++;
-	h->route_seen.until_ns = 0;	/* it may have been one of them */
+	memset(h->route_seen, 0, sizeof(h->route_seen));	/* they may have been of them */
 	free(p.peers);
 	free(p.doomed);
 	return err ? err : removed;

@@ -11,6 +11,7 @@
  *
  *   psp-churn --ns NS_A,NS_B --dev DEV_A,DEV_B --addr ADDR_A,ADDR_B
  *             [--addr6 ADDR_A,ADDR_B] [--rate N] [--seconds N] [--workers N]
+ *             [--plain]
  *
  * WORKERS processes (3) share RATE connections a second (5000) for
  * SECONDS (60), as many as they can where that is more than the CPUs
@@ -18,6 +19,9 @@
  * comes back only after its TIME_WAIT and its PSP state's reclaim (a
  * minute). Prints one line, "churn: N connections in S s (R a
  * second), F failed", and the first failures; exits 1 if any failed.
+ * --plain: the same connections and messages without the upgrade, what
+ * the host's TCP over the same devices allows (the baseline the churn's
+ * rate is read against: make bench's assoc-churn).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,6 +69,7 @@ struct worker {
 	int listeners[2][SERVERS];
 	uint16_t client_port0, client_ports;
 	double rate, seconds;
+	int plain;		/* no upgrade: the baseline */
 	unsigned long conns, failed;
 };
 
@@ -277,6 +282,17 @@ static int assoc_pair(struct worker *w, unsigned long i, uint32_t version,
 	return err ? -1 : 0;
 }
 
+/* --plain: the server's end, no upgrade */
+static int plain_accept(struct worker *w, unsigned long i, int *accepted, int listener)
+{
+	*accepted = in_ns(&w->b) ? -1 : accept(listener, NULL, NULL);
+	if (*accepted < 0) {
+		fail(w, i, "accept: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void conn_once(struct worker *w, unsigned long i)
 {
 	int f = (int)(i % (unsigned long)w->families), j = (int)((i / w->client_ports) % SERVERS);
@@ -302,8 +318,9 @@ static void conn_once(struct worker *w, unsigned long i)
 	}
 	flow_of(&fa, &w->a.addr[f], cport, &w->b.addr[f], sport);
 	flow_of(&fb, &w->b.addr[f], sport, &w->a.addr[f], cport);
-	if (assoc_pair(w, i, (uint32_t)(i / (unsigned long)w->families % 4), &fa, &fb, &s,
-		       w->listeners[f][j]) ||
+	if ((w->plain ? plain_accept(w, i, &s, w->listeners[f][j]) :
+			assoc_pair(w, i, (uint32_t)(i / (unsigned long)w->families % 4), &fa,
+				   &fb, &s, w->listeners[f][j])) ||
 	    talk(w, i, c, s)) {
 		rst(c);
 		if (s >= 0)
@@ -323,9 +340,9 @@ static void conn_once(struct worker *w, unsigned long i)
 	}
 }
 
-static int side_open(struct side *s)
+static int side_open(const struct worker *w, struct side *s)
 {
-	if (in_ns(s) || pspbpf_open(&s->h, 0)) {
+	if (in_ns(s) || (!w->plain && pspbpf_open(&s->h, 0))) {
 		fprintf(stderr, "psp-churn: cannot open the PSP state: %s\n", strerror(errno));
 		return -1;
 	}
@@ -337,7 +354,7 @@ static int work(struct worker *w)
 	struct timespec pause;
 	double t0;
 
-	if (side_open(&w->b) || listeners_up(w) || side_open(&w->a))
+	if (side_open(w, &w->b) || listeners_up(w) || side_open(w, &w->a))
 		return 1;
 	t0 = now_s();
 	while (now_s() < t0 + w->seconds) {
@@ -358,7 +375,7 @@ static int work(struct worker *w)
 static int usage(void)
 {
 	fprintf(stderr, "usage: psp-churn --ns NS_A,NS_B --dev DEV_A,DEV_B --addr ADDR_A,ADDR_B "
-			"[--addr6 ADDR_A,ADDR_B] [--rate N] [--seconds N] [--workers N]\n");
+			"[--addr6 ADDR_A,ADDR_B] [--rate N] [--seconds N] [--workers N] [--plain]\n");
 	return 2;
 }
 
@@ -391,6 +408,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "plain", no_argument, NULL, 'p' },
 		{ 0 }
 	};
 	static char ns_a[64], ns_b[64], dev_a[32], dev_b[32];
@@ -428,6 +446,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			nworkers = atoi(optarg);
+			break;
+		case 'p':
+			w.plain = 1;
 			break;
 		default:
 			return usage();
