@@ -334,6 +334,10 @@ enum psp_assoc_op {
 	PSP_ASSOC_TX_LATCH,
 	PSP_ASSOC_TX_UNLATCH,
 	PSP_ASSOC_TX_ADD,
+	/* key-rotate: every Rx association of dev_id two generations behind
+	 * rx.generation (the device's new one) marked stale, its key gone;
+	 * how many in count */
+	PSP_ASSOC_STALE_MARK,
 };
 
 struct psp_assoc_req {
@@ -346,7 +350,7 @@ struct psp_assoc_req {
 	__u32 version;
 	__u32 clear_end_set;	/* RX_ADD in, TX_LATCH out */
 	__u32 clear_end;
-	__u32 pad;
+	__u32 count;		/* STALE_MARK out */
 	__u8 key[PSP_KEY_MAX_LEN];
 	__u8 h[16];
 	struct psp_flow flow;

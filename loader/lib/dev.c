@@ -440,7 +440,7 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 	if (err)
 		return err;
 	detach(h, &cfg);
-	routes_prune(h, cfg.ifindex, 1);
+	routes_prune(h, cfg.ifindex, 1, 0);
 	forget(h, &k, &cfg);
 	if (!netns_has_devs(h))
 		routes_forget_rules(h);

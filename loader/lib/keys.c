@@ -121,29 +121,13 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 }
 
 /* Marks the device's associations from two generations back stale and
- * takes their Rx keys away; returns how many. */
+ * takes their Rx keys away (psp_assoc_set's STALE_MARK); how many. */
 static uint64_t stale_assocs(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	struct psp_rx_sa *sa;
-	size_t n, stale = 0;
-	uint64_t marked = 0;
-	struct psp_spi_key *keys = map_entries(h->map.rx_sa, sizeof(*keys), sizeof(*sa), &n,
-					       (void **)&sa);
+	struct psp_assoc_req r = { .op = PSP_ASSOC_STALE_MARK, .dev_id = cfg->id,
+				   .rx = { .generation = cfg->generation } };
 
-	for (size_t i = 0; sa && i < n; i++) {
-		if (keys[i].dev_id != cfg->id || (sa[i].generation & PSP_GEN_STALE) ||
-		    ((cfg->generation - sa[i].generation) & PSP_GEN_MASK) < 2)
-			continue;
-		sa[i].generation |= PSP_GEN_STALE;
-		/* one by one: a batch update cannot refuse to bring back an
-		 * association the datapath reclaimed meanwhile */
-		marked += !bpf_map_update_elem(h->map.rx_sa, &keys[i], &sa[i], BPF_EXIST);
-		keys[stale++] = keys[i];
-	}
-	map_delete_keys(h->map.rx_keys, keys, sizeof(*keys), stale);
-	free(sa);
-	free(keys);
-	return marked;
+	return assoc_req_run(h, &r) ? 0 : r.count;
 }
 
 int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *out)

@@ -220,7 +220,9 @@ void assocs_forget(struct pspbpf *h, const struct psp_flow *flows, const uint32_
 void packets_done(void);
 
 /* gc.c, under the lock: a sweep of this namespace's devices (dev_id 0) or
- * of one. */
+ * of one. Held shared, the sweep reads beside installs and takes the lock
+ * exclusive for each change, which it makes sure of again first; it comes
+ * back exclusive. */
 /* a closing flow's last packet this long ago, its last_ns moving once a second */
 #define PSPBPF_GC_CLOSED_NS	(3 * 1000000000ull)
 int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc_stats *st);
@@ -243,8 +245,8 @@ int route_seen(const struct pspbpf *h, uint32_t ifindex, const struct pspbpf_flo
 int route_sk_rule(struct pspbpf *h, int family);
 void routes_forget_rules(struct pspbpf *h);
 /* Removes the routes via ifindex (0: any) that no Tx association needs
- * (all: every one); returns how many, or -errno. */
-int routes_prune(struct pspbpf *h, uint32_t ifindex, int all);
+ * (all: every one); returns how many, or -errno. dry: counts them only. */
+int routes_prune(struct pspbpf *h, uint32_t ifindex, int all, int dry);
 
 void flow_to_key(const struct pspbpf_flow *f, uint32_t dev_id, struct psp_flow *k);
 void flow_from_key(const struct psp_flow *k, struct pspbpf_flow *f);

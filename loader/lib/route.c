@@ -215,7 +215,7 @@ static int prune_cb(const struct nl_route *rt, void *arg)
 	return 0;
 }
 
-int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
+int routes_prune(struct pspbpf *h, uint32_t ifindex, int all, int dry)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct prune p = { .h = h, .ifindex = ifindex, .all = all };
@@ -223,10 +223,13 @@ int routes_prune(struct pspbpf *h, uint32_t ifindex, int all)
 
 	for (size_t i = 0; i < 2 && !err; i++)
 		err = nl_route_dump(h->nl, families[i], prune_cb, &p);
-	for (size_t i = 0; i < p.n; i++)
+	if (dry)
+		removed = (int)p.n;
+	for (size_t i = 0; !dry && i < p.n; i++)
 		if (!nl_route_del(h->nl, &p.doomed[i]))
 			removed++;
-	memset(h->route_seen, 0, sizeof(h->route_seen));	/* they may have been of them */
+	if (!dry)
+		memset(h->route_seen, 0, sizeof(h->route_seen));	/* they may have been of them */
 	free(p.peers);
 	free(p.doomed);
 	return err ? err : removed;
