@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "json.h"
@@ -132,6 +133,14 @@ int parse_hex_bytes(const char *cmd, const char *opt, const char *s, uint8_t *ou
 	return 0;
 }
 
+int parse_key_hex(const char *cmd, const char *opt, char *s, uint8_t *out, size_t len)
+{
+	int err = parse_hex_bytes(cmd, opt, s, out, len);
+
+	OPENSSL_cleanse(s, strlen(s));
+	return err;
+}
+
 int parse_spi(const char *cmd, const char *opt, const char *s, uint32_t *spi)
 {
 	char *end;
@@ -183,6 +192,28 @@ static const char *const version_names[] = {
 const char *version_name(uint32_t version)
 {
 	return version <= PSP_VERSION_MAX ? version_names[version] : "unknown";
+}
+
+/*
+ * Linux makes an association of a version its device does not accept on
+ * receive, and then drops each of its packets (rx-bad); psp-bpf does as
+ * Linux does, and dev add enables no version for receive unless told
+ * (--versions). The association is made; the command says so, which the
+ * kernel's does not.
+ */
+void warn_versions_off(struct pspbpf *h, const char *cmd, const char *dev, uint32_t versions)
+{
+	struct pspbpf_dev_info info;
+	uint32_t off;
+
+	if (pspbpf_dev_info(h, dev, &info))
+		return;
+	off = versions & ~info.cfg.versions_ena;
+	for (uint32_t v = 0; v <= PSP_VERSION_MAX; v++)
+		if (off & (1u << v))
+			fprintf(stderr, "psp-bpf-ctl %s: warning: %s does not receive version %u "
+				"(%s): its packets will be dropped (rx-bad) until 'dev set %s "
+				"--versions' enables it\n", cmd, dev, v, version_name(v), dev);
 }
 
 int parse_versions(const char *cmd, const char *opt, const char *s, uint32_t *mask)

@@ -50,6 +50,10 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 /* Argument parsers: 0 on success, else a usage error was printed. */
 int parse_hex_bytes(const char *cmd, const char *opt, const char *s, uint8_t *out,
 		    size_t len);
+/* A key: parse_hex_bytes(), then the argument wiped where the kernel
+ * shows the command line (/proc/PID/cmdline), which anyone may read; it
+ * was there from exec to now (docs/operations.md, Keys). */
+int parse_key_hex(const char *cmd, const char *opt, char *s, uint8_t *out, size_t len);
 int parse_spi(const char *cmd, const char *opt, const char *s, uint32_t *spi);
 int parse_uint(const char *cmd, const char *opt, const char *s, uint64_t max,
 	       uint64_t *v);
@@ -87,5 +91,8 @@ int parse_mark(const char *cmd, const char *opt, const char *s, uint32_t *value,
 /* A flow as ADDR:PORT ADDR:PORT, for output. */
 void format_flow(const struct pspbpf_flow *f, char *buf, size_t size);
 const char *version_name(uint32_t version);
+/* After an association of each version in the mask versions on DEV: a
+ * warning on stderr for each the device does not receive. */
+void warn_versions_off(struct pspbpf *h, const char *cmd, const char *dev, uint32_t versions);
 
 #endif /* __PSPBPF_CTL_CLI_H */

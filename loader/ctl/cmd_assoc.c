@@ -143,10 +143,12 @@ static int parse_assoc(const char *cmd, int argc, char **argv, const char *allow
 		case 'k': {
 			size_t n = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
 
-			if (n != 32 && n != 64)
+			if (n != 32 && n != 64) {
+				OPENSSL_cleanse(optarg, strlen(optarg));
 				return usage_error(cmd, "--key needs 16 or 32 bytes in hex, got "
 						   "%zu digits", n);
-			if (parse_hex_bytes(cmd, "--key", optarg, a->key, n / 2))
+			}
+			if (parse_key_hex(cmd, "--key", optarg, a->key, n / 2))
 				return EXIT_USAGE;
 			a->key_len = n / 2;
 			a->have_key = 1;
@@ -205,9 +207,11 @@ static int rx_assoc(struct pspbpf *h, struct assoc_args *a)
 	}
 	if (ret)
 		return ctl_fail(h, ret);
-	pspbpf_dev_info(h, a->dev, &info);
+	if (pspbpf_dev_info(h, a->dev, &info))
+		info.cfg.id = 0;
 	print_rx(info.cfg.id, spi, key, (uint32_t)a->version);
 	OPENSSL_cleanse(key, sizeof(key));
+	warn_versions_off(h, "rx-assoc", a->dev, 1u << a->version);
 	return 0;
 }
 
@@ -215,7 +219,10 @@ static int tx_assoc(struct pspbpf *h, struct assoc_args *a)
 {
 	int ret = pspbpf_tx_assoc(h, a->dev, &a->flow, &a->tx);
 
-	return ret ? ctl_fail(h, ret) : 0;
+	if (ret)
+		return ctl_fail(h, ret);
+	warn_versions_off(h, "tx-assoc", a->dev, 1u << a->version);
+	return 0;
 }
 
 /* Opens the state, runs fn, wipes the arguments' key. */
@@ -281,6 +288,7 @@ static int add_assoc(struct pspbpf *h, struct assoc_args *a)
 	if (rx.added || out_is_json())
 		print_added(&rx, (uint32_t)a->version);
 	OPENSSL_cleanse(&rx, sizeof(rx));
+	warn_versions_off(h, "add-assoc", a->dev, 1u << a->version);
 	return 0;
 }
 
@@ -337,7 +345,7 @@ static void print_line_error(int err, const char *msg)
  * or -1 if the batch could not be tried (the reason printed).
  */
 static int batch_run(struct pspbpf *h, const char *dev, char **lines, size_t n,
-		     struct pspbpf_assoc_line *v)
+		     struct pspbpf_assoc_line *v, uint32_t *versions)
 {
 	static int parsed[BATCH_LINES];
 	size_t k = 0;
@@ -366,6 +374,7 @@ static int batch_run(struct pspbpf *h, const char *dev, char **lines, size_t n,
 			failed++;
 		} else {
 			print_added(&v[k].rx, v[k].version);
+			*versions |= 1u << v[k].version;
 		}
 		k += (size_t)parsed[i];
 		out_end();
@@ -392,6 +401,7 @@ static int add_assoc_batch(struct pspbpf *h, struct assoc_args *a)
 	FILE *in = strcmp(a->batch, "-") ? fopen(a->batch, "r") : stdin;
 	struct pspbpf_assoc_line *v = calloc(BATCH_LINES, sizeof(*v));
 	char **lines = calloc(BATCH_LINES, sizeof(*lines));
+	uint32_t versions = 0;	/* of the lines added */
 	int failed = 0, ret = 0;
 	size_t n = 0, cap = 0;
 	char *buf = NULL;
@@ -416,7 +426,7 @@ static int add_assoc_batch(struct pspbpf *h, struct assoc_args *a)
 		}
 		if (++n < BATCH_LINES)
 			continue;
-		if ((ret = batch_run(h, a->dev, lines, n, v)) < 0)
+		if ((ret = batch_run(h, a->dev, lines, n, v, &versions)) < 0)
 			goto out;
 		failed += ret;
 		clear_lines(lines, &n);
@@ -425,8 +435,9 @@ static int add_assoc_batch(struct pspbpf *h, struct assoc_args *a)
 		ret = -op_error(errno, "%s: %s", a->batch, strerror(errno));
 		goto out;
 	}
-	if (n && (ret = batch_run(h, a->dev, lines, n, v)) >= 0)
+	if (n && (ret = batch_run(h, a->dev, lines, n, v, &versions)) >= 0)
 		failed += ret;
+	warn_versions_off(h, "add-assoc", a->dev, versions);
 out:
 	if (lines)
 		clear_lines(lines, &n);

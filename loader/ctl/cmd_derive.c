@@ -35,7 +35,7 @@ int do_derive(int argc, char **argv)
 	while ((c = cli_getopt("derive", argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'm':
-			if (parse_hex_bytes("derive", "--master", optarg, master, sizeof(master)))
+			if (parse_key_hex("derive", "--master", optarg, master, sizeof(master)))
 				return EXIT_USAGE;
 			have_master = 1;
 			break;

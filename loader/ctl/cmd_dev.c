@@ -41,6 +41,22 @@ static const char *if_name(unsigned int ifindex, char buf[IF_NAMESIZE])
 	return ifindex && if_indextoname(ifindex, buf) ? buf : "none";
 }
 
+/* The versions received, by name: none means every PSP packet is dropped
+ * (rx-bad), which the mask alone does not say to a reader. */
+static void print_rx_versions(uint32_t ena)
+{
+	int n = 0;
+
+	out_open_array("rx-versions");
+	out_text(" rx-versions ");
+	for (uint32_t v = 0; v <= PSP_VERSION_MAX; v++)
+		if (ena & (1u << v))
+			out_string(NULL, n++ ? ",%s" : "%s", version_name(v));
+	out_close_array();
+	if (!n)
+		out_text("none (every PSP packet dropped: dev set --versions)");
+}
+
 static void print_dev(const struct pspbpf_dev_info *d)
 {
 	const struct psp_dev_cfg *c = &d->cfg;
@@ -54,6 +70,7 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_string("backend", " backend %s", pspbpf_backend_name(d->backend));
 	out_uint("psp-versions-cap", " psp-versions-cap 0x%llx", c->versions_cap);
 	out_uint("psp-versions-ena", " psp-versions-ena 0x%llx", c->versions_ena);
+	print_rx_versions(c->versions_ena);
 	out_string("aes", " aes %s", c->flags & PSP_DEV_F_AES_GENERIC ? "generic" : "fixed-time");
 	if (c->mark_mask || out_is_json())
 		out_string("mark", " mark %s", mark);
@@ -282,7 +299,7 @@ int do_key_import(int argc, char **argv)
 			have_phase = 1;
 			break;
 		case 'k':
-			if (parse_hex_bytes(cmd, "--key", optarg, key, sizeof(key)))
+			if (parse_key_hex(cmd, "--key", optarg, key, sizeof(key)))
 				return EXIT_USAGE;
 			have_key = 1;
 			break;

@@ -124,8 +124,8 @@ static int key_or_file_opt(const char *cmd, int opt, struct key_opts *k, struct 
 	case '0':
 	case '1':
 		k->have[opt - '0'] = 1;
-		return parse_hex_bytes(cmd, opt == '0' ? "--master0" : "--master1", optarg,
-				       k->master[opt - '0'], PSP_DEV_KEY_LEN) ? -1 : 1;
+		return parse_key_hex(cmd, opt == '0' ? "--master0" : "--master1", optarg,
+				     k->master[opt - '0'], PSP_DEV_KEY_LEN) ? -1 : 1;
 	case 'i':
 		io->in_path = optarg;
 		return 1;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -18,6 +20,21 @@
 #ifndef PSPBPF_VERSION
 #define PSPBPF_VERSION "unknown"
 #endif
+
+/*
+ * Keys pass through this process (rx-assoc's answer, tx-assoc's and
+ * key-import's arguments, the lines of add-assoc --batch): no core dump
+ * of it is written, and no other user may attach to it or read its
+ * memory (not dumpable: /proc/PID/mem and the like are root's). Each key
+ * buffer is wiped after use besides.
+ */
+static void keep_keys_in(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 static void usage(void)
 {
@@ -106,6 +123,7 @@ int main(int argc, char **argv)
 	};
 	int c, err;
 
+	keep_keys_in();
 	/* '+': options end at the command, whose own options follow it. */
 	while ((c = cli_getopt(NULL, argc, argv, "+jpvn:V", opts)) != -1) {
 		switch (c) {

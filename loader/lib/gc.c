@@ -128,6 +128,7 @@ struct gc_run {
 	struct gc_sockets socks;
 	uint64_t now, idle_ns, closed_ns;	/* closed_ns: the wait for the last packets */
 	int shared;		/* reads under the lock shared (gc_run()) */
+	int err;		/* the lock lost: -errno, the sweep stopped */
 	struct pspbpf_gc_stats st;
 };
 
@@ -206,12 +207,13 @@ static int still_doomed(struct gc_run *g, const struct gc_doomed *d, size_t i)
  */
 static size_t reclaim(struct gc_run *g, struct gc_doomed *d)
 {
-	size_t done = 0;
+	/* under the lock exclusive all along, one wait for the packets */
+	size_t chunk = g->shared ? GC_CHUNK : d->n, done = 0;
 
-	for (size_t i = 0; i < d->n; i += GC_CHUNK) {
-		size_t m = d->n - i < GC_CHUNK ? d->n - i : GC_CHUNK, kept = 0;
+	for (size_t i = 0; i < d->n; i += chunk) {
+		size_t m = d->n - i < chunk ? d->n - i : chunk, kept = 0;
 
-		if (g->shared && pspbpf_lock(g->h))
+		if (g->shared && (g->err = pspbpf_lock(g->h)))
 			break;
 		for (size_t j = i; j < i + m; j++) {
 			if (g->shared && !still_doomed(g, d, j))
@@ -223,6 +225,10 @@ static size_t reclaim(struct gc_run *g, struct gc_doomed *d)
 		done += kept;
 		if (g->shared) {
 			pspbpf_lock_restore(g->h, LOCK_SH);
+			if (g->h->locked != LOCK_SH) {
+				g->err = -ENOLCK;
+				break;
+			}
 			/* flock keeps no queue: an install woken by the
 			 * downgrade would find the lock exclusive again by
 			 * the time it runs; its turn comes now */
@@ -337,7 +343,8 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	}
 	g.now = monotonic_ns();
 	sweep_flows(&g);
-	sweep_rx(&g);
+	if (!g.err)
+		sweep_rx(&g);
 	free(g.socks.flows);
 	free(g.socks.cookies);
 	/*
@@ -351,7 +358,7 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	for (size_t i = 0; g.shared && i < n; i++)
 		if (swept(&g, &keys[i], &cfg) && routes_prune(h, cfg.ifindex, 0, 1) > 0)
 			devs[cfg.id] = PRUNE;
-	err = pspbpf_lock(h);
+	err = g.err ?: pspbpf_lock(h);
 	for (size_t i = 0; !err && i < n; i++) {
 		if (!swept(&g, &keys[i], &cfg))
 			continue;

@@ -121,13 +121,19 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 }
 
 /* Marks the device's associations from two generations back stale and
- * takes their Rx keys away (psp_assoc_set's STALE_MARK); how many. */
-static uint64_t stale_assocs(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+ * takes their Rx keys away (psp_assoc_set's STALE_MARK), adding how many
+ * to its stale_events. */
+static int stale_assocs(struct pspbpf *h, struct psp_dev_cfg *cfg)
 {
 	struct psp_assoc_req r = { .op = PSP_ASSOC_STALE_MARK, .dev_id = cfg->id,
 				   .rx = { .generation = cfg->generation } };
+	int err = assoc_req_run(h, &r);
 
-	return assoc_req_run(h, &r) ? 0 : r.count;
+	if (err)
+		return set_err(h, -err, "cannot mark the associations of generation %u stale: %s",
+			       (cfg->generation - 2) & PSP_GEN_MASK, strerror(-err));
+	cfg->stale_events += r.count;
+	return 0;
 }
 
 int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *out)
@@ -154,7 +160,9 @@ int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *
 	cfg.spi_last = 0;
 	cfg.generation = (cfg.generation + 1) & PSP_GEN_MASK;
 	cfg.key_rotations++;
-	cfg.stale_events += stale_assocs(h, &cfg);
+	err = stale_assocs(h, &cfg);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(h->map.devs, &dk, &cfg, BPF_EXIST))
 		return set_err(h, errno, "cannot update %s: %s", ifname, strerror(errno));
 	if (out)

@@ -69,8 +69,9 @@ int mkdir_p(const char *path);
 /*
  * The state's lock, a flock() of PSPBPF_PIN_ROOT, host-wide. Exclusive
  * for what reads state and then changes it across maps or devices (dev
- * add, del and set, key-rotate, gc, route pruning, del-assoc, the socket
- * API); shared for installing associations by flow, which the control
+ * add, del and set, key-rotate, gc's reclaim, route pruning, del-assoc,
+ * the socket API); shared for gc's reads and for installing associations
+ * by flow, which the control
  * programs do each in a run or two (the SPI allocated there atomically,
  * a key's entry the first installer's), so that processes upgrading
  * connections at once do not wait on each other. pspbpf_lock() takes it

@@ -531,8 +531,9 @@ void pspbpf_lock_restore(struct pspbpf *h, int mode)
 		h->locked = 0;
 		return;
 	}
-	/* back from exclusive to shared: a failure leaves it exclusive,
-	 * which is more than the caller needs, not less */
+	/* back from exclusive to shared: flock lets go of the exclusive
+	 * hold first, so a failure leaves none, and the handle says so
+	 * (h->locked 0) */
 	lock_as(h, mode);
 }
 

@@ -204,6 +204,42 @@ setup() {
 	done
 }
 
+@test "keys on the command line: wiped from /proc/PID/cmdline once parsed; no core dump, not dumpable" {
+	local keys pid master dir
+	keys=$(vector_keys t4_v0_co1)
+	master=$(vector_param t4_v0_co1 master0)
+	# pcap needs no privilege: run by nobody, whose own process it would
+	# be to read were psp-bpf-ctl dumpable
+	dir=$(mktemp -d)
+	chmod 777 "$dir"
+	mkfifo -m 666 "$dir/in"
+	# blocks opening the FIFO, its arguments parsed
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CTL" pcap decrypt $keys -i "$dir/in" -o "$dir/o.pcap" 3>&- &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(stat -c %U "/proc/$pid/environ" 2>/dev/null)" = root ] && break
+		sleep 0.1
+	done
+	sleep 1		# at the FIFO by now
+	tr '\0' ' ' <"/proc/$pid/cmdline" >"$TMP/cmdline"
+	stat -c %U "/proc/$pid/environ" >"$TMP/owner"
+	grep -E "^Max core file size" "/proc/$pid/limits" >"$TMP/core"
+	: >"$dir/in"	# a writer: the empty input ends it
+	wait $pid || true
+	rm -rf "$dir"
+	cat "$TMP/cmdline" "$TMP/owner" "$TMP/core"
+	[ "$(cat "$TMP/owner")" = root ]
+	grep -E "^Max core file size +0 +0 " "$TMP/core"
+	grep -q -- "--master0" "$TMP/cmdline"
+	run ! grep -qi "${master:0:16}" "$TMP/cmdline"
+	# a key of the wrong length is wiped too, and not in the error
+	run --separate-stderr "$CTL" tx-assoc x --flow 10.0.0.1:1 10.0.0.2:2 --spi 1 \
+		--key "${master:0:30}"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" != *"${master:0:16}"* ]]
+}
+
 @test "failed operations: exit 1 with the errno name" {
 	local keys
 	keys=$(vector_keys t4_v0_co1)

@@ -176,6 +176,33 @@ has_flow() {
 	ctl_a gc --idle 0 >/dev/null
 }
 
+@test "a version the device does not receive: the association is made, with a warning; dev show says so" {
+	local key=000102030405060708090a0b0c0d0e0f err=$BATS_TEST_TMPDIR/err
+	ctl_a dev set va --versions 0
+	ctl_a -j rx-assoc va --flow 10.88.0.1:42601 10.88.0.2:80 --version 1 2>"$err" | jq -e .spi
+	grep -F "rx-assoc: warning: va does not receive version 1 (hdr0-aes-gcm-256)" "$err"
+	ctl_a tx-assoc va --flow 10.88.0.1:42601 10.88.0.2:80 --version 1 --spi 21 \
+		--key $key$key 2>"$err"
+	grep -F "tx-assoc: warning: va does not receive version 1" "$err"
+	# the versions it does receive: not a word
+	ctl_a -j rx-assoc va --flow 10.88.0.1:42602 10.88.0.2:80 --version 0 2>"$err" | jq -e .spi
+	[ ! -s "$err" ]
+	# a batch: once for each version, whatever its lines
+	printf '10.88.0.1:%s 10.88.0.2:80 --version 3\n' 42603 42604 |
+		ctl_a -j add-assoc va --batch - 2>"$err" | jq -e .spi
+	[ "$(grep -c "add-assoc: warning: va does not receive version 3" "$err")" -eq 1 ]
+	[ "$(wc -l <"$err")" -eq 1 ]
+	ctl_a dev show va | grep -F " rx-versions hdr0-aes-gcm-128 "
+	[ "$(ctl_a -j dev show va | jq -c '.["rx-versions"]')" = '["hdr0-aes-gcm-128"]' ]
+	ctl_a dev set va --versions none
+	ctl_a dev show va | grep -F " rx-versions none (every PSP packet dropped"
+	[ "$(ctl_a -j dev show va | jq -c '.["rx-versions"]')" = '[]' ]
+	ctl_a dev set va --versions all
+	for port in 42601 42602 42603 42604; do
+		ctl_a del-assoc va --flow 10.88.0.1:$port 10.88.0.2:80
+	done
+}
+
 @test "add-assoc --batch: one answer a line, in order; a line that fails changes nothing, the others go on" {
 	local key=000102030405060708090a0b0c0d0e0f n
 	{
