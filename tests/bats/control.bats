@@ -155,27 +155,6 @@ has_flow() {
 	has_flow a 10.88.0.1:42201 10.88.0.2:5201
 }
 
-@test "gc: installs go on while a sweep reclaims, waiting for a chunk of it at most" {
-	local n=20000 gcpid during=0 i=0
-	seq 1 $n | awk '{ printf "10.88.0.1:%d 10.88.7.7:443\n", 20000 + $1 }' \
-		>"$BATS_TEST_TMPDIR/lines"
-	run ctl_a -j add-assoc va --batch "$BATS_TEST_TMPDIR/lines"
-	[ "$status" -eq 0 ]
-	# no socket holds any of them: every one goes
-	ctl_a -j gc --idle 0 >"$BATS_TEST_TMPDIR/gc" 3>&- &
-	gcpid=$!
-	while kill -0 $gcpid 2>/dev/null; do
-		ctl_a rx-assoc va --flow 10.88.0.1:$((50000 + i++)) 10.88.7.8:443 >/dev/null
-		! kill -0 $gcpid 2>/dev/null || during=$((during + 1))
-	done
-	wait $gcpid
-	echo "gc: $(cat "$BATS_TEST_TMPDIR/gc"); rx-assoc done $during times while it ran"
-	[ "$(jq .flows "$BATS_TEST_TMPDIR/gc")" -ge $n ]
-	# under the lock exclusive all through, one at most would be
-	[ "$during" -ge 3 ]
-	ctl_a gc --idle 0 >/dev/null
-}
-
 @test "a version the device does not receive: the association is made, with a warning; dev show says so" {
 	local key=000102030405060708090a0b0c0d0e0f err=$BATS_TEST_TMPDIR/err
 	ctl_a dev set va --versions 0
