@@ -6,6 +6,7 @@
 #   make vm-check   the kmod backend's suites in a qemu guest (part of check)
 #   make vm-bench   make bench in the guest, on the kmod backend
 #   make demo       two namespaces, TCP, through PSP (needs root)
+#   make fuzz       the fuzzers at full length (make check runs them shorter)
 #   make bench      benchmarks, one JSON line per figure (tools/install-deps bench first)
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
 #   make install    psp-bpf-ctl and its man page under PREFIX (/usr/local)
@@ -51,7 +52,7 @@ LIB_SRCS := $(wildcard loader/lib/*.c)
 CTL_SRCS := $(wildcard loader/ctl/*.c)
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
 TEST_LIB_SRCS := tests/unit/tap.c tests/unit/testdata.c tests/unit/pktgen.c
-DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS)
+DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) tests/unit/tap_main.c
 LIB_LIBS := -lxdp -lbpf -lelf -lz -lcrypto
 CTL_LIBS := -lpcap $(LIB_LIBS)
 
@@ -59,7 +60,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench demo vmlinux install clean kmod vm-check vm-bench
+.PHONY: all check unit fuzz bench demo vmlinux install clean kmod vm-check vm-bench
 
 all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
@@ -168,6 +169,21 @@ $(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
+# The fuzzers (tests/fuzz/): psp_rx and psp_tx through BPF_PROG_TEST_RUN,
+# make check runs FUZZ_CHECK_INPUTS of each program (tests/run-suites),
+# make fuzz FUZZ_INPUTS.
+FUZZ_INPUTS ?= 1000000
+$(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/mutate.c tests/datapath/env.c \
+					  $(TEST_LIB_SRCS)) \
+			  $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
+
+FUZZ_BINS := $(BUILD)/tests/fuzz-prog
+fuzz: all $(FUZZ_BINS) $(TEST_DATA)
+	$(Q)PSP_TEST_DATA=$(BUILD)/tests PSP_VECTORS=tests/vectors $(BUILD)/tests/fuzz-prog --inputs $(FUZZ_INPUTS)
+
 # The vector manifests, flattened to TSV for the C tests.
 $(BUILD)/tests/kdf.tsv: tests/vectors/kdf.json
 	$(Q)mkdir -p $(@D)
@@ -270,7 +286,8 @@ $(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/
 	$$(call msg,CC,$$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
 
-$(BUILD)/tests/kmod-$(1)/kfuncs: $(BUILD)/tests/kmod-$(1)/test_kfuncs.o $(call objs,obj,tests/unit/tap.c) $(BUILD)/libpspbpf.a
+$(BUILD)/tests/kmod-$(1)/kfuncs: $(BUILD)/tests/kmod-$(1)/test_kfuncs.o \
+				$(call objs,obj,tests/unit/tap.c tests/unit/tap_main.c) $(BUILD)/libpspbpf.a
 	$$(call msg,LINK,$$@)
 	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(LIB_LIBS)
 endef
@@ -330,7 +347,7 @@ vm-bench: all kmod $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-c
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
       $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu \
-      $(BUILD)/tests/pcap-inject $(BUILD)/tests/psp-churn
+      $(BUILD)/tests/pcap-inject $(BUILD)/tests/psp-churn $(FUZZ_BINS)
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

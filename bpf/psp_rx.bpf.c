@@ -28,7 +28,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define HDR_MOVE_MAX	128	/* Ethernet + IP headers moved on decapsulation */
 
 /* What the stages hand on: the packet's layout and its PSP header. */
 struct rx_job {
@@ -78,15 +77,15 @@ DEFINE_PSP_RX_GCM(psp_rx_gcm)
  * shift bytes in front of them. */
 static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
-	__u8 buf[HDR_MOVE_MAX] = {};
+	__u8 buf[PSP_RX_HDR_MOVE_MAX] = {};
 
-	if (n == 0 || n > HDR_MOVE_MAX || shift > PKT_OFF_MASK)
+	if (n == 0 || n > PSP_RX_HDR_MOVE_MAX || shift > PKT_OFF_MASK)
 		return -1;
-	/* 1..HDR_MOVE_MAX in a form Linux 6.1's verifier follows: LLVM
+	/* 1..PSP_RX_HDR_MOVE_MAX in a form Linux 6.1's verifier follows: LLVM
 	 * checks n - 1, which it does not link to n */
 	n -= 1;
 	barrier_var(n);
-	n = (n & (HDR_MOVE_MAX - 1)) + 1;
+	n = (n & (PSP_RX_HDR_MOVE_MAX - 1)) + 1;
 	if (bpf_xdp_load_bytes(ctx, 0, buf, n) || bpf_xdp_store_bytes(ctx, shift, buf, n))
 		return -1;
 	return bpf_xdp_adjust_head(ctx, (int)shift);

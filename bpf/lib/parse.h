@@ -23,11 +23,6 @@
 /* Largest offset the programs use; masking with it bounds offsets. */
 #define PKT_OFF_MASK	0x3fff
 
-/* IPv6 extension headers walked before the L4 header (PSP keeps them in
- * front, as ESP does). A longer chain is not parsed: the packet is passed
- * (receive) or sent as it is (transmit of a flow without association). */
-#define IPV6_MAX_EXT	4
-
 struct pkt {
 	__u32 l4_off;		/* after the IP header and extension headers */
 	__u32 nh_off;		/* the byte naming the L4 protocol */
@@ -74,7 +69,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct pkt *p)
 	p->nh_off = ETH_HLEN + 6;
 	nexthdr = ip6->nexthdr;
 #pragma unroll
-	for (int i = 0; i < IPV6_MAX_EXT; i++) {
+	for (int i = 0; i < PSP_IPV6_EXT_MAX; i++) {
 		__u8 *ext;
 
 		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
@@ -95,7 +90,8 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct pkt *p)
 	}
 	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
 	    nexthdr == IPPROTO_DSTOPTS)
-		return -1;	/* chain too long to follow */
+		return -1;	/* chain too long to follow: not PSP's, as it
+				 * is sent (no association) or passed */
 	p->l4_off = off;
 	p->proto = nexthdr;
 	return off <= p->ip_end ? 0 : -1;

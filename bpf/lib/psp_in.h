@@ -32,14 +32,16 @@ static __always_inline int psp_in_parse(void *data, void *data_end, const struct
 	struct udphdr *udp = pkt_ptr(data, p->l4_off);
 	struct psphdr *h;
 
-	if (p->proto != IPPROTO_UDP || (void *)(udp + 1) > data_end ||
+	/* to the PSP port: PSP, even if the frame ends before the UDP
+	 * header does */
+	if (p->proto != IPPROTO_UDP || (void *)&udp->len > data_end ||
 	    udp->dest != bpf_htons(PSP_UDP_PORT))
 		return PSP_IN_NOT_PSP;
 
 	/* PSP from here on: every way out is a verdict. */
 	hdr_off = p->l4_off + PSP_UDP_HLEN;
 	h = pkt_ptr(data, hdr_off);
-	if ((void *)(h + 1) > data_end || p->ip_end > frame_len ||
+	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end || p->ip_end > frame_len ||
 	    bpf_ntohs(udp->len) != p->ip_end - p->l4_off ||
 	    p->ip_end - p->l4_off < PSP_ENCAP_HLEN + PSP_ICV_LEN)
 		return PSP_CNT_RX_ERROR;

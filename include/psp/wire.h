@@ -21,6 +21,19 @@
 #define PSP_ICV_LEN		16
 #define PSP_NONCE_LEN		12	/* SPI || IV, as on the wire */
 
+/* IPv6 extension headers a receiver walks in front of the UDP header (PSP
+ * keeps them in front, as ESP does). A packet with a longer chain is not
+ * taken for PSP: psp_rx passes it as it came, and the stack, which finds
+ * no socket on the PSP port, drops it. The datapath and the userspace
+ * reference bound the walk alike. */
+#define PSP_IPV6_EXT_MAX	4
+
+/* psp_rx moves the Ethernet and IP headers (with options or extension
+ * headers) over the PSP ones to decapsulate transport mode: at most this
+ * many bytes. An authentic packet with longer headers is dropped
+ * (rx-error), never passed. */
+#define PSP_RX_HDR_MOVE_MAX	128
+
 /* What encapsulation adds: UDP + PSP header (+ VC) + ICV, plus an outer
  * IP header in tunnel mode. */
 #define PSP_ENCAP_HLEN		(PSP_UDP_HLEN + PSP_HDR_LEN)

@@ -3,8 +3,7 @@
 
 #include "bytes.h"
 #include "ip.h"
-
-#define IPV6_MAX_EXT_HDRS 8	/* a longer chain is treated as malformed */
+#include <psp/wire.h>
 
 static int ipv4_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
 {
@@ -35,7 +34,9 @@ static int ipv6_parse(const uint8_t *ip, size_t buf_len, struct ip_view *v)
 	end = v->len < buf_len ? v->len : buf_len;
 	v->nh_off = 6;
 	v->proto = ip[6];
-	for (i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
+	/* PSP_IPV6_EXT_MAX headers, then the L4 header; a longer chain is
+	 * malformed */
+	for (i = 0; i <= PSP_IPV6_EXT_MAX; i++) {
 		size_t ext_len;
 
 		switch (v->proto) {

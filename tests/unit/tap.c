@@ -86,18 +86,20 @@ const char *test_dir(const char *env, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-int main(int argc, char **argv)
+int tap_done(void)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;
+	printf("1..%u\n", n_run);
+	if (n_failed)
+		tap_diag("%u of %u failed", n_failed, n_run);
+	return n_failed ? 1 : 0;
+}
 
+void tap_run(const char *only)
+{
 	for (struct test *t = tests; t; t = t->next) {
 		if (only && !strstr(t->name, only))
 			continue;
 		tap_diag("%s", t->name);
 		t->fn();
 	}
-	printf("1..%u\n", n_run);
-	if (n_failed)
-		tap_diag("%u of %u failed", n_failed, n_run);
-	return n_failed ? 1 : 0;
 }

@@ -3,6 +3,8 @@
  * A small TAP producer for the C unit tests. Each TEST() is a function;
  * every result a reader should be able to count is one tap_ok() line.
  * The runner prints the plan at the end and exits 1 if anything failed.
+ * A program with arguments of its own (the fuzzers) calls tap_ok() and
+ * tap_done() from its own main().
  */
 #ifndef __PSP_TAP_H
 #define __PSP_TAP_H
@@ -20,6 +22,12 @@ void test_register(const char *name, test_fn fn);
 		test_register(#name, test_##name);			\
 	}								\
 	static void test_##name(void)
+
+/* Runs the registered tests (those whose name holds only, if not NULL);
+ * tests/unit/tap_main.c is the runner of the suites that are TEST()s. */
+void tap_run(const char *only);
+/* The plan line; the exit status: 1 if anything failed. */
+int tap_done(void);
 
 /* One TAP result line; returns cond so callers can stop early. */
 int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
