@@ -240,6 +240,57 @@ setup() {
 	[[ "$stderr" != *"${master:0:16}"* ]]
 }
 
+# crash PATTERN: crash psp-bpf-ctl, holding keys, and a process that may
+# dump core, both with no core size limit, under kernel.core_pattern
+# PATTERN; prints the crashes' exit statuses
+crash() {
+	local pid keys
+	keys=$(vector_keys t4_v0_co1)
+	echo "$1" >/proc/sys/kernel/core_pattern
+	# blocked at a FIFO with the keys parsed, then a segmentation fault
+	(ulimit -c unlimited && exec "$CTL" pcap decrypt $keys -i "$CORE/in" -o "$CORE/o") 3>&- &
+	pid=$!
+	for _ in $(seq 50); do
+		grep -q -- "--master0 0" "/proc/$pid/cmdline" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -SEGV $pid
+	wait $pid
+	echo "psp-bpf-ctl $?"
+	(ulimit -c unlimited && exec sleep 30) 3>&- &
+	pid=$!
+	sleep 0.2
+	kill -SEGV $pid
+	wait $pid
+	echo "sleep $?"
+}
+
+@test "a crashing psp-bpf-ctl writes no core dump, to a file or to a pipe; a process that may dump does" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root: kernel.core_pattern"
+	local saved=$TMP/core_pattern
+	CORE=$(mktemp -d)
+	mkfifo "$CORE/in"
+	cp /proc/sys/kernel/core_pattern "$saved"
+	printf '#!/bin/sh\ncat >"%s/piped.$1"\n' "$CORE" >"$CORE/collect"
+	chmod 755 "$CORE/collect"
+	run crash "$CORE/core.%e.%p"
+	cat "$saved" >/proc/sys/kernel/core_pattern
+	echo "$output"
+	[[ "$output" == *"psp-bpf-ctl 139"* && "$output" == *"sleep 139"* ]]
+	run crash "|$CORE/collect %e"
+	cat "$saved" >/proc/sys/kernel/core_pattern
+	echo "$output"
+	ls -l "$CORE"
+	# the control dumped both ways: dumps work on this host
+	[ -s "$(echo "$CORE"/core.sleep.*)" ]
+	[ -s "$CORE/piped.sleep" ]
+	# psp-bpf-ctl, with the keys in its memory, neither way (a pipe
+	# ignores RLIMIT_CORE; not being dumpable is what stops it there)
+	! ls "$CORE" | grep -q 'psp-bpf-ctl'
+	rm -rf "$CORE"
+}
+
 @test "failed operations: exit 1 with the errno name" {
 	local keys
 	keys=$(vector_keys t4_v0_co1)

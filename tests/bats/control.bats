@@ -275,3 +275,81 @@ devs_again() {
 	[ "$(grep "^$STATIC_SPI_B " "$d/ivs" | sort -u | wc -l)" -eq "$n" ]
 	echo "# $n packets under one key, $n IVs" >&3
 }
+
+# Every key-handling command with -v, in text and JSON, succeeding and
+# failing: their output, stdout and stderr together, without the one key
+# rx-assoc (and add-assoc, which runs it) answers with.
+secrets_sweep() {	# OUT
+	local m0=$1 m1=$2 tkey=$3 out=$4 d=$BATS_TEST_TMPDIR j
+	for j in "" -j; do
+		ctl_a -v $j key-import va --phase 0 --key "$m0"
+		ctl_a -v $j key-import va --phase 1 --key "$m1"
+		ctl_a -v $j key-import va --phase 0 --key "${m0:0:62}"	# odd length
+		ctl_a -v $j key-import va --phase 1 --key "${m1}00"	# too long
+		ctl_a -v $j key-import psp-bpf-no-dev --phase 0 --key "$m0"
+		# its answer holds the Rx key: kept aside, not swept
+		ctl_a -v $j rx-assoc va --flow 10.88.0.1:42701 10.88.0.2:80 >"$d/rx$j"
+		ctl_a -v $j tx-assoc va --flow 10.88.0.1:42701 10.88.0.2:80 --spi 7001 --key "$tkey"
+		ctl_a -v $j tx-assoc va --flow 10.88.0.1:42701 10.88.0.2:80 --spi 7001 --key "$tkey"
+		ctl_a -v $j tx-assoc va --flow 10.88.0.1:42702 10.88.0.2:80 --spi 7001 \
+			--key "${tkey:0:30}"
+		ctl_a -v $j tx-assoc psp-bpf-no-dev --flow 10.88.0.1:1 10.88.0.2:2 --spi 1 \
+			--key "$tkey"
+		# a batch with keys, a line that fails among them
+		printf '%s\n' "10.88.0.1:42703 10.88.0.2:80 --tx-spi 7002 --tx-key $tkey" \
+			"10.88.0.1:42701 10.88.0.2:80 --tx-spi 7003 --tx-key $tkey" \
+			"10.88.0.1:42704 10.88.0.2:80 --tx-spi 7004 --tx-key ${tkey:0:31}" |
+			ctl_a -v $j add-assoc va --batch - >"$d/batch$j"
+		# the batch's answers, less the Rx keys it hands out
+		if [ -n "$j" ]; then
+			jq -c 'del(.key)' "$d/batch$j"
+		else
+			sed 's/ key [0-9a-f]*//' "$d/batch$j"
+		fi
+		ctl_a -v $j dev show va
+		ctl_a -v $j assoc show va
+		ctl_a -v $j stats va
+		ctl_a -v $j gc va
+		ctl_a -v $j pcap decrypt --master0 "$m0" --master1 "$m1" \
+			-i "$VECTORS/t4_v0_co1.psp.pcap" -o "$d/o.pcap"
+		ctl_a -v $j pcap encrypt --master0 "$m0" --master1 "$m1" --spi 1 --version 0 \
+			-i "$VECTORS/t4_v0_co1.clear.pcap" -o "$d/e.pcap"
+		ctl_a -v $j pcap decrypt --master0 "${m0:0:16}" --master1 "$m1" \
+			-i "$VECTORS/t4_v0_co1.psp.pcap" -o "$d/o.pcap"
+		for port in 42701 42703 42704; do
+			ctl_a -v $j del-assoc va --flow 10.88.0.1:$port 10.88.0.2:80
+		done
+		ctl_a -v $j del-assoc va --flow 10.88.0.1:42701 10.88.0.2:80
+		ctl_a -v $j key-rotate va
+	done >"$out" 2>&1
+}
+
+@test "secrets: no key bytes in -v output, JSON or error messages, in any map dump, or in rx-assoc's output but its own key" {
+	local m0 m1 tkey rkey rkeys out=$BATS_TEST_TMPDIR/out key dump
+	m0=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	m1=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	tkey=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	# errexit is off in a function called as the left of ||: every command runs
+	secrets_sweep "$m0" "$m1" "$tkey" "$out" || true
+	# the sweep said something of each kind: answers, errors, per-packet
+	# reasons
+	grep -q '"spi"' "$out"
+	grep -q 'EBUSY: Tx key already set' "$out"
+	grep -q 'ENODEV' "$out"
+	grep -q 'needs 32 bytes in hex' "$out"
+	grep -q 'rx-auth-fail: ICV did not verify' "$out"
+	# the Rx keys rx-assoc and add-assoc answered with, in text and JSON
+	rkeys=$(cat "$BATS_TEST_TMPDIR"/rx* "$BATS_TEST_TMPDIR"/batch* |
+		grep -oE '(key |"key":")[0-9a-f]{32}' | grep -oE '[0-9a-f]{32}')
+	[ "$(wc -w <<<"$rkeys")" -eq 4 ]
+	# and one made now, its association still there for the map dump
+	rkey=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42705 10.88.0.2:80 | jq -r .key)
+	[ "${#rkey}" -eq 32 ]
+	dump=$(for m in /sys/fs/bpf/psp/maps/*; do bpftool -j map dump pinned "$m" 2>&1; done)
+	for key in "$m0" "$m1" "$tkey" "$rkey" $rkeys; do
+		! grep -qi "${key:0:12}" "$out" || fail "key bytes of $key in: $(grep -i "${key:0:12}" "$out")"
+		[[ "$(tr -d ' ",x' <<<"$dump")" != *"${key:0:12}"* ]] || fail "$key in a map dump"
+	done
+	ctl_a del-assoc va --flow 10.88.0.1:42705 10.88.0.2:80
+	wc -l <"$out"
+}
