@@ -164,6 +164,12 @@ $(BUILD)/tests/psp-churn: $(call objs,obj,tests/tools/psp-churn.c) $(BUILD)/libp
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# A device's key rotated at a steady rate (tests/bats/faults.bats).
+$(BUILD)/tests/psp-rotate: $(call objs,obj,tests/tools/psp-rotate.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -347,7 +353,7 @@ vm-bench: all kmod $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-c
 TEST_DATA := $(BUILD)/tests/kdf.tsv $(BUILD)/tests/vectors.tsv
 unit: $(BUILD)/tests/unit $(BUILD)/tests/unit-san $(BUILD)/tests/abi.bpf.o $(TEST_DATA) \
       $(BUILD)/tests/datapath $(BUILD)/tests/psp-cases $(BUILD)/tests/psp-nic-emu \
-      $(BUILD)/tests/pcap-inject $(BUILD)/tests/psp-churn $(FUZZ_BINS)
+      $(BUILD)/tests/pcap-inject $(BUILD)/tests/psp-churn $(BUILD)/tests/psp-rotate $(FUZZ_BINS)
 
 check: all unit
 	$(Q)BUILD=$(BUILD) tests/run-suites

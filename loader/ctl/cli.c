@@ -17,13 +17,35 @@
 
 struct cli_globals cli;
 
+/*
+ * A reason on stderr that stays on its line whatever the arguments it
+ * quotes hold: a control character (an argument's newline, say) is
+ * written as \xNN.
+ */
+static void reason(const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs(fmt, stderr);
+		return;
+	}
+	for (const char *p = msg; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", (unsigned char)*p);
+		else
+			fputc(*p, stderr);
+	}
+	free(msg);
+}
+
 int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
 	fprintf(stderr, "psp-bpf-ctl: %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	reason(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see 'psp-bpf-ctl %s%s-h')\n", cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
@@ -36,7 +58,7 @@ int op_error(int err, const char *fmt, ...)
 
 	fprintf(stderr, "psp-bpf-ctl: %s: ", name ? name : "EIO");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	reason(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_FAILED;
@@ -109,13 +131,23 @@ static int hexval(char c)
 	return -1;
 }
 
+/* s past an optional 0x or 0X */
+static const char *hex_start(const char *s)
+{
+	return !strncmp(s, "0x", 2) || !strncmp(s, "0X", 2) ? s + 2 : s;
+}
+
+size_t hex_digits(const char *s)
+{
+	return strlen(hex_start(s));
+}
+
 int parse_hex_bytes(const char *cmd, const char *opt, const char *s, uint8_t *out,
 		    size_t len)
 {
 	size_t n;
 
-	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
-		s += 2;
+	s = hex_start(s);
 	n = strlen(s);
 	if (n != 2 * len) {
 		usage_error(cmd, "%s needs %zu bytes in hex, got %zu digits", opt, len, n);
@@ -227,7 +259,11 @@ int parse_versions(const char *cmd, const char *opt, const char *s, uint32_t *ma
 	}
 	if (!strcmp(s, "none"))
 		return 0;
-	snprintf(buf, sizeof(buf), "%s", s);
+	/* parsed in a copy: one cut short would drop what follows */
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf)) {
+		usage_error(cmd, "%s: a list of %zu characters is too long", opt, strlen(s));
+		return -1;
+	}
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint32_t v;
 
@@ -250,7 +286,10 @@ int parse_mark(const char *cmd, const char *opt, const char *s, uint32_t *value,
 	char buf[64], *slash;
 	uint64_t v, m = UINT32_MAX;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf)) {
+		usage_error(cmd, "%s: %zu characters are too long for VALUE/MASK", opt, strlen(s));
+		return -1;
+	}
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = 0;
@@ -269,7 +308,8 @@ static int parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_t
 	char *end;
 	unsigned long p;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;	/* cut short, it might read as another */
 	colon = strrchr(buf, ':');
 	if (!colon)
 		return -1;

@@ -47,6 +47,8 @@ int op_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
+/* How many hex digits s has, after an optional 0x or 0X. */
+size_t hex_digits(const char *s);
 /* Argument parsers: 0 on success, else a usage error was printed. */
 int parse_hex_bytes(const char *cmd, const char *opt, const char *s, uint8_t *out,
 		    size_t len);

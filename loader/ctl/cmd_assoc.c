@@ -141,7 +141,7 @@ static int parse_assoc(const char *cmd, int argc, char **argv, const char *allow
 			a->have_spi = 1;
 			break;
 		case 'k': {
-			size_t n = strlen(optarg) - (strncmp(optarg, "0x", 2) ? 0 : 2);
+			size_t n = hex_digits(optarg);
 
 			if (n != 32 && n != 64) {
 				OPENSSL_cleanse(optarg, strlen(optarg));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* psp-bpf-ctl dev add|del|show|set, key-import */
+/* psp-bpf-ctl dev add|del|show|set|check, key-import */
+#include <errno.h>
 #include <net/if.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static void usage(void)
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
+	       "       psp-bpf-ctl dev check DEV [--repair]\n"
 	       "\n"
 	       "add: make DEV a PSP device: XDP receive and tcx egress programs, two fresh\n"
 	       "device keys, a seal port (veths pspseg<id>, pspseal<id>). XDP is native where\n"
@@ -33,7 +35,13 @@ static void usage(void)
 	       "--max-assocs: the host's association capacity (65536), set by the first\n"
 	       "device; another size while devices exist is refused (EBUSY).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
-	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n");
+	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n"
+	       "check: whether DEV's pinned state holds together across the maps, its\n"
+	       "programs and routes, after a command was killed half way: what is orphaned,\n"
+	       "by category; exit 1 (EUCLEAN) if anything is. --repair mends it as the\n"
+	       "reclaim path deletes (an association that lost a part goes whole, a device\n"
+	       "that lost a part is removed) and checks again. del of a name that is no\n"
+	       "device removes what a killed dev add or dev del left of it.\n");
 }
 
 static const char *if_name(unsigned int ifindex, char buf[IF_NAMESIZE])
@@ -181,7 +189,9 @@ static int do_del(int argc, char **argv)
 		return ret;
 	if (optind != argc - 1)
 		return usage_error("dev del", "one DEV is needed");
-	h = ctl_open(0);
+	/* a killed dev add may have left state unfinished, or none, and DEV's
+	 * programs */
+	h = ctl_open(PSPBPF_MEND);
 	if (!h)
 		return EXIT_FAILED;
 	ret = pspbpf_dev_del(h, argv[optind]);
@@ -253,6 +263,111 @@ static int do_set(int argc, char **argv)
 	return ret;
 }
 
+/* Each category's count, every one in JSON, those found as lines of text. */
+static void print_orphans(const char *key, const uint32_t count[])
+{
+	out_open_object(key);
+	for (unsigned int i = 0; i < PSPBPF_ORPHAN__MAX; i++) {
+		out_uint(pspbpf_orphan_name(i), NULL, count[i]);
+		if (count[i])
+			out_text("  %s %u: %s\n", pspbpf_orphan_name(i), count[i],
+				 pspbpf_orphan_help(i));
+	}
+	out_close_object();
+}
+
+static uint32_t orphans_total(const uint32_t count[])
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < PSPBPF_ORPHAN__MAX; i++)
+		n += count[i];
+	return n;
+}
+
+/* "name N, name N": the error line's summary. */
+static void orphans_list(const uint32_t count[], char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < PSPBPF_ORPHAN__MAX && len < size; i++)
+		if (count[i])
+			len += (size_t)snprintf(buf + len, size - len, "%s%s %u", len ? ", " : "",
+						pspbpf_orphan_name(i), count[i]);
+}
+
+static void print_check(const char *dev, const struct pspbpf_check_report *r, int repair)
+{
+	uint32_t found = orphans_total(r->found), left = orphans_total(r->left);
+
+	out_open_object(NULL);
+	out_string("ifname", "%s: ", dev);
+	out_uint("dev-id", r->dev_id ? "PSP device %llu" : NULL, r->dev_id);
+	out_text("%s", r->dev_id ? "" : "not a PSP device");
+	out_bool("consistent", NULL, !left);
+	if (!found)
+		out_text(", consistent\n");
+	else
+		out_text(", %u orphaned%s\n", found, !repair ? "" : left ? ", repaired in part" :
+			 ", repaired: consistent");
+	print_orphans("orphans", r->found);
+	if (repair) {
+		out_bool("repaired", NULL, r->repaired);
+		if (left)
+			out_text("left after the repair, %u:\n", left);
+		print_orphans("left", r->left);
+	}
+	out_close_object();
+	out_end();
+}
+
+static int do_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repair", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *cmd = "dev check";
+	struct pspbpf_check_report r;
+	char what[512];
+	struct pspbpf *h;
+	int c, ret, repair = 0;
+
+	optind = 0;
+	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 'r':
+			repair = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(cmd, "one DEV is needed");
+	/* whatever a killed command left pinned, the lock's directory made */
+	h = ctl_open(PSPBPF_MEND);
+	if (!h)
+		return EXIT_FAILED;
+	ret = pspbpf_dev_check(h, argv[optind], repair, &r);
+	if (ret) {
+		ret = ctl_fail(h, ret);
+	} else {
+		print_check(argv[optind], &r, repair);
+		orphans_list(r.left, what, sizeof(what));
+		if (what[0])
+			ret = op_error(EUCLEAN, "%s: orphaned %s (%s)", argv[optind], what,
+				       repair ? "left after the repair" : "dev check --repair");
+	}
+	pspbpf_close(h);
+	return ret;
+}
+
 int do_dev(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
@@ -260,6 +375,7 @@ int do_dev(int argc, char **argv)
 		{ "del", do_del },
 		{ "show", do_show },
 		{ "set", do_set },
+		{ "check", do_check },
 		{ 0 }
 	};
 

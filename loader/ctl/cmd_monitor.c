@@ -4,6 +4,9 @@
  * one line (or JSON object) per event, as they happen. Drops are reported
  * at most once per interval per counter, with how many there were.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,47 @@ static void usage(void)
 	       "\n"
 	       "Reports key rotations, associations gone stale and drops (each drop\n"
 	       "counter at most once per interval, 1000 ms by default) as they happen,\n"
-	       "one line or JSON object each, until interrupted or N events were shown.\n");
+	       "one line or JSON object each, until interrupted (SIGINT, SIGTERM: exit 0)\n"
+	       "or N events were shown.\n");
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * Interrupted is how a monitor ends: SIGINT and SIGTERM end it as --count
+ * does, with its output flushed, the state closed and exit 0. They are
+ * blocked but while it waits (wait_interval), so no system call of a
+ * look at the counters sees EINTR, and none that comes during a look is
+ * missed. Returns the mask to wait with.
+ */
+static sigset_t stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t block, wait_mask;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return wait_mask;
+}
+
+static void wait_interval(uint64_t ms, const sigset_t *wait_mask)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	ppoll(NULL, 0, &ts, wait_mask);
 }
 
 /* Counters whose growth is an event: not the traffic ones. */
@@ -74,8 +117,9 @@ int do_monitor(int argc, char **argv)
 		{ 0 }
 	};
 	uint64_t interval = 1000, count = 0, shown = 0;
-	struct seen *seen = calloc(PSP_MAX_DEVS, sizeof(*seen));
+	struct seen *seen;
 	struct pspbpf *h;
+	sigset_t wait_mask;
 	int c, first = 1;
 
 	optind = 0;
@@ -99,14 +143,16 @@ int do_monitor(int argc, char **argv)
 	if (optind < argc - 1 || !interval)
 		return usage_error("monitor", optind < argc - 1 ? "at most one DEV" :
 				   "--interval must be at least 1 ms");
+	seen = calloc(PSP_MAX_DEVS, sizeof(*seen));
 	if (!seen)
-		return op_error(12, "out of memory");
+		return op_error(ENOMEM, "out of memory");
 	h = ctl_open(0);
 	if (!h) {
 		free(seen);
 		return EXIT_FAILED;
 	}
-	for (;;) {
+	wait_mask = stop_on_signals();
+	while (!stop) {
 		struct pspbpf_dev_info *list = NULL, one;
 		size_t n = 0;
 		int ret;
@@ -133,9 +179,7 @@ int do_monitor(int argc, char **argv)
 		if (count && shown >= count)
 			break;
 		first = 0;
-		nanosleep(&(struct timespec){ .tv_sec = (time_t)(interval / 1000),
-					      .tv_nsec = (long)(interval % 1000) * 1000000 },
-			  NULL);
+		wait_interval(interval, &wait_mask);
 	}
 	pspbpf_close(h);
 	free(seen);

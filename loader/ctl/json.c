@@ -129,6 +129,16 @@ void out_uint(const char *key, const char *fmt, uint64_t v)
 	}
 }
 
+void out_bool(const char *key, const char *fmt, int v)
+{
+	if (o.json) {
+		member(key);
+		fputs(v ? "true" : "false", out_file());
+	} else if (fmt) {
+		fprintf(out_file(), fmt, v ? "yes" : "no");
+	}
+}
+
 void out_string(const char *key, const char *fmt, const char *s)
 {
 	if (o.json) {

@@ -22,6 +22,8 @@ void out_open_array(const char *key);
 void out_close_array(void);
 
 void out_uint(const char *key, const char *fmt, uint64_t v);
+/* true or false in JSON; the text form prints fmt with "yes" or "no". */
+void out_bool(const char *key, const char *fmt, int v);
 void out_string(const char *key, const char *fmt, const char *s);
 void out_hex(const char *key, const char *fmt, const uint8_t *buf, size_t len);
 /* A 32-bit value as 8 hex digits (SPIs: what --spi takes back). */

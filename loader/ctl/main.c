@@ -41,7 +41,7 @@ static void usage(void)
 	printf("Usage: psp-bpf-ctl [OPTIONS] COMMAND ...\n"
 	       "\n"
 	       "Commands:\n"
-	       "  dev { add | del | show | set } [DEV] ...\n"
+	       "  dev { add | del | show | set | check } [DEV] ...\n"
 	       "                                   PSP devices: the programs on a netdev\n"
 	       "  key-rotate DEV                   new device key for the other phase\n"
 	       "  key-import DEV --phase 0|1 --key HEX\n"

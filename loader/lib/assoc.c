@@ -292,21 +292,10 @@ static uint32_t tx_overhead(const struct pspbpf_tx_params *p)
 	return PSP_ENCAP_HLEN + PSP_ICV_LEN + (p->has_vc ? PSP_VC_LEN : 0);
 }
 
-/* The Tx half's request, r's device and SPI set or named; the refusals
- * as Linux words them. -ENODEV with no reason: a named device changed. */
-static int tx_req_run(struct pspbpf *h, struct psp_assoc_req *r, const struct pspbpf_flow *f,
-		      const struct pspbpf_tx_params *p)
+/* A refusal of the Tx half (psp_assoc_set's TX_ADD), as Linux words it. */
+static int tx_refused(struct pspbpf *h, int err)
 {
-	int err;
-
-	flow_to_key(f, r->dev_id, &r->flow);
-	assoc_tx_sa(p, r->spi, &r->tx);
-	memcpy(r->key, p->key, p->key_len);
-	err = assoc_req_run(h, r);
 	switch (err) {
-	case 0:
-	case -ENODEV:
-		return err;
 	case -ENOENT:
 		return set_err(h, EINVAL, "Socket has no Rx key (rx-assoc first)");
 	case -EPROTO:
@@ -316,6 +305,43 @@ static int tx_req_run(struct pspbpf *h, struct psp_assoc_req *r, const struct ps
 	default:
 		return set_err(h, -err, "cannot add the Tx association: %s", strerror(-err));
 	}
+}
+
+/* The Tx half's request, r's device and SPI set or named. -ENODEV with
+ * no reason: a named device changed. */
+static int tx_req_run(struct pspbpf *h, struct psp_assoc_req *r, const struct pspbpf_flow *f,
+		      const struct pspbpf_tx_params *p)
+{
+	int err;
+
+	flow_to_key(f, r->dev_id, &r->flow);
+	assoc_tx_sa(p, r->spi, &r->tx);
+	memcpy(r->key, p->key, p->key_len);
+	err = assoc_req_run(h, r);
+	return !err || err == -ENODEV ? err : tx_refused(h, err);
+}
+
+/*
+ * What TX_ADD refuses of the flow's state, asked before tx-assoc changes
+ * a route for it: refused, it leaves the routes as they were. (Under the
+ * lock shared another process may change the flow between the two; the
+ * route is then one no Tx association needs, which gc prunes.)
+ */
+static int tx_flow_check(struct pspbpf *h, const struct psp_dev_cfg *cfg,
+			 const struct pspbpf_flow *f, const struct pspbpf_tx_params *p)
+{
+	struct psp_tx_sa sa;
+	struct psp_assoc a;
+	struct psp_flow fk;
+
+	flow_to_key(f, cfg->id, &fk);
+	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
+		return tx_refused(h, -ENOENT);
+	if (a.version != p->version)
+		return tx_refused(h, -EPROTO);
+	if (!bpf_map_lookup_elem(h->map.tx_sa, &fk, &sa))
+		return tx_refused(h, -EBUSY);
+	return 0;
 }
 
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
@@ -356,6 +382,8 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 		if (looked || strcmp(h->last_ifname, ifname) ||
 		    !route_seen(h, h->last_ifindex, f, overhead, RT_TABLE_MAIN)) {
 			err = dev_find(h, ifname, NULL, &cfg);
+			if (!err)
+				err = tx_flow_check(h, &cfg, f, p);
 			if (!err)
 				err = route_tx_mtu(h, &cfg, f, overhead, RT_TABLE_MAIN);
 			if (err)
@@ -429,8 +457,12 @@ int pspbpf_add_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	LOCK_GUARD(h);
 	struct psp_kdf_req d;
 	struct psp_tx_sa sa;
-	int err = pspbpf_lock_shared(h);
+	/* Tx parameters Linux refuses, before an SPI is taken for the Rx half */
+	int err = tx ? tx_params_check(h, tx) : 0;
 
+	memset(rx, 0, sizeof(*rx));
+	if (!err)
+		err = pspbpf_lock_shared(h);
 	if (err)
 		return err;
 	for (;;) {

@@ -287,7 +287,7 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 
 /* After each change of psp_devs: the datapath's per-CPU copies of the
  * devices' settings (bpf/lib/dev.h) are made afresh. */
-static int devs_changed(struct pspbpf *h)
+int devs_changed(struct pspbpf *h)
 {
 	struct psp_ctl_state st;
 	uint32_t zero = 0;
@@ -313,7 +313,42 @@ static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct p
 	zero_stats(h, c->id);
 }
 
-/* Forgets the devices whose network device is gone without a dev del. */
+static int netns_has_devs(struct pspbpf *h)
+{
+	struct psp_dev_key k, *prev = NULL;
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		if (k.netns_cookie == h->netns_cookie)
+			return 1;
+		prev = &k;
+	}
+	return 0;
+}
+
+void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg)
+{
+	detach(h, cfg);
+	routes_prune(h, cfg->ifindex, 1, 0);
+	forget(h, k, cfg);
+	if (!netns_has_devs(h))
+		routes_forget_rules(h);
+}
+
+/* Whether this namespace's network device of the record is still there. */
+static bool netdev_here(const struct pspbpf *h, const struct psp_dev_cfg *c)
+{
+	char name[IF_NAMESIZE];
+
+	return c->netns_cookie == h->netns_cookie && if_indextoname(c->ifindex, name) &&
+	       !strncmp(name, c->ifname, sizeof(c->ifname));
+}
+
+/*
+ * Forgets the devices whose network device is gone without a dev del,
+ * and takes away those of this namespace that a dev add or dev del left
+ * half made (no psp_tx pinned) on a network device that is there: what
+ * was attached to it goes too, so that it can be added again.
+ */
 static void gc_stale(struct pspbpf *h)
 {
 	size_t n;
@@ -329,6 +364,10 @@ static void gc_stale(struct pspbpf *h)
 			 (unsigned long long)c.netns_cookie, c.ifname);
 		if (dev_dir_alive(dir))
 			continue;
+		if (netdev_here(h, &c)) {
+			dev_remove(h, &keys[i], &c);
+			continue;
+		}
 		dev_dir_remove(dir);
 		forget(h, &keys[i], &c);
 	}
@@ -351,6 +390,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
 	if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg))
 		return set_err(h, EEXIST, "%s is already PSP device %u", ifname, cfg.id);
+	mend_leftovers(h, ifname);
 	err = nl_link_get(h->nl, (int)k.ifindex, &link);
 	if (err)
 		return set_err(h, -err, "cannot read the settings of %s: %s", ifname,
@@ -415,16 +455,23 @@ int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	return err;
 }
 
-static int netns_has_devs(struct pspbpf *h)
+/*
+ * No device of that name: a dev add killed before it recorded the device,
+ * or a dev del killed after it forgot it, may have left some of it, or
+ * the shared state with no device: what dev check --repair mends. The
+ * name's own ENODEV if there was nothing.
+ */
+static int dev_del_leftovers(struct pspbpf *h, const char *ifname)
 {
-	struct psp_dev_key k, *prev = NULL;
+	struct pspbpf_check_report r;
+	char why[sizeof(h->err)];
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		if (k.netns_cookie == h->netns_cookie)
-			return 1;
-		prev = &k;
-	}
-	return 0;
+	snprintf(why, sizeof(why), "%s", h->err);
+	if (!check_locked(h, ifname, 1, &r))
+		for (int i = 0; i < PSPBPF_ORPHAN__MAX; i++)
+			if (r.found[i])
+				return 0;
+	return set_err(h, ENODEV, "%s", why);
 }
 
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
@@ -432,18 +479,26 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 	LOCK_GUARD(h);
 	struct psp_dev_key k;
 	struct psp_dev_cfg cfg;
+	unsigned int closed;
 	int err;
 
 	err = pspbpf_lock(h);
-	if (!err)
-		err = dev_find(h, ifname, &k, &cfg);
 	if (err)
 		return err;
-	detach(h, &cfg);
-	routes_prune(h, cfg.ifindex, 1, 0);
-	forget(h, &k, &cfg);
-	if (!netns_has_devs(h))
-		routes_forget_rules(h);
+	/* a handle opened with PSPBPF_MEND may have no maps */
+	if (state_reopen(h))
+		err = set_err(h, ENODEV, "'%s' is not a PSP device: none has been added", ifname);
+	else
+		err = dev_find(h, ifname, &k, &cfg);
+	if (err == -ENODEV)
+		return dev_del_leftovers(h, ifname);
+	/* its connections first, while psp_tx still seals what they send
+	 * last: without it they would go on in clear (conns.c) */
+	if (!err)
+		err = conns_close(h, &cfg, &closed);
+	if (err)
+		return err;
+	dev_remove(h, &k, &cfg);
 	state_release(h);
 	return 0;
 }

@@ -40,11 +40,6 @@ struct gc_sockets {
 	size_t n, cap;
 };
 
-static int flow_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct psp_flow));
-}
-
 static int cookie_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -52,18 +47,9 @@ static int cookie_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* IPv4 connections of a dual-stack socket show as v4-mapped IPv6. */
-static int v4_mapped(const uint8_t *a)
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a, prefix, sizeof(prefix));
-}
-
 static int sock_add(const struct nl_sock *sk, void *arg)
 {
 	struct gc_sockets *s = arg;
-	struct psp_flow *f;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 256;
@@ -77,21 +63,8 @@ static int sock_add(const struct nl_sock *sk, void *arg)
 		s->cookies = cookies;
 		s->cap = cap;
 	}
-	f = &s->flows[s->n];
-	memset(f, 0, sizeof(*f));
-	f->lport = htons(sk->lport);
-	f->rport = htons(sk->rport);
-	if (sk->family == AF_INET6 && v4_mapped(sk->laddr) && v4_mapped(sk->raddr)) {
-		f->family = AF_INET;
-		memcpy(f->laddr, sk->laddr + 12, 4);
-		memcpy(f->raddr, sk->raddr + 12, 4);
-	} else {
-		size_t alen = sk->family == AF_INET ? 4 : 16;
-
-		f->family = (uint16_t)sk->family;
-		memcpy(f->laddr, sk->laddr, alen);
-		memcpy(f->raddr, sk->raddr, alen);
-	}
+	/* device 0: has_socket() compares the flow without its device */
+	sock_flow(sk, 0, &s->flows[s->n]);
 	s->cookies[s->n++] = sk->cookie;
 	return 0;
 }
@@ -102,9 +75,11 @@ static int sockets_read(struct gc_sockets *s)
 
 	if (!err)
 		err = nl_tcp_sock_dump(AF_INET6, sock_add, s);
-	if (err)
+	/* no socket: the arrays were never allocated, and qsort() and
+	 * bsearch() take no NULL, even for nothing */
+	if (err || !s->n)
 		return err;
-	qsort(s->flows, s->n, sizeof(*s->flows), flow_cmp);
+	qsort(s->flows, s->n, sizeof(*s->flows), psp_flow_cmp);
 	qsort(s->cookies, s->n, sizeof(*s->cookies), cookie_cmp);
 	return 0;
 }
@@ -114,12 +89,12 @@ static int has_socket(const struct gc_sockets *s, const struct psp_flow *f)
 	struct psp_flow k = *f;
 
 	k.dev_id = 0;
-	return bsearch(&k, s->flows, s->n, sizeof(k), flow_cmp) != NULL;
+	return s->n && bsearch(&k, s->flows, s->n, sizeof(k), psp_flow_cmp);
 }
 
 static int has_cookie(const struct gc_sockets *s, uint64_t cookie)
 {
-	return bsearch(&cookie, s->cookies, s->n, sizeof(cookie), cookie_cmp) != NULL;
+	return s->n && bsearch(&cookie, s->cookies, s->n, sizeof(cookie), cookie_cmp);
 }
 
 struct gc_run {
@@ -278,7 +253,7 @@ static void sweep_rx(struct gc_run *g)
 	int err = keys ? doomed_alloc(&d, 1, n) : -ENOMEM;
 
 	if (flows)
-		qsort(flows, nflows, sizeof(*flows), flow_cmp);
+		qsort(flows, nflows, sizeof(*flows), psp_flow_cmp);
 	for (size_t i = 0; !err && i < n; i++) {
 		const struct psp_spi_key *k = &keys[i];
 		struct psp_rx_sa *rx = &vals[i];
@@ -288,7 +263,7 @@ static void sweep_rx(struct gc_run *g)
 		if (rx->flow.family) {
 			/* bound: its flow entry gone means a half-done removal
 			 * (and flows unread mean nothing is known gone) */
-			if (!flows || bsearch(&rx->flow, flows, nflows, sizeof(*flows), flow_cmp))
+			if (!flows || bsearch(&rx->flow, flows, nflows, sizeof(*flows), psp_flow_cmp))
 				continue;
 		} else if (g->now - rx->created_ns < g->idle_ns ||
 			   has_cookie(&g->socks, rx->sk_cookie)) {

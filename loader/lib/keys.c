@@ -120,6 +120,15 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 	return err;
 }
 
+void key_rotated(struct psp_dev_cfg *cfg)
+{
+	/* new SPIs take the new key's phase, counting from 1 again */
+	cfg->phase = !cfg->phase;
+	cfg->spi_last = 0;
+	cfg->generation = (cfg->generation + 1) & PSP_GEN_MASK;
+	cfg->key_rotations++;
+}
+
 /* Marks the device's associations from two generations back stale and
  * takes their Rx keys away (psp_assoc_set's STALE_MARK), adding how many
  * to its stale_events. */
@@ -155,11 +164,7 @@ int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *
 	OPENSSL_cleanse(key, sizeof(key));
 	if (err)
 		return err;
-	/* new SPIs take the new key's phase, counting from 1 again */
-	cfg.phase = !cfg.phase;
-	cfg.spi_last = 0;
-	cfg.generation = (cfg.generation + 1) & PSP_GEN_MASK;
-	cfg.key_rotations++;
+	key_rotated(&cfg);
 	err = stale_assocs(h, &cfg);
 	if (err)
 		return err;

@@ -453,6 +453,7 @@ static int sock_cb(const struct nlmsghdr *nh, void *arg)
 		.lport = ntohs(m->id.idiag_sport),
 		.rport = ntohs(m->id.idiag_dport),
 		.cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0],
+		.state = m->idiag_state,
 	};
 
 	if (nh->nlmsg_type != SOCK_DIAG_BY_FAMILY || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
@@ -474,4 +475,24 @@ int nl_tcp_sock_dump(int family, int (*cb)(const struct nl_sock *sk, void *arg),
 
 	nl_init(&r, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &req, sizeof(req));
 	return nl_talk(-1, NETLINK_SOCK_DIAG, &r, sock_cb, &d);
+}
+
+int nl_tcp_sock_destroy(const struct nl_sock *sk)
+{
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = (uint8_t)sk->family,
+		.sdiag_protocol = IPPROTO_TCP,
+		.idiag_states = ~0u,
+		.id = {
+			.idiag_sport = htons(sk->lport),
+			.idiag_dport = htons(sk->rport),
+			.idiag_cookie = { (uint32_t)sk->cookie, (uint32_t)(sk->cookie >> 32) },
+		},
+	};
+	struct nl_req r;
+
+	memcpy(req.id.idiag_src, sk->laddr, sizeof(req.id.idiag_src));
+	memcpy(req.id.idiag_dst, sk->raddr, sizeof(req.id.idiag_dst));
+	nl_init(&r, SOCK_DESTROY, NLM_F_ACK, &req, sizeof(req));
+	return nl_talk(-1, NETLINK_SOCK_DIAG, &r, NULL, NULL);
 }

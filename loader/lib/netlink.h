@@ -57,10 +57,14 @@ struct nl_sock {
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
 	uint64_t cookie;
+	uint8_t state;		/* TCP_ESTABLISHED... (netinet/tcp.h) */
 };
 
 /* Every TCP socket of family (listening, TIME_WAIT and all) to cb, which
  * stops the walk by returning non-zero. */
 int nl_tcp_sock_dump(int family, int (*cb)(const struct nl_sock *sk, void *arg), void *arg);
+/* Closes the socket sk (one nl_tcp_sock_dump() gave), as `ss -K` does: its
+ * owner sees ECONNABORTED. -EOPNOTSUPP without CONFIG_INET_DIAG_DESTROY. */
+int nl_tcp_sock_destroy(const struct nl_sock *sk);
 
 #endif /* __PSPBPF_NETLINK_H */

@@ -23,6 +23,10 @@ struct pspbpf;
 
 enum pspbpf_open_flags {
 	PSPBPF_CREATE = 1 << 0,	/* create the maps if none are pinned yet */
+	/* for pspbpf_dev_check() and pspbpf_dev_del(): opens whatever is
+	 * pinned, none or state a dev add left unfinished included, and
+	 * makes the directory of the lock if it is missing */
+	PSPBPF_MEND = 1 << 1,
 };
 
 int pspbpf_open(struct pspbpf **h, unsigned int flags);
@@ -65,6 +69,9 @@ struct pspbpf_dev_info {
 
 int pspbpf_dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
 		   struct psp_dev_cfg *cfg);
+/* Of a name that is no PSP device, removes what a dev add or dev del
+ * that did not finish left of it (pspbpf_dev_check() with repair):
+ * ENODEV if there was nothing. */
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname);
 int pspbpf_dev_info(struct pspbpf *h, const char *ifname, struct pspbpf_dev_info *info);
 /* By PSP device id, as Linux names devices: ENODEV if there is none,
@@ -206,6 +213,80 @@ struct pspbpf_gc_stats {
 };
 int pspbpf_gc(struct pspbpf *h, const char *ifname, uint32_t idle_s,
 	      struct pspbpf_gc_stats *st);
+
+/*
+ * dev check (check.c): whether the pinned state of a device holds
+ * together, so that nothing is left half made or half removed by a
+ * command that was killed. The categories, X(ID, "name", "what it
+ * counts"); docs/operations.md says what a repair does with each. The
+ * first eight are the device's associations across psp_assocs,
+ * psp_rx_sa, psp_rx_keys, psp_tx_sa and psp_tx_keys; the last three are
+ * of no device in particular, and any device's check reports them.
+ */
+#define PSPBPF_ORPHANS(X)							\
+	X(RX_SA_NO_ASSOC, "rx-sa-no-assoc",					\
+	  "SPIs (psp_rx_sa) bound to a flow that has no association of theirs")	\
+	X(ASSOC_NO_RX_SA, "assoc-no-rx-sa",					\
+	  "associations (psp_assocs) whose Rx SPI has no Rx SA of their flow")	\
+	X(RX_KEY_NO_SA, "rx-key-no-sa",						\
+	  "Rx keys (psp_rx_keys) of no Rx SA")					\
+	X(RX_SA_NO_KEY, "rx-sa-no-key",						\
+	  "Rx SAs, not stale, without their Rx key (bpf and offload backends)")	\
+	X(TX_KEY_NO_SA, "tx-key-no-sa",						\
+	  "Tx keys (psp_tx_keys) of no Tx SA and no socket's waiting association") \
+	X(TX_SA_NO_ASSOC, "tx-sa-no-assoc",					\
+	  "Tx SAs (psp_tx_sa) of a flow with no association of their Rx SPI")	\
+	X(TX_SA_NO_KEY, "tx-sa-no-key",						\
+	  "Tx SAs without their Tx key")					\
+	X(ASSOC_TX_MISMATCH, "assoc-tx-mismatch",				\
+	  "associations in Tx PSP without a Tx SA, or with one and not in Tx PSP") \
+	X(ROUTE_NO_PEER, "route-no-peer",					\
+	  "PSP routes (proto 80) through the device that no Tx SA's peer needs") \
+	X(STALE_UNCOUNTED, "stale-uncounted",					\
+	  "Rx SAs marked stale that the device's key generation does not make "	\
+	  "stale: a key-rotate that did not finish")				\
+	X(XDP_MODE, "xdp-mode",							\
+	  "the device's record of psp_rx's XDP mode (or its id in libxdp's "	\
+	  "dispatcher) is not what is attached")				\
+	X(DEV_HALF, "dev-half",							\
+	  "a device without all its parts (psp_rx, psp_tx, the seal port and "	\
+	  "its program): a dev add or dev del that did not finish")		\
+	X(DEV_REMAINS, "dev-remains",						\
+	  "what is left on a name that is no PSP device: psp_rx attached, its "	\
+	  "pin directory, PSP routes through it")				\
+	X(NO_DEVICE, "no-device",						\
+	  "device keys and association entries of a device id no device has")	\
+	X(SEAL_PORT_ORPHAN, "seal-port-orphan",					\
+	  "seal ports (pspseg<N>, pspseal<N>, psp_seal_ports) of no device")	\
+	X(STATE_NO_DEVICE, "state-no-device",					\
+	  "the shared state pinned while no device exists: a first dev add or "	\
+	  "a last dev del that did not finish")
+
+#define __PSPBPF_ORPHAN_ENUM(id, name, help) PSPBPF_ORPHAN_##id,
+enum pspbpf_orphan { PSPBPF_ORPHANS(__PSPBPF_ORPHAN_ENUM) PSPBPF_ORPHAN__MAX };
+#undef __PSPBPF_ORPHAN_ENUM
+
+const char *pspbpf_orphan_name(unsigned int which);
+const char *pspbpf_orphan_help(unsigned int which);
+
+struct pspbpf_check_report {
+	uint32_t dev_id;			/* 0: no PSP device (any more) */
+	uint32_t found[PSPBPF_ORPHAN__MAX];	/* what the check found */
+	uint32_t left[PSPBPF_ORPHAN__MAX];	/* after a repair, what a check found
+						 * then; without, found */
+	int repaired;				/* a repair ran */
+};
+
+/*
+ * Checks ifname's state under the lock exclusive, and with repair mends
+ * what it found (in the order the reclaim path deletes) and checks
+ * again. 0 with the report (consistent: left[] all 0), or -errno: ENODEV
+ * for a name that is no network device and of which nothing is left.
+ * Open the handle with PSPBPF_MEND to reach state a dev add left
+ * unfinished.
+ */
+int pspbpf_dev_check(struct pspbpf *h, const char *ifname, int repair,
+		     struct pspbpf_check_report *r);
 
 /* Counters of a device, summed over CPUs. */
 int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX]);

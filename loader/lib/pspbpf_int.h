@@ -50,6 +50,15 @@ struct bpf_object *backend_open(uint32_t backend, enum psp_obj which, uint32_t m
 int set_err(struct pspbpf *h, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Flows in the order of their bytes (qsort(), bsearch()). */
+int psp_flow_cmp(const void *a, const void *b);
+struct nl_sock;
+/* The flow of a TCP socket sock_diag gave, on device dev_id. */
+void sock_flow(const struct nl_sock *sk, uint32_t dev_id, struct psp_flow *f);
+/* Closes the TCP connections of the device's associations but those in
+ * TIME_WAIT (conns.c); how many in *closed. */
+int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, unsigned int *closed);
+
 /* The keys of a hash map (not per-CPU), malloc'ed, read in batches: a
  * walk that deletes entries as it goes would lose its place. NULL, errno
  * set, if they could not all be read. */
@@ -69,15 +78,15 @@ int mkdir_p(const char *path);
 /*
  * The state's lock, a flock() of PSPBPF_PIN_ROOT, host-wide. Exclusive
  * for what reads state and then changes it across maps or devices (dev
- * add, del and set, key-rotate, gc's reclaim, route pruning, del-assoc,
- * the socket API); shared for gc's reads and for installing associations
- * by flow, which the control
- * programs do each in a run or two (the SPI allocated there atomically,
- * a key's entry the first installer's), so that processes upgrading
- * connections at once do not wait on each other. pspbpf_lock() takes it
- * exclusive, converting a shared hold (flock converts by dropping and
- * taking again, so whatever was read under the shared hold may have
- * changed); pspbpf_lock_shared() is satisfied by either.
+ * add, del, set and check, key-rotate, gc's reclaim, route pruning,
+ * del-assoc, the socket API); shared for gc's reads and for installing
+ * associations by flow, which the control programs do each in a run or
+ * two (the SPI allocated there atomically, a key's entry the first
+ * installer's), so that processes upgrading connections at once do not
+ * wait on each other. pspbpf_lock() takes it exclusive, converting a
+ * shared hold (flock converts by dropping and taking again, so whatever
+ * was read under the shared hold may have changed); pspbpf_lock_shared()
+ * is satisfied by either.
  */
 int pspbpf_lock(struct pspbpf *h);
 int pspbpf_lock_shared(struct pspbpf *h);
@@ -113,6 +122,21 @@ static inline void lock_guard_end(struct lock_guard *g)
 int state_hold(struct pspbpf *h, uint32_t backend, uint32_t max_assocs);
 /* Under the lock: unpins the shared state if no device uses it. */
 void state_release(struct pspbpf *h);
+/* Under the lock: the handle's maps are the pinned ones, opened again if
+ * the state was made anew since the handle was opened; else -errno, none
+ * open (-ENOENT: none pinned, or not all; -ESTALE: another build's, or a
+ * dev add's that did not finish stamping it). */
+int state_reopen(struct pspbpf *h);
+/* Removes the shared pins (maps, control programs, iproute2's names). */
+void state_unpin(void);
+/* Whether any of them is pinned. */
+bool state_pinned(void);
+/* How many device directories have their network device still; with
+ * forget_dead, the others are removed. */
+unsigned int state_live_devices(bool forget_dead);
+/* The ifindex a pinned tcx link is attached to, 0 once its device went;
+ * -errno if nothing is pinned at path. */
+int pinned_link_ifindex(const char *path, uint32_t *ifindex);
 /* The control programs, opened from their pins: NULL with the reason set
  * if they cannot be. */
 const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
@@ -125,6 +149,43 @@ int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key
 		     struct psp_dev_cfg *cfg);
 /* The device of id: -ENODEV if none, -ENOENT if of another namespace. */
 int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg);
+/* Under the lock exclusive: the device taken away as dev del does (its
+ * programs, routes, map entries and seal port); the state stays pinned. */
+void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg);
+/* After a change of psp_devs: the datapath's copies of it taken afresh. */
+int devs_changed(struct pspbpf *h);
+
+/*
+ * A device's parts against its record (devparts.c), for dev check and
+ * for what a dev add or dev del that did not finish left behind.
+ */
+enum {
+	DEV_PART_RX = 1 << 0,	/* psp_rx on the device's XDP */
+	DEV_PART_TX = 1 << 1,	/* psp_tx on its egress, pinned */
+	DEV_PART_SEAL = 1 << 2,	/* its seal port, recorded, with psp_seal pinned */
+};
+/* The parts the device of cfg lacks; 0 if it has them all. */
+unsigned int dev_parts_missing(struct pspbpf *h, const struct psp_dev_cfg *cfg);
+/* Whether the record's XDP mode (and psp_rx's id, in libxdp's
+ * dispatcher) is not what is attached; with fix, the record is made so. */
+bool dev_xdp_record_off(struct pspbpf *h, const struct psp_dev_key *k, struct psp_dev_cfg *cfg,
+			bool fix);
+/* Of ifname, no device in this namespace: what a device left on it (psp_rx
+ * attached, its pin directory, PSP routes through it), counted, and
+ * removed with remove. */
+unsigned int dev_leftovers(struct pspbpf *h, const char *ifname, bool remove);
+/* Seal ports of no device (seal.c): pspseg<N> pairs of this namespace and
+ * psp_seal_ports entries no device record has, counted, and removed with
+ * remove. */
+unsigned int seal_port_orphans(struct pspbpf *h, bool remove);
+/* dev check under the lock exclusive (check.c). */
+int check_locked(struct pspbpf *h, const char *ifname, int repair,
+		 struct pspbpf_check_report *r);
+/* Under the lock exclusive, before ifname, no device, is added: what a
+ * dev add or dev del that did not finish left of it, and of no device
+ * (seal ports, entries of a device id no device has), removed. */
+void mend_leftovers(struct pspbpf *h, const char *ifname);
+
 /* Per-device pin directory: PSPBPF_PIN_ROOT/<netns cookie>/<ifname>. */
 void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t size);
 /* Whether a device directory's network device still exists (its tx_link). */
@@ -166,6 +227,9 @@ int seal_port_add(struct pspbpf *h, struct psp_dev_cfg *cfg);
 int seal_port_attach(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
 		     const char *dir);
 void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg);
+/* Whether the seal port of cfg is there as recorded: both ends by their
+ * names, and psp_seal_ports' entry for the device. */
+bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 
 /* rps.c: RPS over every CPU on IFNAME's receive queue, in the caller's
  * network namespace; -ENOENT on a kernel without RPS. */
@@ -178,6 +242,9 @@ int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t 
  * its key, if any, with its GHASH key; the key bytes are wiped. 0 or the
  * program's -errno, with no reason set: the caller knows what it means. */
 int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r);
+/* What a key rotation changes in the device's record, once its new key
+ * is in: the key's phase for new SPIs, the generation, the count. */
+void key_rotated(struct psp_dev_cfg *cfg);
 /* A run of psp_kdf: the derived key in key, or the program's -errno with
  * no reason set; kdf_err() sets the reason of one. */
 int kdf_run(struct pspbpf *h, struct psp_kdf_req *req, uint8_t key[PSP_KEY_MAX_LEN]);

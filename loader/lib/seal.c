@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
@@ -116,4 +117,80 @@ void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 	if (cfg->netns_cookie == h->netns_cookie && cfg->seg_ifindex &&
 	    if_indextoname(cfg->seg_ifindex, name) && !strcmp(name, seg))
 		nl_link_del(h->nl, (int)cfg->seg_ifindex);
+}
+
+bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg)
+{
+	struct psp_dev_key k = { .netns_cookie = cfg->netns_cookie,
+				 .ifindex = cfg->seal_ifindex };
+	char seg[IF_NAMESIZE], seal[IF_NAMESIZE], name[IF_NAMESIZE];
+	uint32_t served;
+
+	port_names(cfg, seg, seal);
+	return if_indextoname(cfg->seg_ifindex, name) && !strcmp(name, seg) &&
+	       if_indextoname(cfg->seal_ifindex, name) && !strcmp(name, seal) &&
+	       !bpf_map_lookup_elem(h->map.seal_ports, &k, &served) && served == cfg->ifindex;
+}
+
+/* Whether a record of this namespace has ifindex as its pspseg end. */
+static bool seg_recorded(const struct pspbpf *h, const struct psp_dev_key *keys,
+			 const struct psp_dev_cfg *cfgs, size_t n, uint32_t ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].netns_cookie == h->netns_cookie && cfgs[i].seg_ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * A dev add killed after it made the pair and before it recorded the
+ * device leaves the pair, which no later dev add of another id removes,
+ * and maybe its psp_seal_ports entry. Entries of other namespaces are
+ * judged by their records alone: their pairs are not to be seen here.
+ */
+unsigned int seal_port_orphans(struct pspbpf *h, bool remove)
+{
+	struct psp_dev_key *keys = NULL, *sp = NULL;
+	struct psp_dev_cfg *cfgs = NULL;
+	uint32_t *served = NULL;
+	struct if_nameindex *ifs;
+	size_t n = 0, nsp = 0;
+	unsigned int orphans = 0, id;
+	char tail;
+
+	/* no maps, no device: every pair is an orphan */
+	if (h->map.devs >= 0) {
+		keys = map_entries(h->map.devs, sizeof(*keys), sizeof(*cfgs), &n, (void **)&cfgs);
+		if (!keys)
+			return 0;	/* unread: none is known to be no device's */
+		sp = map_entries(h->map.seal_ports, sizeof(*sp), sizeof(*served), &nsp,
+				 (void **)&served);
+	}
+	for (size_t i = 0; i < nsp; i++) {
+		struct psp_dev_key dk = { .netns_cookie = sp[i].netns_cookie,
+					  .ifindex = served[i] };
+		struct psp_dev_cfg c;
+
+		if (!bpf_map_lookup_elem(h->map.devs, &dk, &c) && c.seal_ifindex == sp[i].ifindex)
+			continue;
+		orphans++;
+		if (remove)
+			bpf_map_delete_elem(h->map.seal_ports, &sp[i]);
+	}
+	ifs = if_nameindex();
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+		if (sscanf(i->if_name, "pspseg%u%c", &id, &tail) != 1 ||
+		    seg_recorded(h, keys, cfgs, n, i->if_index))
+			continue;
+		orphans++;
+		if (remove)
+			nl_link_del(h->nl, (int)i->if_index);	/* its pspseal end with it */
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	free(keys);
+	free(cfgs);
+	free(sp);
+	free(served);
+	return orphans;
 }

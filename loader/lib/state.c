@@ -246,34 +246,70 @@ static void unpin_dir(const char *dir, const char *prefix, bool remove_dir)
  * Removes the shared pins, whichever build made them: the maps and control
  * programs, and the maps' second names where ip(8) looks for them.
  */
-static void unpin_state(void)
+void state_unpin(void)
 {
 	unpin_dir(PSPBPF_PIN_MAPS, "", true);
 	unpin_dir(PIN_PROGS, "", true);
 	unpin_dir(PSPBPF_PIN_IPROUTE2, "psp_", false);
 }
 
+/* Whether a bpffs directory has an entry whose name starts with prefix. */
+static bool dir_has(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d)))
+		found = e->d_name[0] != '.' && !strncmp(e->d_name, prefix, strlen(prefix));
+	if (d)
+		closedir(d);
+	return found;
+}
+
+bool state_pinned(void)
+{
+	return dir_has(PSPBPF_PIN_MAPS, "") || dir_has(PIN_PROGS, "") ||
+	       dir_has(PSPBPF_PIN_IPROUTE2, "psp_");
+}
+
+/* These headers' bpf_link_info has no tcx member; the ifindex is the
+ * first word of the union, like netns.netns_ino. */
+int pinned_link_ifindex(const char *path, uint32_t *ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	*ifindex = 0;
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.type = 0;
+	close(fd);
+	if (info.type)
+		memcpy(ifindex, (char *)&info + offsetof(struct bpf_link_info, netns.netns_ino),
+		       sizeof(*ifindex));
+	return 0;
+}
+
 /*
  * Whether the network device of a device directory still exists: the tcx
  * link pinned there loses its ifindex when the device goes (with its
- * namespace, say). These headers' bpf_link_info has no tcx member; the
- * ifindex is the first word of the union, like netns.netns_ino. Builds
- * since the first have pinned it there, so this reads any build's state.
- * Without tcx (a cls_bpf filter, tx_prog) nothing tells of a device of
- * another namespace: it counts as alive until dev del.
+ * namespace, say). Builds since the first have pinned it there, so this
+ * reads any build's state. Without tcx (a cls_bpf filter, tx_prog)
+ * nothing tells of a device of another namespace: it counts as alive
+ * until dev del.
  */
 bool dev_dir_alive(const char *dir)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info), ifindex;
 	unsigned long long cookie;
 	char path[256], name[IF_NAMESIZE];
+	uint32_t ifindex;
 	uint64_t mine;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/tx_link", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
+	if (pinned_link_ifindex(path, &ifindex)) {
 		snprintf(path, sizeof(path), "%s/tx_prog", dir);
 		if (access(path, F_OK))
 			return false;
@@ -282,12 +318,7 @@ bool dev_dir_alive(const char *dir)
 			return true;
 		return if_nametoindex(name) != 0;
 	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.type = 0;
-	close(fd);
-	memcpy(&ifindex, (char *)&info + offsetof(struct bpf_link_info, netns.netns_ino),
-	       sizeof(ifindex));
-	return info.type && ifindex;
+	return ifindex != 0;
 }
 
 void dev_dir_remove(const char *dir)
@@ -320,10 +351,10 @@ static DIR *openat_dir(int at, const char *name)
 
 /*
  * Counts the device directories, PSPBPF_PIN_ROOT/<netns cookie>/<ifname>,
- * whose network device still exists, and removes the others: devices whose
- * namespace went without a dev del, of whichever build.
+ * whose network device still exists, and removes the others if asked:
+ * devices whose namespace went without a dev del, of whichever build.
  */
-static unsigned int live_devices(void)
+unsigned int state_live_devices(bool forget_dead)
 {
 	DIR *root = opendir(PSPBPF_PIN_ROOT), *ns;
 	struct dirent *e, *d;
@@ -343,7 +374,7 @@ static unsigned int live_devices(void)
 				 d->d_name);
 			if (dev_dir_alive(dir))
 				live++;
-			else
+			else if (forget_dead)
 				dev_dir_remove(dir);
 		}
 		if (ns)
@@ -373,7 +404,7 @@ static int state_create(struct pspbpf *h, uint32_t want, uint32_t max_assocs)
 
 	if (!err && backend_ok && (!max_assocs || max_assocs == h->max_assocs) && !open_ctl(h))
 		return 0;
-	if (live_devices()) {
+	if (state_live_devices(true)) {
 		if (!err && !backend_ok)
 			return set_err(h, EBUSY, "the devices here use the %s backend; "
 				       "remove them (dev del) to change it",
@@ -387,7 +418,7 @@ static int state_create(struct pspbpf *h, uint32_t want, uint32_t max_assocs)
 	close_maps(h);
 	for (size_t i = 0; i < N_CTL; i++)
 		close_fd(ctl_fd(h, i));
-	unpin_state();
+	state_unpin();
 	err = mkdir_p(PSPBPF_PIN_MAPS);
 	if (err)
 		return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS, strerror(-err));
@@ -427,7 +458,9 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	h->nl = nl_open();
 	if (h->nl < 0)
 		return set_err(h, -h->nl, "cannot open rtnetlink: %s", strerror(-h->nl));
-	if (flags & PSPBPF_CREATE) {
+	/* PSPBPF_MEND: the directory is the lock, which a repair takes
+	 * whatever is pinned (an empty one is what the last dev del leaves) */
+	if (flags & (PSPBPF_CREATE | PSPBPF_MEND)) {
 		err = mkdir_p(PSPBPF_PIN_ROOT);
 		if (err)
 			return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_ROOT,
@@ -445,6 +478,9 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 		return err;
 	}
 	err = open_maps(h);
+	/* whatever there is (state_reopen() under the lock says) */
+	if (flags & PSPBPF_MEND)
+		return 0;
 	if (err == -ESTALE)
 		return set_err(h, ESTALE, "%s was made by another psp-bpf build", PSPBPF_PIN_ROOT);
 	if (err)
@@ -458,7 +494,7 @@ void state_release(struct pspbpf *h)
 	struct psp_dev_key k;
 
 	if (h->map.devs >= 0 && bpf_map_get_next_key(h->map.devs, NULL, &k))
-		unpin_state();
+		state_unpin();
 }
 
 static uint32_t map_id(int fd)
@@ -469,23 +505,43 @@ static uint32_t map_id(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
-int state_hold(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
+/* Whether the handle's maps are the pinned ones: the last device's dev
+ * del unpins them, and a dev add may have made others since. */
+static bool maps_current(struct pspbpf *h)
 {
 	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_devs");
-	bool same = fd >= 0 && map_id(fd) == map_id(h->map.devs);
+	bool same = fd >= 0 && h->map.devs >= 0 && map_id(fd) == map_id(h->map.devs);
 
 	if (fd >= 0)
 		close(fd);
-	if (same && (!backend || backend == h->backend) &&
+	return same;
+}
+
+static void close_state(struct pspbpf *h)
+{
+	for (size_t i = 0; i < N_CTL; i++)
+		close_fd(ctl_fd(h, i));
+	close_maps(h);
+}
+
+int state_hold(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
+{
+	if (maps_current(h) && (!backend || backend == h->backend) &&
 	    (!max_assocs || max_assocs == h->max_assocs))
 		return 0;
 	if (backend == PSP_BACKEND_KMOD && backend_auto() != PSP_BACKEND_KMOD)
 		return set_err(h, ENOENT, "the kmod backend needs psp_crypto.ko loaded "
 			       "(modprobe psp_crypto)");
-	for (size_t i = 0; i < N_CTL; i++)
-		close_fd(ctl_fd(h, i));
-	close_maps(h);
+	close_state(h);
 	return state_create(h, backend, max_assocs);
+}
+
+int state_reopen(struct pspbpf *h)
+{
+	if (maps_current(h))
+		return 0;
+	close_state(h);
+	return open_maps(h);
 }
 
 void pspbpf_close(struct pspbpf *h)

@@ -383,7 +383,7 @@ crash() {
 		done
 	done
 	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
-		"dev show [DEV | id N]" "dev set DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" \
+		"dev show [DEV | id N]" "dev set DEV" "dev check DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" \
 		"tx-assoc DEV" "add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV | id N]" \
 		"monitor [DEV]" "gc [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
