@@ -435,6 +435,7 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
 	struct psp_flow fk;
+	unsigned int closed;
 	/* exclusive: deleting takes several steps, and a tx-assoc or a new
 	 * association on the flow between them would lose its entries */
 	int err = pspbpf_lock(h);
@@ -446,6 +447,10 @@ int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_f
 	flow_to_key(f, cfg.id, &fk);
 	if (bpf_map_lookup_elem(h->map.assocs, &fk, &a))
 		return set_err(h, ENOENT, "the flow has no association on %s", ifname);
+	/* its connection first, which would go on in clear (conns.c) */
+	err = conns_close(h, &cfg, &fk, 1, &closed);
+	if (err)
+		return err;
 	assoc_forget(h, &fk, a.rx_spi);
 	return 0;
 }

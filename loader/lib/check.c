@@ -469,6 +469,7 @@ static void check_assocs(struct pspbpf *h, const struct snapshot *s, const struc
 	struct view v = { .h = h, .s = s, .cfg = cfg };
 	struct doomed d = { 0 };
 	struct suspect *sus;
+	unsigned int closed;
 	size_t n = suspects_find(&v, &sus);
 
 	if (!n)
@@ -486,7 +487,8 @@ static void check_assocs(struct pspbpf *h, const struct snapshot *s, const struc
 			rules[c].doom(&d, &v, sus[i].key);
 	}
 	free(sus);
-	if (d.n)
+	/* their connections first, which would go on in clear (conns.c) */
+	if (d.n && !conns_close(h, cfg, d.flows, d.n, &closed))
 		assocs_forget(h, d.flows, d.spis, d.n);
 	if (mend && count[PSPBPF_ORPHAN_STALE_UNCOUNTED])
 		rotation_finish(h, k, cfg, count[PSPBPF_ORPHAN_STALE_UNCOUNTED]);
@@ -514,7 +516,7 @@ static void check_device(struct pspbpf *h, const struct snapshot *s, const struc
 	if (!mend)
 		return;
 	if (count[PSPBPF_ORPHAN_DEV_HALF]) {
-		if (!conns_close(h, cfg, &closed))
+		if (!conns_close(h, cfg, NULL, 0, &closed))
 			dev_remove(h, k, cfg);
 		return;
 	}

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The TCP connections of a device's associations, as sock_diag shows
- * them, closed when the device goes.
+ * them, closed when the device or the association goes.
  *
- * dev del closes them before it detaches the programs: with psp_tx gone,
- * whatever they sent next would leave in clear, where Linux drops what a
- * socket sends once its PSP device is gone (psp_validate_xmit()). Closed
- * while psp_tx still runs, they end with a RST it seals; their owners see
+ * dev del closes them before it detaches the programs, and del-assoc
+ * the flow's before it deletes its entries: without them, whatever the
+ * connection sent next would leave in clear, where Linux drops what a
+ * socket sends once its PSP device is gone (psp_validate_xmit()) and has
+ * no way to take an association off a live socket. Closed while psp_tx
+ * still seals for them, they end with a PSP RST; their owners see
  * ECONNABORTED, as after `ss -K`. A connection in TIME_WAIT has only ACKs
  * left to send, and a listening socket no flow: both stay.
  */
@@ -82,18 +84,22 @@ static int conn_of_dev(const struct nl_sock *sk, void *arg)
 	return 0;
 }
 
-int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, unsigned int *closed)
+int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *only,
+		size_t n_only, unsigned int *closed)
 {
 	struct conns c = { .dev_id = cfg->id };
 	struct psp_flow *flows;
-	size_t n, k = 0;
+	size_t n = n_only, k = 0;
 	int err;
 
 	*closed = 0;
-	flows = map_keys(h->map.assocs, sizeof(*flows), &n);
+	flows = only ? malloc((n_only ?: 1) * sizeof(*flows)) :
+		       map_keys(h->map.assocs, sizeof(*flows), &n);
 	if (!flows)
 		return set_err(h, errno ?: ENOMEM, "cannot read the associations of %s",
 			       cfg->ifname);
+	if (only)
+		memcpy(flows, only, n_only * sizeof(*flows));
 	for (size_t i = 0; i < n; i++)
 		if (flows[i].dev_id == cfg->id)
 			flows[k++] = flows[i];

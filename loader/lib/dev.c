@@ -495,7 +495,7 @@ int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 	/* its connections first, while psp_tx still seals what they send
 	 * last: without it they would go on in clear (conns.c) */
 	if (!err)
-		err = conns_close(h, &cfg, &closed);
+		err = conns_close(h, &cfg, NULL, 0, &closed);
 	if (err)
 		return err;
 	dev_remove(h, &k, &cfg);

@@ -268,7 +268,7 @@ crash() {
 
 @test "a crashing psp-bpf-ctl writes no core dump, to a file or to a pipe; a process that may dump does" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: kernel.core_pattern"
-	local saved=$TMP/core_pattern
+	local saved=$TMP/core_pattern size=
 	CORE=$(mktemp -d)
 	mkfifo "$CORE/in"
 	cp /proc/sys/kernel/core_pattern "$saved"
@@ -279,6 +279,14 @@ crash() {
 	echo "$output"
 	[[ "$output" == *"psp-bpf-ctl 139"* && "$output" == *"sleep 139"* ]]
 	run crash "|$CORE/collect %e"
+	# the helper writes on after the crash: the control's dump, which
+	# came last, is whole once its size holds still
+	for _ in $(seq 100); do
+		[ -s "$CORE/piped.sleep" ] && [ "$(stat -c %s "$CORE/piped.sleep")" = "${size:-}" ] &&
+			break
+		size=$(stat -c %s "$CORE/piped.sleep" 2>/dev/null || true)
+		sleep 0.1
+	done
 	cat "$saved" >/proc/sys/kernel/core_pattern
 	echo "$output"
 	ls -l "$CORE"

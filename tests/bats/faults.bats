@@ -120,6 +120,25 @@ recovered() {
 	recovered
 }
 
+@test "del-assoc of the flow mid-transfer, on either side: its connection ends, nothing in clear; a new flow works" {
+	local side
+	for side in a b; do
+		PORT=$((PORT + 2))
+		start_transfer
+		if [ $side = a ]; then
+			ctl_a del-assoc va --flow 10.88.0.1:$((PORT + 30000)) 10.88.0.2:$PORT
+		else
+			ctl_b del-assoc vb --flow 10.88.0.2:$PORT 10.88.0.1:$((PORT + 30000))
+		fi
+		sleep 1
+		kill "$XFER_PID" 2>/dev/null || true
+		run ! end_transfer
+		no_plaintext
+	done
+	well_formed b
+	recovered
+}
+
 @test "link down and up mid-transfer: the transfer completes, in PSP" {
 	start_transfer
 	ip -n "$NS_A" link set va down
