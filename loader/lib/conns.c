@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The TCP connections of a device's associations, as sock_diag shows
+ * The TCP connections of a device's Tx associations, as sock_diag shows
  * them, closed when the device or the association goes.
  *
  * dev del closes them before it detaches the programs, and del-assoc
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <netinet/tcp.h>
 
 #include "netlink.h"
@@ -84,6 +85,18 @@ static int conn_of_dev(const struct nl_sock *sk, void *arg)
 	return 0;
 }
 
+/* The flow has a Tx association (or had, being reclaimed): what it sends
+ * must be PSP. One with an Rx association alone sends in clear, and goes
+ * on doing so, as Linux's does when its device goes. */
+static bool sends_psp(struct pspbpf *h, const struct psp_flow *f)
+{
+	struct psp_tx_sa sa;
+	struct psp_assoc a;
+
+	return !bpf_map_lookup_elem(h->map.tx_sa, f, &sa) ||
+	       (!bpf_map_lookup_elem(h->map.assocs, f, &a) && a.has_tx);
+}
+
 int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *only,
 		size_t n_only, unsigned int *closed)
 {
@@ -101,7 +114,7 @@ int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct ps
 	if (only)
 		memcpy(flows, only, n_only * sizeof(*flows));
 	for (size_t i = 0; i < n; i++)
-		if (flows[i].dev_id == cfg->id)
+		if (flows[i].dev_id == cfg->id && sends_psp(h, &flows[i]))
 			flows[k++] = flows[i];
 	c.flows = flows;
 	c.nflows = k;

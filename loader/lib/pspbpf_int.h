@@ -55,9 +55,9 @@ int psp_flow_cmp(const void *a, const void *b);
 struct nl_sock;
 /* The flow of a TCP socket sock_diag gave, on device dev_id. */
 void sock_flow(const struct nl_sock *sk, uint32_t dev_id, struct psp_flow *f);
-/* Closes the TCP connections of the device's associations (only those of
- * the n_only flows at only, if not NULL) but those in TIME_WAIT (conns.c);
- * how many in *closed. */
+/* Closes the TCP connections of the device's Tx associations (only those
+ * of the n_only flows at only, if not NULL) but those in TIME_WAIT
+ * (conns.c); how many in *closed. */
 int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *only,
 		size_t n_only, unsigned int *closed);
 
