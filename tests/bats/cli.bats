@@ -12,6 +12,13 @@ setup() {
 	TMP=$BATS_TEST_TMPDIR
 }
 
+teardown() {
+	# the host's core_pattern back, whatever a test that set it did
+	if [ -n "${CORE_PATTERN:-}" ]; then
+		echo "$CORE_PATTERN" >/proc/sys/kernel/core_pattern
+	fi
+}
+
 @test "pcap encrypt: every accept vector, byte-identical output file" {
 	local n count=0
 	for n in $(vector_names accept); do
@@ -268,14 +275,13 @@ crash() {
 
 @test "a crashing psp-bpf-ctl writes no core dump, to a file or to a pipe; a process that may dump does" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: kernel.core_pattern"
-	local saved=$TMP/core_pattern size=
+	local size=
 	CORE=$(mktemp -d)
 	mkfifo "$CORE/in"
-	cp /proc/sys/kernel/core_pattern "$saved"
+	CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
 	printf '#!/bin/sh\ncat >"%s/piped.$1"\n' "$CORE" >"$CORE/collect"
 	chmod 755 "$CORE/collect"
 	run crash "$CORE/core.%e.%p"
-	cat "$saved" >/proc/sys/kernel/core_pattern
 	echo "$output"
 	[[ "$output" == *"psp-bpf-ctl 139"* && "$output" == *"sleep 139"* ]]
 	run crash "|$CORE/collect %e"
@@ -287,7 +293,7 @@ crash() {
 		size=$(stat -c %s "$CORE/piped.sleep" 2>/dev/null || true)
 		sleep 0.1
 	done
-	cat "$saved" >/proc/sys/kernel/core_pattern
+	echo "$CORE_PATTERN" >/proc/sys/kernel/core_pattern
 	echo "$output"
 	ls -l "$CORE"
 	# the control dumped both ways: dumps work on this host
