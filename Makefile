@@ -175,10 +175,18 @@ $(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
+# psp-bpf-ctl built with ASan and UBSan, for the CLI fuzzer.
+$(BUILD)/psp-bpf-ctl-san: $(call objs,san,$(CTL_SRCS) $(LIB_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CTL_LIBS)
+
 # The fuzzers (tests/fuzz/): psp_rx and psp_tx through BPF_PROG_TEST_RUN,
-# make check runs FUZZ_CHECK_INPUTS of each program (tests/run-suites),
-# make fuzz FUZZ_INPUTS.
+# and psp-bpf-ctl's grammar against its sanitized build. make check runs
+# FUZZ_CHECK_INPUTS of each program and FUZZ_CLI_RUNS command lines;
+# make fuzz FUZZ_INPUTS of each program.
 FUZZ_INPUTS ?= 1000000
+FUZZ_CLI_RUNS ?= 10000
 $(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/mutate.c tests/datapath/env.c \
 					  $(TEST_LIB_SRCS)) \
 			  $(BUILD)/libpspbpf.a
@@ -186,9 +194,17 @@ $(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/muta
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
-FUZZ_BINS := $(BUILD)/tests/fuzz-prog
+FUZZ_CLI_SRCS := tests/fuzz/fuzz_cli.c $(wildcard tests/fuzz/cli_*.c)
+$(BUILD)/tests/fuzz-cli: $(call objs,obj,$(FUZZ_CLI_SRCS) $(TEST_LIB_SRCS)) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
+
+FUZZ_BINS := $(BUILD)/tests/fuzz-prog $(BUILD)/tests/fuzz-cli $(BUILD)/psp-bpf-ctl-san
 fuzz: all $(FUZZ_BINS) $(TEST_DATA)
 	$(Q)PSP_TEST_DATA=$(BUILD)/tests PSP_VECTORS=tests/vectors $(BUILD)/tests/fuzz-prog --inputs $(FUZZ_INPUTS)
+	$(Q)PSP_TEST_DATA=$(BUILD)/tests PSP_VECTORS=tests/vectors $(BUILD)/tests/fuzz-cli \
+	  --ctl $(BUILD)/psp-bpf-ctl-san --runs $(FUZZ_CLI_RUNS)
 
 # The vector manifests, flattened to TSV for the C tests.
 $(BUILD)/tests/kdf.tsv: tests/vectors/kdf.json

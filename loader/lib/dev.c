@@ -379,6 +379,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 {
 	struct psp_dev_key k = { .netns_cookie = h->netns_cookie };
 	struct psp_dev_cfg cfg = { 0 };
+	char owner[sizeof(cfg.ifname)];
 	struct nl_link link;
 	int err;
 
@@ -390,6 +391,9 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
 	if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg))
 		return set_err(h, EEXIST, "%s is already PSP device %u", ifname, cfg.id);
+	/* psp-bpf's own, with programs on it: refused before an id is taken */
+	if (seal_port_of(h, k.ifindex, owner))
+		return set_err(h, EBUSY, "%s is the seal port of PSP device %s", ifname, owner);
 	mend_leftovers(h, ifname);
 	err = nl_link_get(h->nl, (int)k.ifindex, &link);
 	if (err)

@@ -232,6 +232,9 @@ void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 /* Whether the seal port of cfg is there as recorded: both ends by their
  * names, and psp_seal_ports' entry for the device. */
 bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg);
+/* Whether ifindex is either end of the seal port of a device of this
+ * namespace; then that device's name in owner. */
+bool seal_port_of(struct pspbpf *h, uint32_t ifindex, char owner[16]);
 
 /* rps.c: RPS over every CPU on IFNAME's receive queue, in the caller's
  * network namespace; -ENOENT on a kernel without RPS. */

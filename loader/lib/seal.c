@@ -132,6 +132,22 @@ bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 	       !bpf_map_lookup_elem(h->map.seal_ports, &k, &served) && served == cfg->ifindex;
 }
 
+bool seal_port_of(struct pspbpf *h, uint32_t ifindex, char owner[16])
+{
+	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_cfg cfg;
+
+	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+		prev = &k;
+		if (k.netns_cookie == h->netns_cookie && !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
+		    (cfg.seg_ifindex == ifindex || cfg.seal_ifindex == ifindex)) {
+			memcpy(owner, cfg.ifname, sizeof(cfg.ifname));
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether a record of this namespace has ifindex as its pspseg end. */
 static bool seg_recorded(const struct pspbpf *h, const struct psp_dev_key *keys,
 			 const struct psp_dev_cfg *cfgs, size_t n, uint32_t ifindex)
