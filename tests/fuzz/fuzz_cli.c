@@ -739,6 +739,7 @@ int main(int argc, char **argv)
 	char top[] = "/tmp/fuzz-cli.XXXXXX", tsv[512];
 	uint64_t t0 = now_ms(), runs, exits[3], missing = 0;
 	int made = 1, stable = 1;
+	char *ctl;
 
 	parse(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -746,10 +747,14 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP needs root (namespaces, BPF)\n");
 		return 0;
 	}
-	if (access(o.ctl, X_OK)) {
+	/* the workers run it from their world's directory: a path relative
+	 * to here would not be found there */
+	ctl = realpath(o.ctl, NULL);
+	if (!ctl || access(ctl, X_OK)) {
 		tap_ok(0, "%s: %s", o.ctl, strerror(errno));
 		return tap_done();
 	}
+	o.ctl = ctl;
 	snprintf(tsv, sizeof(tsv), "%s/vectors.tsv", test_dir("PSP_TEST_DATA", "build/tests"));
 	if (world_vectors_load(&wv, tsv, test_dir("PSP_VECTORS", "tests/vectors")))
 		tap_diag("no vectors (%s): pcap lines use a capture of our own", tsv);
