@@ -544,8 +544,8 @@ replay_counted() {
 # counts under vector_counter and no other counter; an accept vector's
 # clear frames are appended to $REPLAY_WANT: what must come out of XDP.
 replay_vector() {
-	local n=$1 expect=$2 spi=$3 version=$4 key=$5 flow rx want sent before after
-	local from="ether src $(tcpdump -r "$VECTORS/$n.psp.pcap" -nn -t -e -c 1 2>/dev/null | cut -d' ' -f1)"
+	local n=$1 expect=$2 spi=$3 version=$4 key=$5 flow rx want sent before after from
+	from="ether src $(tcpdump -r "$VECTORS/$n.psp.pcap" -nn -t -e -c 1 2>/dev/null | cut -d' ' -f1)"
 	want=$(vector_counter "$n" "$expect")
 	flow=$(vector_flow "$n")
 	[[ $REPLAY_SENDERS == *"$from"* ]] || REPLAY_SENDERS+="${REPLAY_SENDERS:+ or }$from"
@@ -574,8 +574,8 @@ replay_vector() {
 }
 
 @test "the shared vectors replayed on the veth: XDP gives back the clear frames, or drops and counts them" {
-	local n expect spi version m0 m1 key keys= accepted=0 rejected=0 cap=$BATS_TEST_TMPDIR/replay.pcap
-	REPLAYED=0 REPLAY_OPENED=0 REPLAY_SENDERS= REPLAY_WANT=$BATS_TEST_TMPDIR/replay.want
+	local n expect spi version m0 m1 key keys='' accepted=0 rejected=0 cap=$BATS_TEST_TMPDIR/replay.pcap
+	REPLAYED=0 REPLAY_OPENED=0 REPLAY_SENDERS='' REPLAY_WANT=$BATS_TEST_TMPDIR/replay.want
 	: >"$REPLAY_WANT"
 	# the IPv6 tunnel vectors with a VC are 1522-byte frames: a 1500-byte
 	# MTU neither sends nor receives them
