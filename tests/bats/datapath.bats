@@ -138,15 +138,15 @@ wire_of() {	# CAPTURE SRC-ADDR [FILTER]
 	[ "$(wire_of "$cap_a" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	[ "$(wire_of "$cap_b" 10.88.0.2 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	tcpdump -r "$cap_a" -w "$BATS_TEST_TMPDIR/wire.pcap" ip and src host 10.88.0.1 2>/dev/null
-	[ "$(tcpdump -r "$BATS_TEST_TMPDIR/wire.pcap" -A 2>/dev/null | grep -c PSP-PLAINTEXT-MARKER)" -eq 0 ]
+	[ "$(tcpdump -nr "$BATS_TEST_TMPDIR/wire.pcap" -A 2>/dev/null | grep -c PSP-PLAINTEXT-MARKER)" -eq 0 ]
 	run "$CTL" -j pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" \
 		-i "$BATS_TEST_TMPDIR/wire.pcap" -o "$BATS_TEST_TMPDIR/clear.pcap"
 	[ "$status" -eq 0 ]
 	[ "$(jq '."rx-auth-fail" + ."rx-error" + ."rx-bad" + ."not-psp"' <<<"$output")" -eq 0 ]
 	[ "$(jq '."rx-packets"' <<<"$output")" -gt 200 ]
-	tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	tcpdump -nr "$BATS_TEST_TMPDIR/clear.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
 	# the TCP checksums, finalised before encryption, are right
-	[ "$(tcpdump -r "$BATS_TEST_TMPDIR/clear.pcap" -vv 2>/dev/null | grep -c "incorrect")" -eq 0 ]
+	[ "$(tcpdump -nr "$BATS_TEST_TMPDIR/clear.pcap" -vv 2>/dev/null | grep -c "incorrect")" -eq 0 ]
 }
 
 # wire_csums CAPTURE SRC-ADDR: the PSP packets from SRC-ADDR, and how many
@@ -205,7 +205,7 @@ wire_csums() {
 	cmp "$in" "$BATS_TEST_TMPDIR/out"
 	[ "$(wire_of "$cap" 10.88.0.1 'not udp dst port 1000' | wc -l)" -eq 0 ]
 	wire_of "$cap" 10.88.0.1 'udp dst port 1000' >/dev/null
-	tcpdump -r "$cap" -A ip and src host 10.88.0.1 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	tcpdump -nr "$cap" -A ip and src host 10.88.0.1 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
 }
 
 @test "a wrong Tx key: the transfer fails and rx-auth-fail grows" {
@@ -378,10 +378,10 @@ wire_csums() {
 	# marked traffic without an association never leaves in clear
 	ctl_a dev set va --mark 0x42/0xff
 	before=$(counter a tx-no-sa)
-	run ip netns exec "$NS_A" ping -c 2 -W 1 -m 66 10.88.0.2
+	run ip netns exec "$NS_A" ping -n -c 2 -W 1 -m 66 10.88.0.2
 	[ "$status" -ne 0 ]
 	[ "$(counter a tx-no-sa)" -ge $((before + 2)) ]
-	ip netns exec "$NS_A" ping -c 1 -W 1 10.88.0.2 >/dev/null
+	ip netns exec "$NS_A" ping -n -c 1 -W 1 10.88.0.2 >/dev/null
 	ctl_a dev set va --mark 0/0
 }
 
