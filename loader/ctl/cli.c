@@ -411,14 +411,20 @@ int no_options(const char *cmd, int argc, char **argv, void (*usage)(void))
 int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
 		int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d))
 {
+	int ret = no_options(cmd, argc, argv, usage);
+
+	return ret >= 0 ? ret : for_devices_at(cmd, argc, argv, fn);
+}
+
+int for_devices_at(const char *cmd, int argc, char **argv,
+		   int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d))
+{
 	struct pspbpf_dev_info *list = NULL, one;
 	struct pspbpf *h;
 	uint64_t id = 0;
 	size_t n = 0;
-	int ret = no_options(cmd, argc, argv, usage), by_id = 0;
+	int ret, by_id = 0;
 
-	if (ret >= 0)
-		return ret;
 	/* DEV, or `id N` as Linux numbers PSP devices */
 	if (optind < argc && !strcmp(argv[optind], "id")) {
 		if (optind != argc - 2)

@@ -75,6 +75,9 @@ int no_options(const char *cmd, int argc, char **argv, void (*usage)(void));
  */
 int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
 		int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d));
+/* The same, for a command that parsed its options: from argv[optind]. */
+int for_devices_at(const char *cmd, int argc, char **argv,
+		   int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d));
 
 /* Opens the pinned state; on failure prints the reason and returns NULL. */
 struct pspbpf *ctl_open(unsigned int flags);

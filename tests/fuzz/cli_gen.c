@@ -23,7 +23,7 @@ const char *const gen_class_name[GEN__CLASSES] = { "well-formed", "one bad value
 enum kind {
 	K_FLAG, K_FLOW, K_VERSION, K_VERSIONS, K_SPI, K_KEY, K_DEVKEY, K_VC, K_CRYPT_OFF,
 	K_MARK, K_BACKEND, K_AES, K_PHASE, K_IDLE, K_INTERVAL, K_COUNT, K_MAX_ASSOCS,
-	K_IV, K_DEV_ID, K_PCAP_IN, K_PCAP_OUT, K_BATCH, K_NETNS,
+	K_IV, K_DEV_ID, K_PCAP_IN, K_PCAP_OUT, K_BATCH, K_NETNS, K_FORMAT,
 	K__MAX
 };
 
@@ -76,6 +76,8 @@ static const char *const backend_ok[] = { "auto", "bpf", "kmod", "offload" };
 static const char *const backend_bad[] = { "", "BPF", "none", "xdp", "bpf ", "kmodx", "au" };
 static const char *const aes_ok[] = { "generic", "fixed-time" };
 static const char *const aes_bad[] = { "", "Generic", "fast", "fixed", "generic ", "gen" };
+static const char *const format_ok[] = { "text", "prometheus" };
+static const char *const format_bad[] = { "", "json", "Prometheus", "prom", "text ", "openmetrics" };
 static const char *const phase_ok[] = { "0", "1", "0x1" };
 static const char *const phase_bad[] = { "2", "-1", "01", "", "0x2", "1.0", "one" };
 static const char *const idle_ok[] = { "0", "1", "600", "3600", "4294967295", "0x10" };
@@ -130,6 +132,7 @@ static const struct pool pools[K__MAX] = {
 	POOL(K_MARK, mark_ok, mark_bad),
 	POOL(K_BACKEND, backend_ok, backend_bad),
 	POOL(K_AES, aes_ok, aes_bad),
+	POOL(K_FORMAT, format_ok, format_bad),
 	POOL(K_PHASE, phase_ok, phase_bad),
 	POOL(K_IDLE, idle_ok, idle_bad),
 	POOL(K_INTERVAL, interval_ok, interval_bad),
@@ -224,7 +227,7 @@ static const struct cmd cmds[] = {
 		{ "--flow", NULL, K_FLOW, O_REQ } } },
 	{ "assoc show", { "assoc", "show" }, 4, P_DEV_OPT, R_USE, 0, { { 0 } } },
 	{ "assoc", { "assoc" }, 1, P_NONE, R_USE, 0, { { 0 } } },
-	{ "stats", { "stats" }, 4, P_DEV_OR_ID, R_USE, 0, { { 0 } } },
+	{ "stats", { "stats" }, 4, P_DEV_OR_ID, R_USE, 0, { { "-o", "--output", K_FORMAT, 0 } } },
 	{ "gc", { "gc" }, 4, P_DEV_OPT, R_USE, 0, { { "--idle", NULL, K_IDLE, 0 } } },
 	{ "monitor", { "monitor" }, 3, P_DEV_OPT, R_USE, 0, {
 		{ "--interval", NULL, K_INTERVAL, 0 }, { "--count", NULL, K_COUNT, 0 } } },
@@ -253,6 +256,7 @@ struct gen {
 	const struct gen_world *w;
 	uint32_t rng;
 	int in_n;		/* -n GEN_NETNS_N: the second namespace's devices */
+	int json;		/* -j or -p, beside which -o prometheus is a usage error */
 	/* where each option's value went, for GEN_BADVAL: argv[arg], or
 	 * after the '=' of --name=value (joined) */
 	struct slot { int arg; enum kind kind; int joined; } slots[GEN_ARGS_MAX];
@@ -468,6 +472,10 @@ static const char *value_ok(struct gen *g, enum kind kind, unsigned int version)
 	case K_BATCH:
 		return chance(g, 50) ? "-" : chance(g, 92) ? GEN_BATCH_FILE :
 		       PICK(g, ((const char *const[]){ "nosuch.txt", ".", "/dev/null" }));
+	case K_FORMAT:
+		if (g->json)
+			return "text";
+		/* fall through */
 	default:
 		return pools[kind].n_ok ? pools[kind].ok[r(g, (uint32_t)pools[kind].n_ok)] : "";
 	}
@@ -496,17 +504,22 @@ static void globals(struct gen *g)
 	static const char *const out[] = { "-j", "-p", "-v", "--json", "--pretty", "--verbose",
 					   "-jv", "-vv", "-pj" };
 	uint32_t ns = r(g, 100);
+	const char *o;
 
-	if (chance(g, 30))
-		push(g, PICK(g, out));
+	if (chance(g, 30)) {
+		push(g, o = PICK(g, out));
+		g->json |= !!strpbrk(o + 1, "jp");
+	}
 	if (ns < 20) {
 		g->in_n = 1;
 		push_opt(g, chance(g, 50) ? "-n" : "--netns", K_NETNS, GEN_NETNS_N);
 	} else if (ns < 28) {
 		push_opt(g, chance(g, 50) ? "-n" : "--netns", K_NETNS, GEN_NETNS_W);
 	}
-	if (chance(g, 8))
-		push(g, PICK(g, out));
+	if (chance(g, 8)) {
+		push(g, o = PICK(g, out));
+		g->json |= !!strpbrk(o + 1, "jp");
+	}
 }
 
 /* A line of add-assoc --batch: LOCAL REMOTE and the options after them. */
