@@ -221,7 +221,7 @@ wire_csums() {
 	before=$(counter b rx-auth-fail)
 	head -c 100k "$BIG" >"$BATS_TEST_TMPDIR/in"
 	run xfer "$NS_A" "$NS_B" 10.88.0.1 40006 10.88.0.2 5006 "$BATS_TEST_TMPDIR/in" \
-		"$BATS_TEST_TMPDIR/out" 5
+		"$BATS_TEST_TMPDIR/out" 2
 	[ "$status" -ne 0 ]
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -eq 0 ]
 	[ "$(counter b rx-auth-fail)" -gt "$before" ]
