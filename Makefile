@@ -9,7 +9,8 @@
 #   make fuzz       the fuzzers at full length (make check runs them shorter)
 #   make bench      benchmarks, one JSON line per figure (tools/install-deps bench first)
 #   make vmlinux    regenerate vmlinux.h from this kernel's BTF
-#   make install    psp-bpf-ctl and its man page under PREFIX (/usr/local)
+#   make install    under PREFIX (/usr/local), DESTDIR; make uninstall
+#                   (docs/operations.md, Installing)
 #   make clean
 # V=1 shows the commands.
 
@@ -31,6 +32,11 @@ CFLAGS	?= -O2 -g
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
 VERSION := 0.1.0
+# The shared library's soname: LIB_SOMAJOR goes up with a change that
+# breaks programs linked against an older one.
+LIB_SOMAJOR := 0
+LIB_SONAME := libpspbpf.so.$(LIB_SOMAJOR)
+LIB_SO := $(BUILD)/libpspbpf.so.$(VERSION)
 CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -Itests/datapath -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -60,9 +66,9 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all check unit fuzz bench demo vmlinux install clean kmod vm-check vm-bench
+.PHONY: all check unit fuzz bench demo vmlinux install uninstall clean kmod vm-check vm-bench
 
-all: $(BUILD)/psp-bpf-ctl $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
+all: $(BUILD)/psp-bpf-ctl $(LIB_SO) $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
 
 $(BUILD)/psp-xfer: $(call objs,obj,tools/psp-xfer.c)
 	$(call msg,LINK,$@)
@@ -120,23 +126,42 @@ $(BUILD)/bpf/psp_layout.h: include/psp/maps.h include/psp/types.h bpf/lib/maps.h
 	$(Q)printf '#define PSP_STATE_LAYOUT 0x%sU\n' $$(cat $^ | sha256sum | cut -c1-8) > $@
 
 # The library includes the skeletons.
-$(call objs,obj,$(LIB_SRCS)) $(call objs,san,$(LIB_SRCS)): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h \
+$(foreach f,obj san pic,$(call objs,$(f),$(LIB_SRCS))): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h \
 	$(BUILD)/bpf/xdp_dispatcher.skel.h
 
-# One object tree per flavour: plain, and ASan+UBSan for the unit tests.
-$(BUILD)/obj/%.o: %.c
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
-
-$(BUILD)/san/%.o: %.c
-	$(call msg,CC-SAN,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SAN) -MMD -MP -c $< -o $@
+# One object tree per flavour: plain; ASan+UBSan for the unit tests;
+# position-independent for the shared library.
+# $(1): the tree, $(2): what make prints, $(3): the flavour's flags
+define object_rule
+$(BUILD)/$(1)/%.o: %.c
+	$$(call msg,$(2),$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(WARN) $(3) -MMD -MP -c $$< -o $$@
+endef
+$(eval $(call object_rule,obj,CC,))
+$(eval $(call object_rule,san,CC-SAN,$(SAN)))
+$(eval $(call object_rule,pic,CC-PIC,-fPIC))
 
 $(BUILD)/libpspbpf.a: $(call objs,obj,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
+
+# The shared library exports the functions of pspbpf.h and nothing else
+# (internals share the pspbpf_ prefix; psp_ref.h is the tools' own): a
+# version script made from the header, so a function added there is
+# exported without a list to keep.
+
+$(BUILD)/libpspbpf.map: loader/lib/pspbpf.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo 'LIBPSPBPF_$(LIB_SOMAJOR) {'; echo 'global:'; \
+	  sed -n 's/^[a-z].*[ *]\(pspbpf_[a-z0-9_]*\)(.*/\t\1;/p' $<; \
+	  echo 'local: *;'; echo '};'; } > $@
+
+$(LIB_SO): $(call objs,pic,$(LIB_SRCS)) $(BUILD)/libpspbpf.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs -Wl,--as-needed \
+	  -Wl,--version-script=$(BUILD)/libpspbpf.map -o $@ $(filter %.o,$^) $(LIB_LIBS)
 
 $(BUILD)/psp-bpf-ctl: $(call objs,obj,$(CTL_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
@@ -392,10 +417,118 @@ $(BUILD)/tests/abi.bpf.o: tests/unit/abi.bpf.c vmlinux.h $(wildcard include/psp/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-PREFIX	?= /usr/local
+# make install: Debian's layout (the FHS) under PREFIX, staged under
+# DESTDIR if set; each directory can be set on its own. A Debian package
+# passes PREFIX=/usr LIBDIR=/usr/lib/$(DEB_HOST_MULTIARCH). What goes
+# where: docs/operations.md, Installing.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+DATADIR		?= $(PREFIX)/share
+MANDIR		?= $(DATADIR)/man
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+# beside xdp-tools' objects (Debian's $(LIBDIR)/bpf), in a directory of
+# our own, as the kmod backend's builds have the same names
+BPFOBJDIR	?= $(LIBDIR)/bpf/psp-bpf
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
+WIRESHARK_PLUGINDIR ?= $(LIBDIR)/wireshark/plugins
+# /etc for the distribution's prefix; a local one keeps its configuration
+# under itself (/usr/local/etc), as the FHS has it
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR	?= /etc
+else
+SYSCONFDIR	?= $(PREFIX)/etc
+endif
+INSTALL		?= install
+LDCONFIG	?= ldconfig
+
+# The include/psp/ headers pspbpf.h needs, as the compiler finds them;
+# they go under INCLUDEDIR/pspbpf/ (Cflags: -I.../pspbpf), where a
+# directory named psp/ is ours alone.
+PUB_PSP_HDRS = $(filter include/psp/%,$(shell $(CC) -MM -Iinclude loader/lib/pspbpf.h))
+
+# What make install copies, and so what make uninstall removes, as sets:
+# $(1) a name, $(2) the directory, $(3) the mode, $(4) the files, which
+# keep their names; $(5) "own" if the directory is psp-bpf's alone (make
+# uninstall removes it once empty).
+INST_SETS :=
+define inst_set
+INST_SETS += $(1)
+inst_dir_$(1) = $(2)
+inst_mode_$(1) = $(3)
+inst_files_$(1) = $(4)
+inst_own_$(1) = $(5)
+endef
+$(eval $(call inst_set,sbin,$(SBINDIR),0755,$(BUILD)/psp-bpf-ctl))
+$(eval $(call inst_set,bin,$(BINDIR),0755,$(BUILD)/psp-responder))
+$(eval $(call inst_set,lib,$(LIBDIR),0644,$(BUILD)/libpspbpf.a $(LIB_SO)))
+$(eval $(call inst_set,hdr,$(INCLUDEDIR)/pspbpf,0644,loader/lib/pspbpf.h,own))
+$(eval $(call inst_set,psphdr,$(INCLUDEDIR)/pspbpf/psp,0644,$$(PUB_PSP_HDRS),own))
+$(eval $(call inst_set,bpf,$(BPFOBJDIR),0644,$(BPF_OBJS),own))
+$(foreach a,$(KMOD_ABIS),$(eval $(call inst_set,bpf-kmod-$(a),$(BPFOBJDIR)/kmod-$(a),0644,\
+	$(filter $(BUILD)/bpf/kmod-$(a)/%,$(BPF_KMOD_OBJS)),own)))
+$(eval $(call inst_set,man8,$(MANDIR)/man8,0644,docs/psp-bpf-ctl.8))
+$(eval $(call inst_set,man3,$(MANDIR)/man3,0644,docs/libpspbpf.3))
+$(eval $(call inst_set,bashcomp,$(BASHCOMPDIR),0644,tools/completion/psp-bpf-ctl))
+# the other parts' files, once they are there
+$(eval $(call inst_set,wireshark,$(WIRESHARK_PLUGINDIR),0644,$(wildcard tools/wireshark/psp.lua)))
+$(eval $(call inst_set,conf,$(SYSCONFDIR)/psp-bpf,0644,$(wildcard tools/systemd/example.conf),own))
+$(eval $(call inst_set,units,$(SYSTEMDUNITDIR),0644,$(wildcard tools/systemd/*.service tools/systemd/*.timer)))
+
+# Templates (NAME.in), filled in by SUBST and installed as NAME.
+INST_TEMPLATES :=
+define inst_template
+INST_TEMPLATES += $(1)
+inst_dir_$(1) = $(2)
+inst_files_$(1) = $(3)
+endef
+$(eval $(call inst_template,pc,$(PKGCONFIGDIR),loader/lib/libpspbpf.pc.in))
+$(eval $(call inst_template,unit-templates,$(SYSTEMDUNITDIR),$(wildcard tools/systemd/*.in)))
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
+# the shared library's names: the soname's, and the one a link takes
+INST_LINKS := $(LIBDIR)/$(LIB_SONAME) $(LIBDIR)/libpspbpf.so
+
+inst_dests = $(addprefix $(DESTDIR)$(inst_dir_$(1))/,$(notdir $(2)))
+
+define inst_set_cmds
+	$(Q)$(INSTALL) -d $(DESTDIR)$(inst_dir_$(1))
+	$(Q)$(INSTALL) -m $(inst_mode_$(1)) $(inst_files_$(1)) $(DESTDIR)$(inst_dir_$(1))/
+
+endef
+define inst_template_cmds
+	$(Q)$(INSTALL) -d $(DESTDIR)$(inst_dir_$(1))
+	$(Q)for f in $(inst_files_$(1)); do \
+	  $(SUBST) $$f >$(DESTDIR)$(inst_dir_$(1))/$$(basename $$f .in) && \
+	  chmod 0644 $(DESTDIR)$(inst_dir_$(1))/$$(basename $$f .in) || exit 1; done
+
+endef
+
+# Depends on all: a make install run as root builds nothing in the tree
+# that make did not.
 install: all
-	install -D -m 0755 $(BUILD)/psp-bpf-ctl $(DESTDIR)$(PREFIX)/sbin/psp-bpf-ctl
-	install -D -m 0644 docs/psp-bpf-ctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/psp-bpf-ctl.8
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(foreach s,$(INST_SETS),$(if $(inst_files_$(s)),$(call inst_set_cmds,$(s))))
+	$(foreach s,$(INST_TEMPLATES),$(if $(inst_files_$(s)),$(call inst_template_cmds,$(s))))
+	$(Q)ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	$(Q)ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libpspbpf.so
+	$(Q)[ -n "$(DESTDIR)" ] || $(LDCONFIG)
+
+# Removes what make install put, and the directories that are psp-bpf's
+# alone once empty (children first: sort -r); never a shared one.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(foreach s,$(INST_SETS),$(call inst_dests,$(s),$(inst_files_$(s)))) \
+	  $(foreach s,$(INST_TEMPLATES),$(call inst_dests,$(s),$(basename $(inst_files_$(s))))) \
+	  $(addprefix $(DESTDIR),$(INST_LINKS))
+	$(Q)for d in $$(printf '%s\n' $(foreach s,$(INST_SETS),$(if $(inst_own_$(s)),$(DESTDIR)$(inst_dir_$(s)))) | sort -r); do \
+	  [ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d || exit 1; done
+	$(Q)[ -n "$(DESTDIR)" ] || $(LDCONFIG)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
