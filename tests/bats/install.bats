@@ -332,6 +332,7 @@ offers_only() {	# "WANT..." WORD...: offers those, sorted, and nothing else
 	# no device where one was given; none on a command of no device
 	offers_only "" dev del pi0 ''
 	offers_only "" derive ''
+	offers_only "" dev add nosuchdev
 }
 
 @test "make uninstall: no file left, nor a directory of psp-bpf's; shared ones stay with what others put there" {
