@@ -259,7 +259,7 @@ check_prog() {	# PROG
 	ictl dev del pi0
 }
 
-@test "the installed man pages render without a warning" {
+@test "the installed man pages render without a warning; libpspbpf.3 names every export, its example compiles" {
 	local page out
 	for page in man8/psp-bpf-ctl.8 man3/libpspbpf.3; do
 		out=$(groff -man -Tutf8 -ww -z "$DEB/usr/share/man/$page" 2>&1)
@@ -272,6 +272,17 @@ check_prog() {	# PROG
 	for f in $(nm -D --defined-only "$DEB/$DEB_LIB/libpspbpf.so.0" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }'); do
 		grep -q "$f" <<<"$output" || fail "libpspbpf.3 does not name $f"
 	done
+	# the library's example compiles against the installed headers
+	{
+		printf '#include <stdio.h>\n#include <string.h>\n#include <pspbpf.h>\n'
+		printf 'int example(int fd, struct pspbpf_tx_params p);\n'
+		printf 'int example(int fd, struct pspbpf_tx_params p)\n{\n'
+		sed -n '/^\.SH EXAMPLES/,/^\.SH FILES/p' "$DEB/usr/share/man/man3/libpspbpf.3" |
+			sed -n '/^\.RS/,/^\.RE/{/^\./!p}' | sed 's/\\e/\\/g; s/\\-/-/g'
+		printf '\treturn err;\n}\n'
+	} >"$BATS_TEST_TMPDIR/example.c"
+	grep -q pspbpf_sk_tx_assoc "$BATS_TEST_TMPDIR/example.c"
+	gcc -Wall -Wextra -Werror -fsyntax-only -I"$DEB/usr/include/pspbpf" "$BATS_TEST_TMPDIR/example.c"
 	# man finds them where they were put
 	[ "$(man -M "$DEB/usr/share/man" -w psp-bpf-ctl)" = "$DEB/usr/share/man/man8/psp-bpf-ctl.8" ]
 	[ "$(man -M "$DEB/usr/share/man" -w 3 libpspbpf)" = "$DEB/usr/share/man/man3/libpspbpf.3" ]
