@@ -10,13 +10,15 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "devconf.h"
 #include "json.h"
 #include "pspbpf.h"
 
 static void usage(void)
 {
 	printf("Usage: psp-bpf-ctl dev add DEV [--backend auto|bpf|kmod|offload] [--versions LIST] [--aes generic]\n"
-	       "                              [--rx-spread] [--max-assocs N]\n"
+	       "                              [--rx-spread] [--max-assocs N] [--mark VALUE/MASK]\n"
+	       "                              [--config FILE]\n"
 	       "       psp-bpf-ctl dev del DEV\n"
 	       "       psp-bpf-ctl dev show [DEV | id N]\n"
 	       "       psp-bpf-ctl dev set DEV [--versions LIST] [--mark VALUE/MASK]\n"
@@ -33,7 +35,13 @@ static void usage(void)
 	       "hints with it (docs/offload.md). --rx-spread: open each flow's PSP packets\n"
 	       "on another CPU than the one they arrive on (a veth, a NIC with one queue).\n"
 	       "--max-assocs: the host's association capacity (65536), set by the first\n"
-	       "device; another size while devices exist is refused (EBUSY).\n"
+	       "device; another size while devices exist is refused (EBUSY). --mark: as\n"
+	       "dev set's, set once the device is made (removed again if that fails).\n"
+	       "--config FILE: these options from a file (- for stdin), a line each:\n"
+	       "'KEY VALUE' or KEY=VALUE, KEY an option's name (versions, mark ...), a flag\n"
+	       "alone or with yes|no, '#' a comment; the command line's options win. An\n"
+	       "unknown key, a bad value, a key twice or no file: exit 2 naming FILE:LINE,\n"
+	       "before anything is done (psp-bpf@DEV.service reads /etc/psp-bpf/DEV.conf).\n"
 	       "set --mark VALUE/MASK: egress packets with (mark & MASK) == VALUE must be PSP;\n"
 	       "without a Tx association they are dropped (tx-no-sa). MASK 0 turns it off.\n"
 	       "check: whether DEV's pinned state holds together across the maps, its\n"
@@ -110,70 +118,141 @@ static void print_dev(const struct pspbpf_dev_info *d)
 	out_close_object();
 }
 
+/* dev add's settings: its options, then --config FILE's for those the
+ * command line left out */
+struct add_args {
+	struct pspbpf_dev_opts o;
+	uint32_t mark_value, mark_mask;
+	int set_mark;
+	char given[128];	/* by option value: given on the command line */
+};
+
+static const struct option add_opts[] = {
+	{ "backend", required_argument, NULL, 'b' },
+	{ "versions", required_argument, NULL, 'V' },
+	{ "aes", required_argument, NULL, 'a' },
+	{ "rx-spread", no_argument, NULL, 'r' },
+	{ "max-assocs", required_argument, NULL, 'm' },
+	{ "mark", required_argument, NULL, 'k' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* One setting of dev add, from its option or its key in a file (opt:
+ * "--versions", "FILE:LINE: versions"); 0 or the exit code. */
+static int add_opt(struct add_args *a, int c, const char *opt, const char *arg)
+{
+	const char *cmd = "dev add";
+	uint64_t v;
+
+	switch (c) {
+	case 'b':
+		a->o.backend = pspbpf_backend_by_name(arg);
+		if (!a->o.backend && strcmp(arg, "auto"))
+			return usage_error(cmd, "%s: '%s' is not available (auto, bpf, kmod, "
+					   "offload)", opt, arg);
+		return 0;
+	case 'V':
+		return parse_versions(cmd, opt, arg, &a->o.versions_ena) ? EXIT_USAGE : 0;
+	case 'a':
+		if (strcmp(arg, "generic") && strcmp(arg, "fixed-time"))
+			return usage_error(cmd, "%s: '%s' is neither fixed-time nor generic", opt,
+					   arg);
+		a->o.aes_generic = !strcmp(arg, "generic");
+		return 0;
+	case 'r':
+		a->o.rx_spread = 1;
+		return 0;
+	case 'm':
+		if (parse_uint(cmd, opt, arg, PSPBPF_MAX_ASSOCS_LIMIT, &v))
+			return EXIT_USAGE;
+		if (!v)
+			return usage_error(cmd, "%s: at least 1", opt);
+		a->o.max_assocs = (uint32_t)v;
+		return 0;
+	case 'k':
+		a->set_mark = 1;
+		return parse_mark(cmd, opt, arg, &a->mark_value, &a->mark_mask) ? EXIT_USAGE : 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+/* A line of --config: checked either way; the command line's own wins. */
+static int add_conf(void *ctx, int c, const char *where, const char *value)
+{
+	struct add_args *a = ctx, spare = *a;
+
+	return add_opt(a->given[c] ? &spare : a, c, where, value);
+}
+
+/*
+ * The mark rule goes on after the device is made (a device's settings
+ * change only through dev_update()): a device whose rule could not be set
+ * is removed again, so that a boot's dev add either brings DEV up as its
+ * file says or leaves nothing behind.
+ */
+static int add_mark(struct pspbpf *h, const char *dev, const struct add_args *a)
+{
+	char msg[256];
+	int ret = pspbpf_dev_set_mark(h, dev, a->mark_value, a->mark_mask);
+
+	if (!ret)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s", pspbpf_errmsg(h));
+	pspbpf_dev_del(h, dev);
+	return op_error(-ret, "%s (%s removed again)", msg, dev);
+}
+
 static int do_add(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "versions", required_argument, NULL, 'V' },
-		{ "aes", required_argument, NULL, 'a' },
-		{ "rx-spread", no_argument, NULL, 'r' },
-		{ "max-assocs", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *cmd = "dev add";
-	struct pspbpf_dev_opts o = { 0 };
+	const char *cmd = "dev add", *config = NULL, *dev;
+	struct add_args a = { 0 };
 	struct pspbpf_dev_info info;
 	struct psp_dev_cfg cfg;
 	struct pspbpf *h;
-	uint64_t v;
+	char opt[32];
 	int c, ret;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "", add_opts)) != -1) {
 		switch (c) {
-		case 'b':
-			o.backend = pspbpf_backend_by_name(optarg);
-			if (!o.backend && strcmp(optarg, "auto"))
-				return usage_error(cmd, "--backend: '%s' is not available "
-						   "(auto, bpf, kmod, offload)", optarg);
-			break;
-		case 'V':
-			if (parse_versions(cmd, "--versions", optarg, &o.versions_ena))
-				return EXIT_USAGE;
-			break;
-		case 'a':
-			if (strcmp(optarg, "generic") && strcmp(optarg, "fixed-time"))
-				return usage_error(cmd, "--aes: '%s' is neither fixed-time nor "
-						   "generic", optarg);
-			o.aes_generic = !strcmp(optarg, "generic");
-			break;
-		case 'r':
-			o.rx_spread = 1;
-			break;
-		case 'm':
-			if (parse_uint(cmd, "--max-assocs", optarg, PSPBPF_MAX_ASSOCS_LIMIT, &v))
-				return EXIT_USAGE;
-			if (!v)
-				return usage_error(cmd, "--max-assocs: at least 1");
-			o.max_assocs = (uint32_t)v;
+		case 'c':
+			config = optarg;
 			break;
 		case 'h':
 			usage();
 			return 0;
-		default:
+		case '?':
 			return EXIT_USAGE;
+		default:
+			for (const struct option *o = add_opts; o->name; o++)
+				if (o->val == c)
+					snprintf(opt, sizeof(opt), "--%s", o->name);
+			ret = add_opt(&a, c, opt, optarg);
+			if (ret)
+				return ret;
+			a.given[c] = 1;
 		}
 	}
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
+	dev = argv[optind];
+	if (config) {
+		ret = conf_read(cmd, config, add_opts, add_conf, &a);
+		if (ret)
+			return ret;
+	}
 	h = ctl_open(PSPBPF_CREATE);
 	if (!h)
 		return EXIT_FAILED;
-	ret = pspbpf_dev_add(h, argv[optind], &o, &cfg);
+	ret = pspbpf_dev_add(h, dev, &a.o, &cfg);
 	if (ret)
 		ret = ctl_fail(h, ret);
-	else if (!pspbpf_dev_info(h, argv[optind], &info))
+	else if (a.set_mark)
+		ret = add_mark(h, dev, &a);
+	if (!ret && !pspbpf_dev_info(h, dev, &info))
 		print_dev(&info);
 	out_end();
 	pspbpf_close(h);

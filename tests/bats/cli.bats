@@ -152,6 +152,8 @@ teardown() {
 # Each bad command line: exit 2 and exactly one line on stderr, saying what.
 @test "bad usage: exit 2 with a one-line reason" {
 	local k=0000000000000000000000000000000000000000000000000000000000000000
+	printf 'backend bpf\n\nversions 4 # four\n' >"$TMP/bad.conf"
+	printf 'max-assocs=1\nrx-spread yes\nvesrions 1\n' >"$TMP/key.conf"
 	local -a cases=(
 		"|a command is missing"
 		"frobnicate|unknown command 'frobnicate'"
@@ -179,6 +181,13 @@ teardown() {
 		"dev add x --versions 4|'4' is not a PSP version"
 		"dev add x --backend fast|'fast' is not available"
 		"dev add x --aes fast|neither fixed-time nor generic"
+		"dev add x --mark 1/zz|--mark: 'zz' is not a decimal or 0x-hex number"
+		"dev add x --config|needs an argument"
+		"dev add x --config $TMP/none.conf|--config: $TMP/none.conf: No such file or directory"
+		"dev add x --config $TMP|--config: $TMP: Is a directory"
+		"dev add x --config $TMP/bad.conf|bad.conf:3: versions: '4' is not a PSP version"
+		"dev add x --versions 1 --config $TMP/bad.conf|bad.conf:3: versions: '4' is not"
+		"dev add x --config $TMP/key.conf|key.conf:3: unknown key 'vesrions' (backend, versions"
 		"dev set x|nothing to set"
 		"dev set x --mark 1/zz|not a decimal or 0x-hex number"
 		"dev frob|unknown command 'frob'"
@@ -431,6 +440,28 @@ crash() {
 	run --separate-stderr "$CTL" -n "$ns" rx-assoc d0 --flow 10.0.0.1:4 10.0.0.2:80
 	[ "$status" -eq 1 ]
 	[[ $stderr == "psp-bpf-ctl: ENOSPC: the association maps are full (3 entries"* ]]
+	"$CTL" -n "$ns" dev del d0
+	ip netns del "$ns"
+}
+
+@test "dev add --config: the file's settings, the command line's over them; --mark; - reads stdin" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for bpffs and network namespaces"
+	[ ! -e /sys/fs/bpf/psp/maps ] || skip "psp-bpf devices are in use on this host"
+	local ns=psp-cli-$$
+	ip netns add "$ns"
+	ip -n "$ns" link add d0 type veth peer name d1
+	printf 'versions 0,1\naes=generic  # the T-table AES\nmark 0x10/0xf0\n' >"$TMP/d0.conf"
+	"$CTL" -n "$ns" dev add d0 --config "$TMP/d0.conf" --versions 3 --mark 0x20/0xf0 >/dev/null
+	run "$CTL" -n "$ns" -j dev show d0
+	[ "$(jq '."psp-versions-ena"' <<<"$output")" -eq 8 ]
+	[ "$(jq -r .aes <<<"$output")" = generic ]
+	[ "$(jq -r .mark <<<"$output")" = 0x20/0xf0 ]
+	"$CTL" -n "$ns" dev del d0
+	"$CTL" -n "$ns" dev add d0 --aes fixed-time --config - <"$TMP/d0.conf" >/dev/null
+	run "$CTL" -n "$ns" -j dev show d0
+	[ "$(jq '."psp-versions-ena"' <<<"$output")" -eq 3 ]
+	[ "$(jq -r .aes <<<"$output")" = fixed-time ]
+	[ "$(jq -r .mark <<<"$output")" = 0x10/0xf0 ]
 	"$CTL" -n "$ns" dev del d0
 	ip netns del "$ns"
 }

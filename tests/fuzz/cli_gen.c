@@ -23,7 +23,7 @@ const char *const gen_class_name[GEN__CLASSES] = { "well-formed", "one bad value
 enum kind {
 	K_FLAG, K_FLOW, K_VERSION, K_VERSIONS, K_SPI, K_KEY, K_DEVKEY, K_VC, K_CRYPT_OFF,
 	K_MARK, K_BACKEND, K_AES, K_PHASE, K_IDLE, K_INTERVAL, K_COUNT, K_MAX_ASSOCS,
-	K_IV, K_DEV_ID, K_PCAP_IN, K_PCAP_OUT, K_BATCH, K_NETNS, K_FORMAT,
+	K_IV, K_DEV_ID, K_PCAP_IN, K_PCAP_OUT, K_BATCH, K_NETNS, K_FORMAT, K_CONFIG,
 	K__MAX
 };
 
@@ -98,6 +98,10 @@ static const char *const iv_bad[] = {
 };
 static const char *const dev_id_ok[] = { "1", "2", "3", "4", "0", "255", "4294967295" };
 static const char *const dev_id_bad[] = { "4294967296", "-1", "", "x", "1.5", "01" };
+/* dev add --config: the line's lines (config_input()), or nothing; a file
+ * that cannot be read is a usage error */
+static const char *const config_ok[] = { "-", GEN_BATCH_FILE, GEN_BATCH_FILE, "/dev/null" };
+static const char *const config_bad[] = { "nosuch.conf", "", ".", "nosuch/dir/dev.conf" };
 static const char *const netns_ok[] = { GEN_NETNS_W, GEN_NETNS_N };
 static const char *const netns_bad[] = { "", "a/b", "/", "../" GEN_NETNS_N };
 
@@ -141,6 +145,7 @@ static const struct pool pools[K__MAX] = {
 	POOL(K_IV, iv_ok, iv_bad),
 	POOL(K_DEV_ID, dev_id_ok, dev_id_bad),
 	POOL(K_NETNS, netns_ok, netns_bad),
+	POOL(K_CONFIG, config_ok, config_bad),
 };
 
 /* Words a mutation inserts or puts in another's place. */
@@ -162,7 +167,7 @@ static const char *const option_words[] = {
 	"--batch", "--phase", "--versions", "--mark", "--backend", "--aes", "--rx-spread",
 	"--max-assocs", "--idle", "--interval", "--count", "--master", "--master0",
 	"--master1", "--tunnel", "--iv", "-i", "-o", "--input", "--output", "--json", "--pretty",
-	"--verbose", "--netns", "--repair", "--fl", "--ver", "--t", "--m", "--tx",
+	"--verbose", "--netns", "--repair", "--config", "--fl", "--ver", "--t", "--m", "--tx",
 };
 
 /* The grammar. */
@@ -199,7 +204,8 @@ static const struct cmd cmds[] = {
 	{ "dev add", { "dev", "add" }, 3, P_DEV, R_ADD, 0, {
 		{ "--backend", NULL, K_BACKEND, 0 }, { "--versions", NULL, K_VERSIONS, 0 },
 		{ "--aes", NULL, K_AES, 0 }, { "--rx-spread", NULL, K_FLAG, 0 },
-		{ "--max-assocs", NULL, K_MAX_ASSOCS, 0 } } },
+		{ "--max-assocs", NULL, K_MAX_ASSOCS, 0 }, { "--mark", NULL, K_MARK, 0 },
+		{ "--config", NULL, K_CONFIG, 0 } } },
 	{ "dev del", { "dev", "del" }, 2, P_DEV, R_DEL, 0, { { 0 } } },
 	{ "dev show", { "dev", "show" }, 4, P_DEV_OR_ID, R_USE, 0, { { 0 } } },
 	{ "dev", { "dev" }, 1, P_NONE, R_USE, 0, { { 0 } } },
@@ -621,6 +627,117 @@ static void batch_input(struct gen *g, int mutated)
 	what(g, "%u batch lines", n);
 }
 
+/* Where the line's --config reads from: NULL if it has none, or reads
+ * nothing of the line's input (/dev/null). */
+static const char *config_read_from(struct gen *g)
+{
+	for (int i = 0; i < g->n_slots; i++) {
+		const char *v;
+
+		if (g->slots[i].kind != K_CONFIG)
+			continue;
+		v = g->l->argv[g->slots[i].arg];
+		if (g->slots[i].joined)
+			v = strchr(v, '=') + 1;
+		return !strcmp(v, "-") || !strcmp(v, GEN_BATCH_FILE) ? v : NULL;
+	}
+	return NULL;
+}
+
+/* A line that dev add --config must refuse (exit 2), for opts the keys
+ * the file gives (taken[i]); one of them again, one not given with a
+ * value that does not parse, an unknown key or a NUL byte. */
+static void config_bad_line(struct gen *g, const struct opt *opts, int n, const int *taken)
+{
+	static const char *const unknown[] = {
+		"vesrions 1", "config x", "help", "--versions 1", "Versions 1", "max_assocs 8",
+		"= 1", "mark", "backend\tbpf kmod", "rx-spread maybe",
+	};
+	static const char nul[] = "versions 0\0,1\n";
+	struct gen_line *l = g->l;
+	const struct opt *o = &opts[r(g, (uint32_t)n)];
+	const char *bad = value_bad(g, o->kind);
+	char line[256];
+	int len;
+
+	switch (r(g, 4)) {
+	case 0:	/* a key given twice */
+		if (taken[o - opts] && o->kind != K_FLAG) {
+			len = snprintf(line, sizeof(line), "%s %s\n", o->name + 2,
+				       value_ok(g, o->kind, 0));
+			break;
+		}
+		/* fall through */
+	case 1:	/* a value that does not parse, whole once the line is trimmed */
+		if (!taken[o - opts] && o->kind != K_FLAG && bad && *bad &&
+		    !strpbrk(bad, " \t\r\n#")) {
+			len = snprintf(line, sizeof(line), "%s=%s\n", o->name + 2, bad);
+			break;
+		}
+		/* fall through */
+	case 2:
+		len = snprintf(line, sizeof(line), "%s\n", PICK(g, unknown));
+		break;
+	default:	/* a NUL, which would end the line early */
+		memcpy(line, nul, sizeof(nul) - 1);
+		len = (int)sizeof(nul) - 1;
+	}
+	input_add(l, line, (size_t)len);
+	what(g, "config line %.*s", len - 1, line);
+}
+
+/*
+ * The file dev add --config reads, as the line's input: some of the
+ * command's options (--config aside) each once, in each spelling a file
+ * may use, among comments and blank lines. spoil: one line it must refuse
+ * among them; mutated: odd lines besides. Returns whether a line to refuse
+ * went in.
+ */
+static int config_input(struct gen *g, const struct cmd *c, int spoil, int mutated)
+{
+	static const char *const forms[] = {
+		"%s %s\n", "%s=%s\n", "%s = %s\n", "  %s\t%s  # why\n", "%s %s\r\n",
+	};
+	static const char *const odd[] = {
+		"# a comment\n", "\n", "   \t\n", "#versions 9\n", "\r\n",
+	};
+	static const char *const flag[] = { "", "yes", "no" };
+	const struct opt *opts = c->opts;
+	int n = 0, taken[ARRAY_SIZE(c->opts)] = { 0 }, bad_at = -1, lines = 0;
+	char line[256];
+
+	if (!config_read_from(g))
+		return 0;
+	while (n < (int)ARRAY_SIZE(c->opts) && opts[n].name && opts[n].kind != K_CONFIG)
+		n++;
+	for (int i = 0; i < n; i++)
+		lines += taken[i] = chance(g, 50);
+	if (spoil || (mutated && chance(g, 50)))
+		bad_at = (int)r(g, (uint32_t)lines + 1);
+	for (int i = 0, at = 0; i <= n; i++) {
+		const char *v, *o = PICK(g, odd);
+
+		if (chance(g, mutated ? 40 : 15))
+			input_add(g->l, o, strlen(o));
+		if (i < n && !taken[i])
+			continue;
+		if (at++ == bad_at)
+			config_bad_line(g, opts, n, taken);
+		if (i == n)
+			break;
+		v = opts[i].kind == K_FLAG ? PICK(g, flag) : value_ok(g, opts[i].kind, 0);
+		snprintf(line, sizeof(line), *v ? PICK(g, forms) : "%s%s\n", opts[i].name + 2, v);
+		input_add(g->l, line, strlen(line));
+	}
+	if (mutated && chance(g, 5)) {	/* a line longer than any */
+		for (int i = 0; i < 5000; i++)
+			input_add(g->l, "v", 1);
+		input_add(g->l, " 0\n", 3);
+	}
+	what(g, "config of %d keys", lines);
+	return bad_at >= 0;
+}
+
 /* pcap encrypt or decrypt: a vector's parameters and files, or, without
  * vectors, keys of our own and a capture psp-bpf-ctl reads. */
 static void pcap_opts(struct gen *g, int encrypt)
@@ -977,7 +1094,7 @@ int gen_line(struct gen_line *l, uint32_t seed, uint64_t index, const struct gen
 	struct gen g = { .l = l, .w = w };
 	const struct cmd *c;
 	unsigned int version;
-	int first_opt;
+	int first_opt, spoilt;
 	uint32_t cls;
 	uint64_t x = ((uint64_t)seed << 32 | (uint32_t)index) ^ (index >> 32) * 0x9e3779b97f4a7c15ull;
 
@@ -1020,7 +1137,9 @@ int gen_line(struct gen_line *l, uint32_t seed, uint64_t index, const struct gen
 	if (c->flags & C_BATCH)
 		batch_input(&g, l->cls == GEN_FREE);
 
-	if (l->cls == GEN_BADVAL && bad_value(&g))
+	/* the bad value in the file, half the time a file is read */
+	spoilt = config_input(&g, c, l->cls == GEN_BADVAL && chance(&g, 50), l->cls == GEN_FREE);
+	if (l->cls == GEN_BADVAL && !spoilt && bad_value(&g))
 		l->cls = GEN_FREE;	/* nothing to spoil: mutate instead */
 	if (l->cls == GEN_FREE) {
 		uint32_t n = 1 + r(&g, 3);
