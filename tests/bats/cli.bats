@@ -407,7 +407,7 @@ crash() {
 	done
 	for args in "pcap encrypt" "pcap decrypt" "derive" "dev add DEV" "dev del DEV" \
 		"dev show [DEV | id N]" "dev set DEV" "dev check DEV" "key-rotate DEV" "key-import DEV" "rx-assoc DEV" \
-		"tx-assoc DEV" "add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [DEV | id N]" \
+		"tx-assoc DEV" "add-assoc DEV" "del-assoc DEV" "assoc show [DEV]" "stats [\\-o text|prometheus] [DEV | id N]" \
 		"monitor [DEV]" "gc [DEV]"; do
 		[[ "$man" == *".SS $args"* ]] || fail "no section for $args"
 	done
