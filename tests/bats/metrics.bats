@@ -8,8 +8,15 @@
 load helpers
 load netns
 
+# unpacked from their Debian packages by tools/install-deps, not installed
+DEBS_BIN=${PSP_DEBS_DIR:-/var/cache/psp-bpf/debs}/root/usr/bin
+PROMTOOL=$DEBS_BIN/promtool
+NODE_EXPORTER=$DEBS_BIN/prometheus-node-exporter
+
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root: network namespaces and BPF"
+	[ -x "$PROMTOOL" ] && [ -x "$NODE_EXPORTER" ] ||
+		fail "no $PROMTOOL or $NODE_EXPORTER: run tools/install-deps"
 	netns_up
 	psp_pair 10.88.0.1 40100 10.88.0.2 5100
 	head -c 200k /dev/urandom >"$BATS_FILE_TMPDIR/in"
@@ -33,7 +40,7 @@ expected_series() {
 	run ctl_a stats -o prometheus
 	[ "$status" -eq 0 ]
 	echo "$output" >"$BATS_TEST_TMPDIR/psp.prom"
-	run promtool check metrics <"$BATS_TEST_TMPDIR/psp.prom"
+	run "$PROMTOOL" check metrics <"$BATS_TEST_TMPDIR/psp.prom"
 	[ "$status" -eq 0 ] || fail "promtool: $output"
 	[ -z "$output" ] || fail "promtool: $output"
 	expected_series "$NS_A" va >"$BATS_TEST_TMPDIR/want"
@@ -58,7 +65,7 @@ expected_series() {
 	ip -n "$NS_A" link del "$dev"
 	[ "$status" -eq 0 ]
 	grep -qF 'psp_bpf_rx_packets_total{dev="q\"\\x"} 0' <<<"$output"
-	promtool check metrics <<<"$output"
+	"$PROMTOOL" check metrics <<<"$output"
 }
 
 @test "node_exporter's textfile collector serves the series, with no scrape error" {
@@ -67,7 +74,7 @@ expected_series() {
 	# as the documentation says: written aside, renamed into place
 	ctl_a stats -o prometheus >"$dir/psp-bpf.prom.tmp"
 	mv "$dir/psp-bpf.prom.tmp" "$dir/psp-bpf.prom"
-	ip netns exec "$NS_A" prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+	ip netns exec "$NS_A" "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$port" \
 		--collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$dir" 2>"$BATS_TEST_TMPDIR/exporter.log" &
 	pid=$!
