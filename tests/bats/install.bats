@@ -124,12 +124,15 @@ installed_rx() {	# BPFOBJDIR
 	} | LC_ALL=C sort)
 	diff -u <(echo "$want") <(files "$LOCAL")
 	grep -qx 'prefix=/usr/local' "$LOCAL/usr/local/lib/pkgconfig/libpspbpf.pc"
-	# the units start the psp-bpf-ctl of this prefix
+	# the units start the psp-bpf-ctl of this prefix, and the device's
+	# unit reads its configuration where example.conf went
 	for unit in "$LOCAL"/usr/local/lib/systemd/system/*.service; do
 		[ -e "$unit" ] || continue
 		run ! grep -E '^Exec.*=[-@!+]*/usr/sbin/' "$unit"
 		grep -q '^Exec.*/usr/local/sbin/psp-bpf-ctl' "$unit"
 	done
+	grep -qx 'ExecStart=/usr/local/sbin/psp-bpf-ctl dev add %I --config /usr/local/etc/psp-bpf/%I.conf' \
+		"$LOCAL/usr/local/lib/systemd/system/psp-bpf@.service"
 }
 
 @test "installed psp-bpf-ctl: help, --version, dev add and dev del on a veth in a namespace" {

@@ -37,10 +37,12 @@ setup() {
 	INST=$(systemd-escape "$DEV")
 	CONF_DIR=$T/etc
 	mkdir -p "$CONF_DIR"
-	# the units as make install lays them out, psp-bpf-ctl from this build
+	# the units as make install lays them out for PREFIX=/usr, psp-bpf-ctl
+	# from this build
 	mkdir -p "$T/units"
 	for f in "$UNITS"/*.service.in "$UNITS"/*.timer; do
-		sed "s|@SBINDIR@|$BUILD|g" "$f" >"$T/units/$(basename "${f%.in}")"
+		sed -e "s|@SBINDIR@|$BUILD|g" -e "s|@SYSCONFDIR@|/etc|g" "$f" \
+			>"$T/units/$(basename "${f%.in}")"
 	done
 	{
 		echo "# what psp-bpf@$INST.service brings $DEV up with"
