@@ -64,7 +64,7 @@ teardown() {
 	tx_csum on 2>/dev/null || true
 }
 
-@test "100 MB of TCP each way through PSP (10 in the qemu guest), byte for byte" {
+@test "100 MB of TCP each way through PSP (20 in the qemu guest), byte for byte" {
 	bulk_both_ways 10.88.0.1 10.88.0.2 5001 0
 }
 

@@ -135,7 +135,7 @@ stats_line() {
 		jq -r 'to_entries | map(select(.value != 0) | "\(.key) \(.value)") | join(", ")'
 }
 
-# through DRIVER [tx|rx on|off]...: 10 MB each way (100 on a host), A to
+# through DRIVER [tx|rx on|off]...: 20 MB each way (100 on a host), A to
 # B over IPv4 and B to A over IPv6, byte for byte, no authentication
 # failure, and no TCP segment that the stack found with a bad checksum
 # after psp_rx.
@@ -228,19 +228,19 @@ xdp_mode_is() {
 	done
 }
 
-@test "virtio_net, TX checksumming and TSO on: 10 MB each way through PSP, byte for byte" {
+@test "virtio_net, TX checksumming and TSO on: 20 MB each way through PSP, byte for byte" {
 	through virtio_net tx on tso on
 }
 
-@test "virtio_net, TX checksumming off: 10 MB each way through PSP, byte for byte" {
+@test "virtio_net, TX checksumming off: 20 MB each way through PSP, byte for byte" {
 	through virtio_net tx off
 }
 
-@test "e1000, TX checksumming on: 10 MB each way through PSP, byte for byte" {
+@test "e1000, TX checksumming on: 20 MB each way through PSP, byte for byte" {
 	through e1000 tx on
 }
 
-@test "e1000, TX checksumming off: 10 MB each way through PSP, byte for byte" {
+@test "e1000, TX checksumming off: 20 MB each way through PSP, byte for byte" {
 	through e1000 tx off
 }
 
@@ -251,6 +251,6 @@ xdp_mode_is() {
 }
 
 # TCP builds segments in page fragments on a device with scatter-gather
-@test "e1000, scatter-gather off (TX checksumming off): 10 MB each way, byte for byte" {
+@test "e1000, scatter-gather off (TX checksumming off): 20 MB each way, byte for byte" {
 	through e1000 sg off tx off
 }

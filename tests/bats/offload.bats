@@ -52,7 +52,7 @@ teardown_file() {
 	[ "$(ctl_b -j dev show vb | jq -r .backend)" = bpf ]
 }
 
-@test "an offload host and a bpf host: 100 MB of TCP each way (10 in the qemu guest), byte for byte" {
+@test "an offload host and a bpf host: 100 MB of TCP each way (20 in the qemu guest), byte for byte" {
 	nic_pair 41001 6001
 	nic_pair 6002 41002
 	xfer "$NS_O" "$NS_B" 10.89.0.1 41001 10.89.0.2 6001 "$BIG" "$BATS_TEST_TMPDIR/ob"
