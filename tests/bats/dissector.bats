@@ -49,7 +49,7 @@ manifest_packets() {
 }
 
 setup_file() {
-	command -v tshark >/dev/null || skip "no tshark (tools/install-deps installs it)"
+	command -v tshark >/dev/null || fail "no tshark: run tools/install-deps"
 	# each pcap dissected once; the tests read the results
 	local n
 	for n in $(vector_names); do
