@@ -59,7 +59,7 @@ CTL_SRCS := $(wildcard loader/ctl/*.c)
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
 TEST_LIB_SRCS := tests/unit/tap.c tests/unit/testdata.c tests/unit/pktgen.c
 DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) tests/unit/tap_main.c
-LIB_LIBS := -lxdp -lbpf -lelf -lz -lcrypto
+LIB_LIBS := -lxdp -lbpf -lelf -lz -lssl -lcrypto
 CTL_LIBS := -lpcap $(LIB_LIBS)
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -15,7 +20,7 @@
 #include "psp_ref.h"
 #include "pspbpf.h"
 
-struct cli_globals cli;
+struct cli_globals cli = { .prog = "psp-bpf-ctl" };
 
 /*
  * A reason on stderr that stays on its line whatever the arguments it
@@ -43,11 +48,11 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "psp-bpf-ctl: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	fprintf(stderr, "%s: %s%s", cli.prog, cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
 	reason(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'psp-bpf-ctl %s%s-h')\n", cmd ? cmd : "", cmd ? " " : "");
+	fprintf(stderr, " (see '%s %s%s-h')\n", cli.prog, cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -56,7 +61,7 @@ int op_error(int err, const char *fmt, ...)
 	const char *name = strerrorname_np(err);
 	va_list ap;
 
-	fprintf(stderr, "psp-bpf-ctl: %s: ", name ? name : "EIO");
+	fprintf(stderr, "%s: %s: ", cli.prog, name ? name : "EIO");
 	va_start(ap, fmt);
 	reason(fmt, ap);
 	va_end(ap);
@@ -371,6 +376,41 @@ void format_flow(const struct pspbpf_flow *f, char *buf, size_t size)
 	inet_ntop(f->family, f->raddr, r, sizeof(r));
 	snprintf(buf, size, "%s%s%s:%u %s%s%s:%u", v6 ? "[" : "", l, v6 ? "]" : "", f->lport,
 		 v6 ? "[" : "", r, v6 ? "]" : "", f->rport);
+}
+
+/* Enter the named network namespace; the mount namespace, and with it the
+ * host's bpffs, stays ours. */
+/*
+ * Keys pass through this process (rx-assoc's answer, tx-assoc's and
+ * key-import's arguments, the lines of add-assoc --batch; psp-tls's
+ * exchange): no core dump of it is written, and no other user may
+ * attach to it or read its memory (not dumpable: /proc/PID/mem and the
+ * like are root's). Each key buffer is wiped after use besides.
+ */
+void cli_keep_keys_in(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int cli_enter_netns(const char *name)
+{
+	char path[4096];
+	int fd, err = 0;
+
+	if (strchr(name, '/') || !*name)
+		return usage_error(NULL, "--netns: '%s' is not a namespace name", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return op_error(errno, "network namespace '%s': %s", name, strerror(errno));
+	if (setns(fd, CLONE_NEWNET))
+		err = op_error(errno, "cannot enter network namespace '%s': %s", name,
+			       strerror(errno));
+	close(fd);
+	return err;
 }
 
 struct pspbpf *ctl_open(unsigned int flags)

@@ -18,6 +18,7 @@
 #define EXIT_USAGE	2
 
 struct cli_globals {
+	const char *prog;	/* what messages start with: psp-bpf-ctl, psp-tls */
 	int json;
 	int pretty;
 	int verbose;
@@ -78,6 +79,13 @@ int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),
 /* The same, for a command that parsed its options: from argv[optind]. */
 int for_devices_at(const char *cmd, int argc, char **argv,
 		   int (*fn)(struct pspbpf *h, const struct pspbpf_dev_info *d));
+
+/* No core dump, no ptrace by other users: keys pass through (cli.c). */
+void cli_keep_keys_in(void);
+
+/* Enters network namespace NAME (-n), as 'ip -n' does; returns 0 or
+ * the exit code after printing the reason. */
+int cli_enter_netns(const char *name);
 
 /* Opens the pinned state; on failure prints the reason and returns NULL. */
 struct pspbpf *ctl_open(unsigned int flags);

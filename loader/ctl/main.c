@@ -5,13 +5,9 @@
  *   psp-bpf-ctl [-j|--json] [-p|--pretty] [-v] [-n|--netns NAME] COMMAND ...
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -20,21 +16,6 @@
 #ifndef PSPBPF_VERSION
 #define PSPBPF_VERSION "unknown"
 #endif
-
-/*
- * Keys pass through this process (rx-assoc's answer, tx-assoc's and
- * key-import's arguments, the lines of add-assoc --batch): no core dump
- * of it is written, and no other user may attach to it or read its
- * memory (not dumpable: /proc/PID/mem and the like are root's). Each key
- * buffer is wiped after use besides.
- */
-static void keep_keys_in(void)
-{
-	const struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
 
 static void usage(void)
 {
@@ -77,26 +58,6 @@ static void usage(void)
 	       "stderr), 2 bad usage.\n");
 }
 
-/* Enter the named network namespace; the mount namespace, and with it the
- * host's bpffs, stays ours. */
-static int enter_netns(const char *name)
-{
-	char path[4096];
-	int fd, err = 0;
-
-	if (strchr(name, '/') || !*name)
-		return usage_error(NULL, "--netns: '%s' is not a namespace name", name);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return op_error(errno, "network namespace '%s': %s", name, strerror(errno));
-	if (setns(fd, CLONE_NEWNET))
-		err = op_error(errno, "cannot enter network namespace '%s': %s", name,
-			       strerror(errno));
-	close(fd);
-	return err;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -126,7 +87,7 @@ int main(int argc, char **argv)
 	};
 	int c, err;
 
-	keep_keys_in();
+	cli_keep_keys_in();
 	/* '+': options end at the command, whose own options follow it. */
 	while ((c = cli_getopt(NULL, argc, argv, "+jpvn:V", opts)) != -1) {
 		switch (c) {
@@ -156,7 +117,7 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error(NULL, "a command is missing");
 	if (cli.netns) {
-		err = enter_netns(cli.netns);
+		err = cli_enter_netns(cli.netns);
 		if (err)
 			return err;
 	}

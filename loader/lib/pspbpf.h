@@ -177,6 +177,55 @@ int pspbpf_sk_rx_assoc(struct pspbpf *h, int fd, uint32_t *dev_id, uint32_t vers
 int pspbpf_sk_tx_assoc(struct pspbpf *h, int fd, uint32_t dev_id,
 		       const struct pspbpf_tx_params *p);
 
+/*
+ * A connected TCP socket carrying an established OpenSSL TLS session,
+ * upgraded to PSP with the keys exchanged inside TLS (tls_upgrade.c; the
+ * messages: docs/psp-tls.md). Both ends call it, with no application data
+ * in flight either way. Each sends the PSP versions its device enables
+ * (and opts allows), both take the highest they share, do rx-assoc, send
+ * each other their SPI and key, and do tx-assoc; from then on the
+ * application reads and writes the socket itself, as PSP, and frees the
+ * SSL without SSL_shutdown (the session is left as if shut down, so a
+ * close_notify never goes out). Keys cross only inside TLS and are wiped.
+ *
+ * Needs the session's read-ahead off: what OpenSSL would read past the
+ * peer's last message is PSP data. On failure nothing is left installed;
+ * out says which end refused, the peer's reason, and whether both ends
+ * stopped at the same message, so that the session can go on as TLS. h
+ * may be one pspbpf_open() failed to open: the peer is told that reason.
+ */
+#define PSPBPF_UPGRADE_FORMAT		1	/* the newest message format */
+#define PSPBPF_UPGRADE_TIMEOUT_MS	10000
+
+struct ssl_st;
+
+struct pspbpf_upgrade_opts {
+	uint32_t versions;	/* allowed, 1 << version; 0: the device's enabled ones */
+	uint32_t timeout_ms;	/* the whole exchange; 0: PSPBPF_UPGRADE_TIMEOUT_MS */
+};
+
+enum pspbpf_upgrade_refusal {
+	PSPBPF_UPGRADE_OK,
+	PSPBPF_UPGRADE_LOCAL,	/* this end failed: pspbpf_errmsg() */
+	PSPBPF_UPGRADE_PEER,	/* the peer refused: peer_err, peer_reason */
+};
+
+struct pspbpf_upgrade_info {
+	uint32_t dev_id;
+	char ifname[16];
+	uint32_t version;		/* PSP version of both directions */
+	uint32_t rx_spi, tx_spi;	/* this end's, the peer's */
+	uint32_t format;		/* message format both speak */
+	uint32_t peer_versions;		/* what the peer offered */
+	enum pspbpf_upgrade_refusal refused;
+	int peer_err;			/* errno the peer sent */
+	char peer_reason[256];
+	int tls_usable;			/* on failure: the session can carry on */
+};
+
+int pspbpf_tls_upgrade(struct pspbpf *h, struct ssl_st *ssl, const struct pspbpf_upgrade_opts *o,
+		       struct pspbpf_upgrade_info *out);
+
 /* The receive policy state of a flow (include/psp/maps.h). */
 enum pspbpf_assoc_state {
 	PSPBPF_RX_PSP,		/* rx-assoc: clear and PSP accepted */

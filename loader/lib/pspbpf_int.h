@@ -321,6 +321,9 @@ void routes_forget_rules(struct pspbpf *h);
  * (all: every one); returns how many, or -errno. dry: counts them only. */
 int routes_prune(struct pspbpf *h, uint32_t ifindex, int all, int dry);
 
+/* sock.c: a connected socket's PSP device (that of its route) and flow */
+int sk_route_dev(struct pspbpf *h, int fd, struct psp_dev_cfg *cfg, struct pspbpf_flow *flow);
+
 void flow_to_key(const struct pspbpf_flow *f, uint32_t dev_id, struct psp_flow *k);
 void flow_from_key(const struct psp_flow *k, struct pspbpf_flow *f);
 

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -101,6 +102,37 @@ static int sk_dev(struct pspbpf *h, const struct sk_view *v, uint32_t dev_id,
 		return set_err(h, EINVAL, "missing dev-id: the socket is not connected "
 			       "through a PSP device");
 	return dev_find_id(h, dev_id, dk, cfg);
+}
+
+/*
+ * The PSP device of a connected socket's route, as rx-assoc with no
+ * dev-id picks it, and the socket's flow (tls_upgrade.c: the versions it
+ * offers come before the rx-assoc). ENODEV naming the route's device if
+ * that is no PSP device.
+ */
+int sk_route_dev(struct pspbpf *h, int fd, struct psp_dev_cfg *cfg, struct pspbpf_flow *flow)
+{
+	LOCK_GUARD(h);
+	char name[IF_NAMESIZE] = "?";
+	struct nl_route rt;
+	struct sk_view v;
+	int err = sk_view(h, fd, &v);
+
+	if (!err && !v.connected)
+		err = set_err(h, ENOTCONN, "the socket is not connected");
+	if (!err)
+		err = pspbpf_lock_shared(h);
+	if (err)
+		return err;
+	err = nl_route_get(h->nl, v.flow.family, v.flow.raddr, v.flow.laddr, 0, &rt);
+	if (err)
+		return set_err(h, -err, "no route to the peer: %s", strerror(-err));
+	if (dev_find_ifindex(h, rt.oif, NULL, cfg)) {
+		if_indextoname(rt.oif, name);
+		return set_err(h, ENODEV, "no PSP device on the route to the peer (via %s)", name);
+	}
+	*flow = v.flow;
+	return 0;
 }
 
 /* Restores SO_REUSEADDR, which leaving TCP repair mode resets. */
