@@ -68,13 +68,22 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 .DELETE_ON_ERROR:
 .PHONY: all check unit fuzz bench demo vmlinux install uninstall clean kmod vm-check vm-bench
 
-all: $(BUILD)/psp-bpf-ctl $(LIB_SO) $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder
+all: $(BUILD)/psp-bpf-ctl $(LIB_SO) $(BPF_OBJS) $(BPF_KMOD_OBJS) $(BUILD)/psp-xfer $(BUILD)/psp-responder \
+     $(BUILD)/psp-tls
 
 $(BUILD)/psp-xfer: $(call objs,obj,tools/psp-xfer.c)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
 $(BUILD)/psp-responder: $(call objs,obj,tools/psp-responder.c) $(BUILD)/libpspbpf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# psp-tls (tools/psp-tls/): psp-bpf-ctl's option parsing, -n and JSON
+# writer beside its own files.
+PSP_TLS_SRCS := $(wildcard tools/psp-tls/*.c) loader/ctl/cli.c loader/ctl/json.c
+$(call objs,obj,$(wildcard tools/psp-tls/*.c)): CPPFLAGS += -Iloader/ctl
+$(BUILD)/psp-tls: $(call objs,obj,$(PSP_TLS_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
@@ -463,7 +472,7 @@ inst_files_$(1) = $(4)
 inst_own_$(1) = $(5)
 endef
 $(eval $(call inst_set,sbin,$(SBINDIR),0755,$(BUILD)/psp-bpf-ctl))
-$(eval $(call inst_set,bin,$(BINDIR),0755,$(BUILD)/psp-responder))
+$(eval $(call inst_set,bin,$(BINDIR),0755,$(BUILD)/psp-responder $(BUILD)/psp-tls))
 $(eval $(call inst_set,lib,$(LIBDIR),0644,$(BUILD)/libpspbpf.a $(LIB_SO)))
 $(eval $(call inst_set,hdr,$(INCLUDEDIR)/pspbpf,0644,loader/lib/pspbpf.h,own))
 $(eval $(call inst_set,psphdr,$(INCLUDEDIR)/pspbpf/psp,0644,$$(PUB_PSP_HDRS),own))
@@ -471,6 +480,7 @@ $(eval $(call inst_set,bpf,$(BPFOBJDIR),0644,$(BPF_OBJS),own))
 $(foreach a,$(KMOD_ABIS),$(eval $(call inst_set,bpf-kmod-$(a),$(BPFOBJDIR)/kmod-$(a),0644,\
 	$(filter $(BUILD)/bpf/kmod-$(a)/%,$(BPF_KMOD_OBJS)),own)))
 $(eval $(call inst_set,man8,$(MANDIR)/man8,0644,docs/psp-bpf-ctl.8))
+$(eval $(call inst_set,man1,$(MANDIR)/man1,0644,docs/psp-tls.1))
 $(eval $(call inst_set,man3,$(MANDIR)/man3,0644,docs/libpspbpf.3))
 $(eval $(call inst_set,bashcomp,$(BASHCOMPDIR),0644,tools/completion/psp-bpf-ctl))
 # the other parts' files, once they are there

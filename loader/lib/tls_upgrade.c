@@ -323,6 +323,22 @@ static void forget(struct upg *u, const struct psp_dev_cfg *cfg, const struct ps
 	memcpy(u->h->err, why, sizeof(why));
 }
 
+/*
+ * The version both take. Not simply the highest, as the design first
+ * had it: versions 2 and 3 (GMAC) authenticate and leave the data in
+ * clear, so they come only after both that encrypt, the stronger first.
+ */
+static uint32_t pick_version(uint32_t common)
+{
+	static const uint8_t order[] = { PSP_VERSION_GCM_256, PSP_VERSION_GCM_128,
+					 PSP_VERSION_GMAC_256, PSP_VERSION_GMAC_128 };
+
+	for (size_t i = 0; i < sizeof(order); i++)
+		if (common & 1u << order[i])
+			return order[i];
+	return 0;
+}
+
 /* Round two, after rx-assoc on the version picked: the peer's SPI and
  * key in tx, its key in key. On failure nothing of this end's is left. */
 static int assoc(struct upg *u, uint32_t common, const struct psp_dev_cfg *cfg,
@@ -338,7 +354,7 @@ static int assoc(struct upg *u, uint32_t common, const struct psp_dev_cfg *cfg,
 		err = set_err(u->h, EPROTONOSUPPORT, "no PSP version in common (this end 0x%x, "
 			      "the peer 0x%x)", cfg->versions_ena, u->out->peer_versions);
 	else
-		version = 31 - (uint32_t)__builtin_clz(common);	/* the highest */
+		version = pick_version(common);
 	if (!err)
 		err = pspbpf_sk_rx_assoc(u->h, u->fd, &dev_id, version, &spi,
 					 body + ASSOC_HDR_LEN);
