@@ -90,11 +90,11 @@ installed_rx() {	# BPFOBJDIR
 @test "make install, Debian's layout (PREFIX=/usr, LIBDIR multiarch): every file where it belongs" {
 	local want
 	want=$({
-		printf '%s\n' usr/sbin/psp-bpf-ctl usr/bin/psp-responder \
+		printf '%s\n' usr/sbin/psp-bpf-ctl usr/bin/psp-responder usr/bin/psp-tls \
 			"$DEB_LIB/libpspbpf.a" "$DEB_LIB/libpspbpf.so" "$DEB_LIB/libpspbpf.so.0" \
 			"$DEB_LIB/libpspbpf.so.$VERSION" "$DEB_LIB/pkgconfig/libpspbpf.pc" \
 			usr/include/pspbpf/pspbpf.h usr/include/pspbpf/psp/{counters,ghash,maps,types,wire}.h \
-			usr/share/man/man8/psp-bpf-ctl.8 usr/share/man/man3/libpspbpf.3 \
+			usr/share/man/man8/psp-bpf-ctl.8 usr/share/man/man3/libpspbpf.3 usr/share/man/man1/psp-tls.1 \
 			usr/share/bash-completion/completions/psp-bpf-ctl
 		bpf_objects "$DEB_LIB/bpf/psp-bpf"
 		others usr/lib/systemd/system etc "$DEB_LIB/wireshark/plugins"
@@ -105,7 +105,7 @@ installed_rx() {	# BPFOBJDIR
 	# the shared library's names, and modes
 	[ "$(readlink "$DEB/$DEB_LIB/libpspbpf.so")" = libpspbpf.so.0 ]
 	[ "$(readlink "$DEB/$DEB_LIB/libpspbpf.so.0")" = "libpspbpf.so.$VERSION" ]
-	[ "$(stat -c %a "$DEB/usr/sbin/psp-bpf-ctl" "$DEB/usr/bin/psp-responder" | sort -u)" = 755 ]
+	[ "$(stat -c %a "$DEB/usr/sbin/psp-bpf-ctl" "$DEB/usr/bin/psp-responder" "$DEB/usr/bin/psp-tls" | sort -u)" = 755 ]
 	[ "$(find "$DEB" -type f ! -path '*bin/*' -printf '%m\n' | sort -u)" = 644 ]
 	# every template filled in
 	run -1 grep -rlI '@[A-Z_]\+@' "$DEB"
@@ -114,10 +114,11 @@ installed_rx() {	# BPFOBJDIR
 @test "make install PREFIX=/usr/local: the same under /usr/local, configuration in /usr/local/etc" {
 	local want unit
 	want=$({
-		printf '%s\n' usr/local/sbin/psp-bpf-ctl usr/local/bin/psp-responder \
+		printf '%s\n' usr/local/sbin/psp-bpf-ctl usr/local/bin/psp-responder usr/local/bin/psp-tls \
 			usr/local/lib/libpspbpf.{a,so,so.0,so."$VERSION"} usr/local/lib/pkgconfig/libpspbpf.pc \
 			usr/local/include/pspbpf/pspbpf.h usr/local/include/pspbpf/psp/{counters,ghash,maps,types,wire}.h \
 			usr/local/share/man/man8/psp-bpf-ctl.8 usr/local/share/man/man3/libpspbpf.3 \
+			usr/local/share/man/man1/psp-tls.1 \
 			usr/local/share/bash-completion/completions/psp-bpf-ctl
 		bpf_objects usr/local/lib/bpf/psp-bpf
 		others usr/local/lib/systemd/system usr/local/etc usr/local/lib/wireshark/plugins
@@ -264,7 +265,7 @@ check_prog() {	# PROG
 
 @test "the installed man pages render without a warning; libpspbpf.3 names every export, its example compiles" {
 	local page out
-	for page in man8/psp-bpf-ctl.8 man3/libpspbpf.3; do
+	for page in man8/psp-bpf-ctl.8 man3/libpspbpf.3 man1/psp-tls.1; do
 		out=$(groff -man -Tutf8 -ww -z "$DEB/usr/share/man/$page" 2>&1)
 		[ -z "$out" ] || fail "$page: $out"
 	done
