@@ -137,22 +137,6 @@ static int msg_send(struct upg *u, uint8_t type, const uint8_t *body, size_t len
 	return err;
 }
 
-static int msg_recv(struct upg *u, struct msg *m, const char *what)
-{
-	uint8_t hdr[MSG_HDR_LEN];
-	int err = ssl_xfer(u, 0, hdr, sizeof(hdr), what);
-
-	if (err)
-		return err;
-	m->format = hdr[0];
-	m->type = hdr[1];
-	m->len = (uint16_t)(hdr[2] << 8 | hdr[3]);
-	if (!m->format || m->len > MSG_BODY_MAX)
-		return set_err(u->h, EBADMSG, "%s: malformed message header (format %u, "
-			       "length %u)", what, m->format, m->len);
-	return ssl_xfer(u, 0, m->body, m->len, what);
-}
-
 /*
  * ERROR with err and the current reason, which stays the one reported
  * whatever the sending does. Its outcome only: the reason is this end's.
@@ -191,6 +175,21 @@ static int malformed(struct upg *u, const char *fmt, ...)
 	va_end(ap);
 	send_error(u, EBADMSG);
 	return -EBADMSG;
+}
+
+static int msg_recv(struct upg *u, struct msg *m, const char *what)
+{
+	uint8_t hdr[MSG_HDR_LEN];
+	int err = ssl_xfer(u, 0, hdr, sizeof(hdr), what);
+
+	if (err)
+		return err;
+	m->format = hdr[0];
+	m->type = hdr[1];
+	m->len = (uint16_t)(hdr[2] << 8 | hdr[3]);
+	if (!m->format || m->len > MSG_BODY_MAX)
+		return malformed(u, "%s header of format %u, length %u", what, m->format, m->len);
+	return ssl_xfer(u, 0, m->body, m->len, what);
 }
 
 /* The peer's ERROR: its errno and reason, control characters shown as '?'. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <openssl/err.h>
@@ -98,6 +99,22 @@ static void handshake_failed(SSL *ssl, int ret)
 		op_error(EPROTO, "TLS handshake: %s", ssl_why("the peer closed the connection"));
 }
 
+/*
+ * After a failed handshake, its alert sent: what the peer sends still is
+ * read and dropped until it closes (within the timeout), so that this
+ * end's close is a FIN behind the alert, not a RST that may overtake it.
+ * A TLS 1.3 client learns that its certificate was refused only then,
+ * from its first read.
+ */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
 SSL *tls_handshake(SSL_CTX *ctx, int fd, int server, const char *host, unsigned int timeout_s)
 {
 	struct timeval tv = { .tv_sec = timeout_s }, none = { 0 };
@@ -121,11 +138,13 @@ SSL *tls_handshake(SSL_CTX *ctx, int fd, int server, const char *host, unsigned 
 	ERR_clear_error();
 	errno = 0;
 	ret = server ? SSL_accept(ssl) : SSL_connect(ssl);
+	if (ret != 1) {
+		handshake_failed(ssl, ret);
+		drain(fd);
+		SSL_free(ssl);
+		return NULL;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
-	if (ret == 1)
-		return ssl;
-	handshake_failed(ssl, ret);
-	SSL_free(ssl);
-	return NULL;
+	return ssl;
 }
