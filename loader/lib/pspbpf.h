@@ -189,7 +189,8 @@ int pspbpf_sk_tx_assoc(struct pspbpf *h, int fd, uint32_t dev_id,
  * close_notify never goes out). Keys cross only inside TLS and are wiped.
  *
  * Needs the session's read-ahead off: what OpenSSL would read past the
- * peer's last message is PSP data. On failure nothing is left installed;
+ * peer's last message is PSP data; and SIGPIPE ignored, as any SSL_write
+ * to a peer that may vanish does. On failure nothing is left installed;
  * out says which end refused, the peer's reason, and whether both ends
  * stopped at the same message, so that the session can go on as TLS. h
  * may be one pspbpf_open() failed to open: the peer is told that reason.
