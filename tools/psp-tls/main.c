@@ -65,7 +65,7 @@ static void usage(void)
 static int parse_addr(const char *cmd, const char *s, int host_needed, char *host, size_t size,
 		      const char **port)
 {
-	const char *colon = strrchr(s, ':');
+	const char *colon = strrchr(s, ':'), *arg = s;
 	size_t len = colon ? (size_t)(colon - s) : 0;
 
 	*port = colon ? colon + 1 : s;
@@ -74,7 +74,7 @@ static int parse_addr(const char *cmd, const char *s, int host_needed, char *hos
 		len -= 2;
 	}
 	if ((host_needed && !len) || len >= size || !**port)
-		return usage_error(cmd, "'%s' is not %s", colon ? colon + 1 : s,
+		return usage_error(NULL, "%s: '%s' is not %s", cmd, arg,
 				   host_needed ? "HOST:PORT" : "[ADDR:]PORT");
 	memcpy(host, s, len);
 	host[len] = '\0';
@@ -217,6 +217,9 @@ static int serve(SSL_CTX *ctx, int fd, int server, const char *host)
 	}
 	ret = pump(in_fd, out_fd, fd, ssl);
 	if (child > 0) {
+		/* a connection that failed leaves it reading still */
+		if (ret)
+			kill(child, SIGTERM);
 		close(in_fd);
 		waitpid(child, NULL, 0);
 	}
@@ -423,9 +426,9 @@ int main(int argc, char **argv)
 	if (parse_addr(argv[optind], argv[optind + 1], !server, host, sizeof(host), &port))
 		return EXIT_USAGE;
 	if (server && !opt.tls.cert)
-		return usage_error("listen", "a server needs --cert and --key");
+		return usage_error(NULL, "listen: a server needs --cert and --key");
 	if (opt.keep && !server)
-		return usage_error("connect", "--keep is for listen");
+		return usage_error(NULL, "connect: --keep is for listen");
 	opt.upg.timeout_ms = opt.timeout_s * 1000;
 	out_init(stderr, cli.json, 0);
 	if (cli.netns) {
