@@ -49,6 +49,7 @@ struct upg {
 	uint32_t timeout_ms;
 	int64_t deadline;	/* CLOCK_MONOTONIC, ms */
 	uint8_t format;		/* what this end's messages carry */
+	uint32_t versions;	/* what this end's HELLO offered */
 	struct pspbpf_upgrade_info *out;
 };
 
@@ -265,6 +266,7 @@ static int hello(struct upg *u, const struct pspbpf_upgrade_opts *o, struct psp_
 				      "allowed (0x%x of 0x%x)", cfg->ifname, cfg->versions_ena,
 				      allowed);
 	}
+	u->versions = mine;
 	theirs = htonl(mine);
 	memcpy(body, &theirs, sizeof(theirs));
 	err = round_trip(u, err, MSG_HELLO, body, sizeof(body), &m, "HELLO");
@@ -351,7 +353,7 @@ static int assoc(struct upg *u, uint32_t common, const struct psp_dev_cfg *cfg,
 
 	if (!common)
 		err = set_err(u->h, EPROTONOSUPPORT, "no PSP version in common (this end 0x%x, "
-			      "the peer 0x%x)", cfg->versions_ena, u->out->peer_versions);
+			      "the peer 0x%x)", u->versions, u->out->peer_versions);
 	else
 		version = pick_version(common);
 	if (!err)

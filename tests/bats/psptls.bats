@@ -274,6 +274,34 @@ marked() {
 	both_clean "$a0" 0
 }
 
+@test "psp-tls: IPv6, pinned both ways; --versions picks the version; none in common is refused by both ends" {
+	local a0 b0
+	a0=$(assocs a) b0=$(assocs b)
+	head -c 1M /dev/urandom >"$BATS_TEST_TMPDIR/in_a"
+	head -c 1M /dev/urandom >"$BATS_TEST_TMPDIR/in_b"
+	listen_b 7700 --pin "$(pin a)" -j
+	timeout 60 "$TLS" -n "$NS_A" --cert "$(pki a.pem)" --key "$(pki a.key)" --pin "$(pin b)" \
+		--versions 0,3 -j connect "[fd88::2]:7700" <"$BATS_TEST_TMPDIR/in_a" \
+		>"$BATS_TEST_TMPDIR/out_a" 2>"$BATS_TEST_TMPDIR/err_a"
+	listener_exit 0
+	cmp "$BATS_TEST_TMPDIR/in_a" "$BATS_TEST_TMPDIR/out_b"
+	cmp "$BATS_TEST_TMPDIR/in_b" "$BATS_TEST_TMPDIR/out_a"
+	# of 0 and 3 the one that encrypts
+	jq -e '.upgraded and ."psp-version" == 0 and .peer == "[fd88::2]:7700"' \
+		"$BATS_TEST_TMPDIR/err_a"
+	jq -e '.upgraded and ."psp-version" == 0 and (.peer | startswith("[fd88::1]:"))' \
+		"$BATS_TEST_TMPDIR/err_b"
+	listen_b 7701 --ca "$(pki ca.pem)" --versions 1
+	run -1 connect_a 7701 --ca "$(pki ca.pem)" --versions 0
+	listener_exit 1
+	grep -qx "psp-tls: EPROTONOSUPPORT: no PSP upgrade: no PSP version in common (this end 0x1, the peer 0x2)" \
+		"$BATS_TEST_TMPDIR/err_a"
+	grep -qx "psp-tls: EPROTONOSUPPORT: no PSP upgrade: no PSP version in common (this end 0x2, the peer 0x1)" \
+		"$BATS_TEST_TMPDIR/err_b"
+	[ ! -s "$BATS_TEST_TMPDIR/out_a" ] && [ ! -s "$BATS_TEST_TMPDIR/out_b" ]
+	assocs_back "$a0" "$b0"
+}
+
 # fake_peer MODE PORT: psp-tls-fake.py in B, its output in fake.out
 fake_peer() {
 	ip netns exec "$NS_B" python3 "$FAKE" "$1" 10.88.0.2 "$2" "$(pki b.pem)" "$(pki b.key)" \
