@@ -289,9 +289,9 @@ marked() {
 	cmp "$BATS_TEST_TMPDIR/in_a" "$BATS_TEST_TMPDIR/out_b"
 	cmp "$BATS_TEST_TMPDIR/in_b" "$BATS_TEST_TMPDIR/out_a"
 	# of 0 and 3 the one that encrypts
-	jq -e '.upgraded and ."psp-version" == 0 and .peer == "[fd88::2]:7700"' \
+	jq -e '.upgraded and .version == 0 and .peer == "[fd88::2]:7700"' \
 		"$BATS_TEST_TMPDIR/err_a"
-	jq -e '.upgraded and ."psp-version" == 0 and (.peer | startswith("[fd88::1]:"))' \
+	jq -e '.upgraded and .version == 0 and (.peer | startswith("[fd88::1]:"))' \
 		"$BATS_TEST_TMPDIR/err_b"
 	listen_b 7701 --ca "$(pki ca.pem)" --versions 1
 	run -1 connect_a 7701 --ca "$(pki ca.pem)" --versions 0

@@ -131,9 +131,9 @@ static void status(const char *peer, const struct pspbpf_upgrade_info *in, int e
 	out_bool("upgraded", NULL, !err);
 	if (!err) {
 		out_text("%s: upgraded: ", cli.prog);
-		out_string("dev", "dev %s", in->ifname);
+		out_string("ifname", "dev %s", in->ifname);
 		out_uint("dev-id", " (id %llu)", in->dev_id);
-		out_uint("psp-version", " version %llu", in->version);
+		out_uint("version", " version %llu", in->version);
 		out_hex32("rx-spi", " rx-spi 0x%s", in->rx_spi);
 		out_hex32("tx-spi", " tx-spi 0x%s", in->tx_spi);
 		out_uint("format", " format %llu", in->format);
