@@ -67,6 +67,7 @@ static int ssl_wait(struct upg *u, int ret, const char *what)
 {
 	struct pollfd p = { .fd = u->fd };
 	int64_t left = u->deadline - now_ms();
+	const char *why;
 	unsigned long e;
 	int n;
 
@@ -88,8 +89,8 @@ static int ssl_wait(struct upg *u, int ret, const char *what)
 		if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			return set_err(u->h, ECONNRESET, "%s: the peer closed the connection",
 				       what);
-		return set_err(u->h, EPROTO, "%s: TLS: %s", what,
-			       e ? ERR_reason_error_string(e) : "error");
+		why = e ? ERR_reason_error_string(e) : NULL;
+		return set_err(u->h, EPROTO, "%s: TLS: %s", what, why ? why : "error");
 	}
 	n = left > 0 ? poll(&p, 1, (int)left) : 0;
 	if (n < 0 && errno != EINTR)
@@ -398,8 +399,8 @@ static int upgrade(struct upg *u, const struct pspbpf_upgrade_opts *o)
 		/*
 		 * Too late to tell the peer: it has done its tx-assoc and
 		 * drops what this end sends in clear. Reset instead (in
-		 * clear too, so dropped as well), and the peer's own timeout
-		 * ends its side.
+		 * clear too, so most likely dropped as well): the peer's
+		 * side ends at its own timeout, TCP's or the application's.
 		 */
 		forget(u, &cfg, &flow);
 		setsockopt(u->fd, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
