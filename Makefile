@@ -303,6 +303,7 @@ bench: all $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-churn
 	$(Q)[ -d /sys/module/psp_crypto ] || $(BUILD)/bench/bench-assoc scale offload
 	$(Q)BUILD=$(BUILD) tools/bench/churn
 	$(Q)BUILD=$(BUILD) tools/bench/iperf
+	$(Q)BUILD=$(BUILD) tools/bench/tls
 
 # The kernel module (kmod/), built for each kernel the guests boot
 # (VM_KERNELS, tests/vm/prepare) against Debian's headers in the private
@@ -387,12 +388,14 @@ vm-check: all unit kmod $(KFUNCS_TESTS)
 # (0.2-0.65 ms; 40 us on the host), so bench-assoc takes 1024 associations and 2
 # rounds there (about 20 s) instead of 16384 and 4, at which vm-bench did
 # not get past bench-assoc in the cut-off; offload-steady one transfer each
-# way instead of five; the churn 10 s of each kind instead of 20. Each step runs
-# whatever the one before it did (the guest's status is the first
-# failure's), and the guest's wall time comes last.
+# way instead of five; the churn 10 s of each kind instead of 20; psp-tls
+# 64 MB a transfer and 20 connections of each kind instead of 1024 and
+# 200. Each step runs whatever the one before it did (the guest's status
+# is the first failure's), and the guest's wall time comes last.
 VM_BENCH_KERNEL ?= 6.12
 VM_BENCH_ENV := PSP_BENCH_ASSOC_FLOWS=1024 PSP_BENCH_ASSOC_ROUNDS=2 PSP_BENCH_REPS=1 \
-		PSP_BENCH_SCALE_ASSOCS=100000 PSP_BENCH_CHURN_SECONDS=10
+		PSP_BENCH_SCALE_ASSOCS=100000 PSP_BENCH_CHURN_SECONDS=10 \
+		PSP_BENCH_TLS_MB=64 PSP_BENCH_TLS_CONNS=20
 vm-bench: all kmod $(BENCH_BINS) $(BUILD)/tests/psp-nic-emu $(BUILD)/tests/psp-churn
 	$(Q)BUILD=$(BUILD) VM_DIR=$(VM_DIR) VM_NET_QUEUES=2 tests/vm/run -k $(VM_BENCH_KERNEL) -t 1500 \
 	  -N tests/vm/guest kmod \
@@ -482,7 +485,8 @@ $(foreach a,$(KMOD_ABIS),$(eval $(call inst_set,bpf-kmod-$(a),$(BPFOBJDIR)/kmod-
 $(eval $(call inst_set,man8,$(MANDIR)/man8,0644,docs/psp-bpf-ctl.8))
 $(eval $(call inst_set,man1,$(MANDIR)/man1,0644,docs/psp-tls.1))
 $(eval $(call inst_set,man3,$(MANDIR)/man3,0644,docs/libpspbpf.3))
-$(eval $(call inst_set,bashcomp,$(BASHCOMPDIR),0644,tools/completion/psp-bpf-ctl))
+$(eval $(call inst_set,bashcomp,$(BASHCOMPDIR),0644,tools/completion/psp-bpf-ctl \
+	tools/completion/psp-tls))
 # the other parts' files, once they are there
 $(eval $(call inst_set,wireshark,$(WIRESHARK_PLUGINDIR),0644,$(wildcard tools/wireshark/psp.lua)))
 $(eval $(call inst_set,conf,$(SYSCONFDIR)/psp-bpf,0644,$(wildcard tools/systemd/example.conf),own))

@@ -22,7 +22,8 @@ setup_file() {
 	for ns in "$NS_A" "$NS_B"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=0
 	done
-	make_pki "$BATS_FILE_TMPDIR/pki"
+	# a CA, leaf certificates a and b (both addresses of each side), rogue
+	"$ROOT/tests/tools/mkcerts" "$BATS_FILE_TMPDIR/pki" 10.88.0.1 10.88.0.2 fd88::1 fd88::2
 }
 
 teardown_file() {
@@ -33,23 +34,6 @@ teardown() {
 	# what a failed test left running, or without its device
 	[ -z "${BG_PIDS:-}" ] || kill $BG_PIDS 2>/dev/null || true
 	ctl_b dev show vb >/dev/null 2>&1 || dev_up b
-}
-
-# make_pki DIR: a CA, leaf certificates a and b from it (both addresses of
-# each side in subjectAltName), and rogue, self-signed
-make_pki() {
-	local d=$1 n san=subjectAltName=IP:10.88.0.1,IP:10.88.0.2,IP:fd88::1,IP:fd88::2
-	local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-	mkdir -p "$d"
-	openssl req -x509 "${ec[@]}" -keyout "$d/ca.key" -out "$d/ca.pem" -subj /CN=psp-test-ca \
-		-days 2 2>/dev/null
-	for n in a b; do
-		openssl req "${ec[@]}" -keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=psp-$n" 2>/dev/null
-		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-			-out "$d/$n.pem" -days 2 -extfile <(echo "$san") 2>/dev/null
-	done
-	openssl req -x509 "${ec[@]}" -keyout "$d/rogue.key" -out "$d/rogue.pem" -subj /CN=rogue \
-		-days 2 -addext "$san" 2>/dev/null
 }
 
 pki() { echo "$BATS_FILE_TMPDIR/pki/$1"; }
