@@ -95,7 +95,7 @@ installed_rx() {	# BPFOBJDIR
 			"$DEB_LIB/libpspbpf.so.$VERSION" "$DEB_LIB/pkgconfig/libpspbpf.pc" \
 			usr/include/pspbpf/pspbpf.h usr/include/pspbpf/psp/{counters,ghash,maps,types,wire}.h \
 			usr/share/man/man8/psp-bpf-ctl.8 usr/share/man/man3/libpspbpf.3 usr/share/man/man1/psp-tls.1 \
-			usr/share/bash-completion/completions/psp-bpf-ctl
+			usr/share/bash-completion/completions/psp-{bpf-ctl,tls}
 		bpf_objects "$DEB_LIB/bpf/psp-bpf"
 		others usr/lib/systemd/system etc "$DEB_LIB/wireshark/plugins"
 	} | LC_ALL=C sort)
@@ -119,7 +119,7 @@ installed_rx() {	# BPFOBJDIR
 			usr/local/include/pspbpf/pspbpf.h usr/local/include/pspbpf/psp/{counters,ghash,maps,types,wire}.h \
 			usr/local/share/man/man8/psp-bpf-ctl.8 usr/local/share/man/man3/libpspbpf.3 \
 			usr/local/share/man/man1/psp-tls.1 \
-			usr/local/share/bash-completion/completions/psp-bpf-ctl
+			usr/local/share/bash-completion/completions/psp-{bpf-ctl,tls}
 		bpf_objects usr/local/lib/bpf/psp-bpf
 		others usr/local/lib/systemd/system usr/local/etc usr/local/lib/wireshark/plugins
 	} | LC_ALL=C sort)
@@ -348,6 +348,28 @@ offers_only() {	# "WANT..." WORD...: offers those, sorted, and nothing else
 	offers_only "" dev del pi0 ''
 	offers_only "" derive ''
 	offers_only "" dev add nosuchdev
+}
+
+@test "bash completion of psp-tls: the mode, options from its -h, their values" {
+	local cur
+	# shellcheck source=/dev/null
+	source "$DEB/usr/share/bash-completion/completions/psp-tls"
+	[[ $(complete -p psp-tls) == *"-F _psp_tls psp-tls" ]]
+	tls_offers() {	# "WANT..." WORD...: offers those, sorted, and nothing else
+		COMP_WORDS=("$DEB/usr/bin/psp-tls" "${@:2}")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_psp_tls
+		cur=$(printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort | xargs)
+		[ "$cur" = "$1" ] || fail "${*:2}: wanted $1, got: $cur"
+	}
+	tls_offers "connect listen" ''
+	tls_offers "--ca --cert" --c
+	tls_offers "--allow-tls" -j --al
+	tls_offers "0 1 2 3" --versions ''
+	tls_offers "$NS" -n "$NS"
+	tls_offers "$ROOT/tests/vectors/manifest.json" --ca "$ROOT/tests/vectors/manif"
+	tls_offers "" -j connect ''
 }
 
 @test "make uninstall: no file left, nor a directory of psp-bpf's; shared ones stay with what others put there" {
