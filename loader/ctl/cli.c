@@ -378,8 +378,6 @@ void format_flow(const struct pspbpf_flow *f, char *buf, size_t size)
 		 v6 ? "[" : "", r, v6 ? "]" : "", f->rport);
 }
 
-/* Enter the named network namespace; the mount namespace, and with it the
- * host's bpffs, stays ours. */
 /*
  * Keys pass through this process (rx-assoc's answer, tx-assoc's and
  * key-import's arguments, the lines of add-assoc --batch; psp-tls's
@@ -395,6 +393,8 @@ void cli_keep_keys_in(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* Enter the named network namespace; the mount namespace, and with it the
+ * host's bpffs, stays ours. */
 int cli_enter_netns(const char *name)
 {
 	char path[4096];
