@@ -52,10 +52,11 @@ static __always_inline struct psp_dev_cfg *dev_named(const struct psp_dev_ref *r
 /*
  * psp_kdf's alloc (include/psp/maps.h): rx-assoc's checks and its SPI,
  * which the loader took lookup by lookup before, one syscall each. SPIs
- * count up within the current key's phase; 0 is never one. Processes
+ * take the current key's phase, their lower bits counting up across
+ * rotations (key_rotated()); 0 is never one. Processes
  * installing associations hold the loader's lock shared and run this at
  * once: spi_last moves by an atomic add, so each gets SPIs of its own;
- * key-rotate, which starts a phase's count again, holds it exclusive.
+ * key-rotate, which starts a count that ran out again, holds it exclusive.
  */
 static __always_inline int kdf_alloc(struct psp_kdf_req *r)
 {
@@ -82,7 +83,7 @@ static __always_inline int kdf_alloc(struct psp_kdf_req *r)
 
 		__u32 last = __sync_fetch_and_add(&cfg->spi_last, 1);
 
-		/* past the last index: it stays past, until the next phase */
+		/* past the last index: it stays past, until the next rotation */
 		if (last >= PSP_SPI_INDEX_MASK)
 			return -ENOSPC;
 		k.spi = (cfg->phase ? PSP_SPI_PHASE : 0) | (last + 1);

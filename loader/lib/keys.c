@@ -122,9 +122,18 @@ int pspbpf_key_import(struct pspbpf *h, const char *ifname, uint32_t phase,
 
 void key_rotated(struct psp_dev_cfg *cfg)
 {
-	/* new SPIs take the new key's phase, counting from 1 again */
+	/*
+	 * New SPIs take the new key's phase, their lower bits counting on
+	 * from the last, not from 1 again as netdevsim's do: a phase's SPI
+	 * then comes back under a newer key only after 2^31 others. Else a
+	 * flow closed a rotation or two ago would lend its SPI to a new one
+	 * within seconds, and the late packets the peer still sealed with
+	 * the old key would fail authentication, as forgeries do, instead
+	 * of counting as rx-no-sa. Only a count that ran out starts over.
+	 */
 	cfg->phase = !cfg->phase;
-	cfg->spi_last = 0;
+	if (cfg->spi_last >= PSP_SPI_INDEX_MASK)
+		cfg->spi_last = 0;
 	cfg->generation = (cfg->generation + 1) & PSP_GEN_MASK;
 	cfg->key_rotations++;
 }

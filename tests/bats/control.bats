@@ -33,13 +33,38 @@ send_small() {	# A_PORT B_PORT SECONDS
 	[ "$(counter a key-rotations)" -eq $((before + 2)) ]
 }
 
-@test "rx-assoc by flow: SPI bit 31 flips at a rotation, and counting starts over" {
+@test "rx-assoc by flow: SPI bit 31 flips at a rotation, and the count goes on" {
 	local s1 s2
 	s1=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42001 10.88.0.2:80 | jq -r .spi)
 	ctl_a key-rotate va >/dev/null
 	s2=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42002 10.88.0.2:80 | jq -r .spi)
 	[ $(( (0x$s1 >> 31) ^ (0x$s2 >> 31) )) -eq 1 ]
-	[ $(( 0x$s2 & 0x7fffffff )) -eq 1 ]	# counting starts over in the new phase
+	[ $(( 0x$s2 & 0x7fffffff )) -eq $(( (0x$s1 & 0x7fffffff) + 1 )) ]
+}
+
+@test "a closed flow's SPI is not handed out again under the next key of its phase: the peer's late packets count rx-no-sa, not rx-auth-fail" {
+	local ra old new nosa authfail
+	ctl_a key-rotate va >/dev/null
+	ra=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42005 10.88.0.2:5105)
+	old=$(jq -r .spi <<<"$ra")
+	ctl_b add-assoc vb --flow 10.88.0.2:5105 10.88.0.1:42005 --tx-spi "$old" \
+		--tx-key "$(jq -r .key <<<"$ra")" >/dev/null
+	# A's side closes; two rotations bring its SPI's phase back under a
+	# new key, where a count from 1 would hand the SPI out again first
+	ctl_a del-assoc va --flow 10.88.0.1:42005 10.88.0.2:5105
+	ctl_a key-rotate va >/dev/null
+	ctl_a key-rotate va >/dev/null
+	new=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42006 10.88.0.2:5106 | jq -r .spi)
+	[ $(( (0x$old ^ 0x$new) >> 31 )) -eq 0 ]
+	[ "$new" != "$old" ]
+	nosa=$(counter a rx-no-sa) authfail=$(counter a rx-auth-fail)
+	# B, which never heard of the close, sends on the flow: its SYNs
+	# reach A sealed with the old key under the old SPI
+	ip netns exec "$NS_B" timeout 2 "$XFER" send 10.88.0.2 5105 10.88.0.1 42005 </dev/null || true
+	[ "$(counter a rx-no-sa)" -gt "$nosa" ]
+	[ "$(counter a rx-auth-fail)" -eq "$authfail" ]
+	ctl_a del-assoc va --flow 10.88.0.1:42006 10.88.0.2:5106
+	ctl_b del-assoc vb --flow 10.88.0.2:5105 10.88.0.1:42005
 }
 
 @test "rx-assoc: ENOSPC, SPI space exhausted, when the phase runs out; a rotation moves on" {
@@ -54,8 +79,8 @@ send_small() {	# A_PORT B_PORT SECONDS
 	[ $(( 0x$last & 0x7fffffff )) -eq $((0x7fffffff)) ]
 	run -1 ctl_a rx-assoc va --flow 10.88.0.1:42021 10.88.0.2:80
 	[[ $output == *"ENOSPC: SPI space exhausted"* ]]
-	# the other phase counts from the start (past SPIs its older
-	# associations still hold)
+	# the count that ran out starts over in the other phase (past SPIs
+	# its older associations still hold)
 	ctl_a key-rotate va >/dev/null
 	spi=$(ctl_a -j rx-assoc va --flow 10.88.0.1:42021 10.88.0.2:80 | jq -r .spi)
 	[ $(( (0x$spi ^ 0x$last) >> 31 )) -eq 1 ]
