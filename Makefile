@@ -37,7 +37,7 @@ VERSION := 0.1.0
 LIB_SOMAJOR := 0
 LIB_SONAME := libpspbpf.so.$(LIB_SOMAJOR)
 LIB_SO := $(BUILD)/libpspbpf.so.$(VERSION)
-CPPFLAGS := -Iinclude -Iloader/lib -Itests/unit -Itests/datapath -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
+CPPFLAGS := -Iinclude -Ilibpspbpf -Ipspref -Itests/unit -Itests/datapath -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -54,12 +54,18 @@ BPF_KMOD_OBJS := $(foreach a,$(KMOD_ABIS),$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/km
 BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h) \
 	     $(foreach a,$(KMOD_ABIS),$(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%_kmod$(subst .,,$(a)).skel.h,$(BPF_SRCS)))
 BPF_HDRS := $(wildcard bpf/lib/*.h include/psp/*.h) vmlinux.h
-LIB_SRCS := $(wildcard loader/lib/*.c)
-CTL_SRCS := $(wildcard loader/ctl/*.c)
+# libpspbpf, the control plane; pspref, the userspace PSP reference, on
+# OpenSSL alone: the oracle of the tests and the engine of psp-bpf-ctl
+# pcap, never linked into the library whose datapath it judges
+LIB_SRCS := $(wildcard libpspbpf/*.c)
+REF_SRCS := $(wildcard pspref/*.c)
+REF_A := $(BUILD)/libpspref.a
+CTL_SRCS := $(wildcard psp-bpf-ctl/*.c)
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
 TEST_LIB_SRCS := tests/unit/tap.c tests/unit/testdata.c tests/unit/pktgen.c
 DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) tests/unit/tap_main.c
-LIB_LIBS := -lxdp -lbpf -lelf -lz -lssl -lcrypto
+REF_LIBS := -lssl -lcrypto
+LIB_LIBS := -lxdp -lbpf -lelf -lz $(REF_LIBS)
 CTL_LIBS := -lpcap $(LIB_LIBS)
 
 objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
@@ -81,8 +87,8 @@ $(BUILD)/psp-responder: $(call objs,obj,tools/psp-responder.c) $(BUILD)/libpspbp
 
 # psp-tls (tools/psp-tls/): psp-bpf-ctl's option parsing, -n and JSON
 # writer beside its own files.
-PSP_TLS_SRCS := $(wildcard tools/psp-tls/*.c) loader/ctl/cli.c loader/ctl/json.c
-$(call objs,obj,$(wildcard tools/psp-tls/*.c)): CPPFLAGS += -Iloader/ctl
+PSP_TLS_SRCS := $(wildcard tools/psp-tls/*.c) psp-bpf-ctl/cli.c psp-bpf-ctl/json.c
+$(call objs,obj,$(wildcard tools/psp-tls/*.c)): CPPFLAGS += -Ipsp-bpf-ctl
 $(BUILD)/psp-tls: $(call objs,obj,$(PSP_TLS_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -155,12 +161,16 @@ $(BUILD)/libpspbpf.a: $(call objs,obj,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+$(REF_A): $(call objs,obj,$(REF_SRCS))
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
 # The shared library exports the functions of pspbpf.h and nothing else
-# (internals share the pspbpf_ prefix; psp_ref.h is the tools' own): a
+# (internals share the pspbpf_ prefix; the reference, pspref, is not in it): a
 # version script made from the header, so a function added there is
 # exported without a list to keep.
 
-$(BUILD)/libpspbpf.map: loader/lib/pspbpf.h
+$(BUILD)/libpspbpf.map: libpspbpf/pspbpf.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q){ echo 'LIBPSPBPF_$(LIB_SOMAJOR) {'; echo 'global:'; \
@@ -172,20 +182,21 @@ $(LIB_SO): $(call objs,pic,$(LIB_SRCS)) $(BUILD)/libpspbpf.map
 	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs -Wl,--as-needed \
 	  -Wl,--version-script=$(BUILD)/libpspbpf.map -o $@ $(filter %.o,$^) $(LIB_LIBS)
 
-$(BUILD)/psp-bpf-ctl: $(call objs,obj,$(CTL_SRCS)) $(BUILD)/libpspbpf.a
+$(BUILD)/psp-bpf-ctl: $(call objs,obj,$(CTL_SRCS)) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
-$(BUILD)/tests/unit: $(call objs,obj,$(UNIT_SRCS) $(LIB_SRCS))
+# the reference's own tests: OpenSSL and libpcap, no BPF
+$(BUILD)/tests/unit: $(call objs,obj,$(UNIT_SRCS) $(REF_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lpcap $(REF_LIBS)
 
-$(BUILD)/tests/unit-san: $(call objs,san,$(UNIT_SRCS) $(LIB_SRCS))
+$(BUILD)/tests/unit-san: $(call objs,san,$(UNIT_SRCS) $(REF_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CTL_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lpcap $(REF_LIBS)
 
 $(BUILD)/tests/psp-cases: $(call objs,obj,tests/selftests/psp_cases.c) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
@@ -204,13 +215,13 @@ $(BUILD)/tests/psp-rotate: $(call objs,obj,tests/tools/psp-rotate.c) $(BUILD)/li
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a
+$(BUILD)/tests/datapath: $(call objs,obj,$(DATAPATH_SRCS)) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
 # psp-bpf-ctl built with ASan and UBSan, for the CLI fuzzer.
-$(BUILD)/psp-bpf-ctl-san: $(call objs,san,$(CTL_SRCS) $(LIB_SRCS))
+$(BUILD)/psp-bpf-ctl-san: $(call objs,san,$(CTL_SRCS) $(LIB_SRCS) $(REF_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CTL_LIBS)
@@ -223,13 +234,13 @@ FUZZ_INPUTS ?= 1000000
 FUZZ_CLI_RUNS ?= 10000
 $(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/mutate.c tests/datapath/env.c \
 					  $(TEST_LIB_SRCS)) \
-			  $(BUILD)/libpspbpf.a
+			  $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
 
 FUZZ_CLI_SRCS := tests/fuzz/fuzz_cli.c $(wildcard tests/fuzz/cli_*.c)
-$(BUILD)/tests/fuzz-cli: $(call objs,obj,$(FUZZ_CLI_SRCS) $(TEST_LIB_SRCS)) $(BUILD)/libpspbpf.a
+$(BUILD)/tests/fuzz-cli: $(call objs,obj,$(FUZZ_CLI_SRCS) $(TEST_LIB_SRCS)) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)
@@ -249,7 +260,7 @@ $(BUILD)/tests/vectors.tsv: tests/vectors/manifest.json
 	$(Q)mkdir -p $(@D)
 	$(Q)$(JQ) -r '.vectors[] | [.name, .cleartext, .psp, .params.master0, .params.master1, .params.spi, .params.version, .params.mode, .params.crypt_off, .params.vc, (.params.vc_value // "-"), .params.iv_first, .expect] | map(tostring) | @tsv' $< > $@
 
-$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/ossl_gcm.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/ossl_gcm.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -272,7 +283,7 @@ $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
 
 .SECONDARY: $(BUILD)/bench/bench_ecb.bpf.o $(BUILD)/bench/bench_kmod.bpf.o
 
-$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -344,7 +355,7 @@ $(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/
 	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
 
 $(BUILD)/tests/kmod-$(1)/kfuncs: $(BUILD)/tests/kmod-$(1)/test_kfuncs.o \
-				$(call objs,obj,tests/unit/tap.c tests/unit/tap_main.c) $(BUILD)/libpspbpf.a
+				$(call objs,obj,tests/unit/tap.c tests/unit/tap_main.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$$(call msg,LINK,$$@)
 	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(LIB_LIBS)
 endef
@@ -460,7 +471,7 @@ LDCONFIG	?= ldconfig
 # The include/psp/ headers pspbpf.h needs, as the compiler finds them;
 # they go under INCLUDEDIR/pspbpf/ (Cflags: -I.../pspbpf), where a
 # directory named psp/ is ours alone.
-PUB_PSP_HDRS = $(filter include/psp/%,$(shell $(CC) -MM -Iinclude loader/lib/pspbpf.h))
+PUB_PSP_HDRS = $(filter include/psp/%,$(shell $(CC) -MM -Iinclude libpspbpf/pspbpf.h))
 
 # What make install copies, and so what make uninstall removes, as sets:
 # $(1) a name, $(2) the directory, $(3) the mode, $(4) the files, which
@@ -477,7 +488,7 @@ endef
 $(eval $(call inst_set,sbin,$(SBINDIR),0755,$(BUILD)/psp-bpf-ctl))
 $(eval $(call inst_set,bin,$(BINDIR),0755,$(BUILD)/psp-responder $(BUILD)/psp-tls))
 $(eval $(call inst_set,lib,$(LIBDIR),0644,$(BUILD)/libpspbpf.a $(LIB_SO)))
-$(eval $(call inst_set,hdr,$(INCLUDEDIR)/pspbpf,0644,loader/lib/pspbpf.h,own))
+$(eval $(call inst_set,hdr,$(INCLUDEDIR)/pspbpf,0644,libpspbpf/pspbpf.h,own))
 $(eval $(call inst_set,psphdr,$(INCLUDEDIR)/pspbpf/psp,0644,$$(PUB_PSP_HDRS),own))
 $(eval $(call inst_set,bpf,$(BPFOBJDIR),0644,$(BPF_OBJS),own))
 $(foreach a,$(KMOD_ABIS),$(eval $(call inst_set,bpf-kmod-$(a),$(BPFOBJDIR)/kmod-$(a),0644,\
@@ -499,7 +510,7 @@ INST_TEMPLATES += $(1)
 inst_dir_$(1) = $(2)
 inst_files_$(1) = $(3)
 endef
-$(eval $(call inst_template,pc,$(PKGCONFIGDIR),loader/lib/libpspbpf.pc.in))
+$(eval $(call inst_template,pc,$(PKGCONFIGDIR),libpspbpf/libpspbpf.pc.in))
 $(eval $(call inst_template,unit-templates,$(SYSTEMDUNITDIR),$(wildcard tools/systemd/*.in)))
 SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \

@@ -15,7 +15,7 @@
  * and leaves the checksum to it (CHECKSUM_PARTIAL): the device, or the
  * kernel's fallback after TC, would segment the sealed packet or write
  * the TCP checksum into its ciphertext. So psp_tx sends such packets of
- * PSP flows out through the device's seal port (loader/lib/seal.c), a
+ * PSP flows out through the device's seal port (libpspbpf/seal.c), a
  * veth pair without offloads: the kernel segments them and completes
  * their checksums on its way in, and psp_seal on its other end seals
  * each segment and redirects it to the device, whose psp_tx lets it out.

@@ -13,7 +13,7 @@
  * packet data; Debian 12 has 1.3.1. This object is that dispatcher with
  * that call: the same config, names, version and metadata as libxdp's,
  * so that any libxdp of the same ABI runs, reads and replaces it.
- * libxdp loads it from LIBXDP_OBJECT_PATH (loader/lib/xdp_dispatcher.c).
+ * libxdp loads it from LIBXDP_OBJECT_PATH (libpspbpf/xdp_dispatcher.c).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

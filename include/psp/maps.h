@@ -75,7 +75,7 @@ struct psp_dev_cfg {
 	__u32 mark_mask;	/* must be PSP; mask 0: no mark rule */
 	__u32 flags;		/* PSP_DEV_F_* */
 	__u32 mtu;		/* device MTU when added: MSS clamp and size checks */
-	/* The device's seal port, a veth pair of its own (loader/lib/seal.c):
+	/* The device's seal port, a veth pair of its own (libpspbpf/seal.c):
 	 * PSP packets that are GSO or leave their checksum to the device go
 	 * out through seg_ifindex, where the kernel segments them and
 	 * completes their checksums, and come back on seal_ifindex to be

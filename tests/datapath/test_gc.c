@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * gc beside installs: a sweep reads under the state's lock shared and
- * reclaims a chunk at a time under it exclusive (loader/lib/gc.c), so
+ * reclaims a chunk at a time under it exclusive (libpspbpf/gc.c), so
  * associations go on being installed while it runs. Under the lock
  * exclusive from start to end, as gc once held it, no install could finish
  * while the sweep runs. Counted, not timed: the installs the library

@@ -52,7 +52,7 @@ static int wire_iv(const uint8_t *out, size_t len, int family, uint64_t *iv)
 
 /* The IV of packet 0 of an association installed at installed (ns of
  * CLOCK_REALTIME), read from the first: after the install's time and no
- * later than now (loader/lib/assoc.c seeds it from the clock). */
+ * later than now (libpspbpf/assoc.c seeds it from the clock). */
 static int first_iv(const uint8_t *out, size_t len, int family, size_t i, uint64_t installed,
 		    uint64_t *iv0)
 {

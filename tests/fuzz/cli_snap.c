@@ -46,7 +46,7 @@
 #include "pspbpf_int.h"	/* map_entries(), PSPBPF_RTPROT */
 
 #ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* Linux 6.6; libbpf 1.1.2 predates them (loader/lib/tc.c) */
+#define BPF_TCX_INGRESS 46	/* Linux 6.6; libbpf 1.1.2 predates them (libpspbpf/tc.c) */
 #define BPF_TCX_EGRESS 47
 #endif
 

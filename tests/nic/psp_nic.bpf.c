@@ -41,7 +41,7 @@ struct {
 } nic_tx_ivs SEC(".maps");
 
 /* The next IV of key k: unique per packet per key, counting from the
- * time its counter was made, as the host seeds its own (loader/lib/
+ * time its counter was made, as the host seeds its own (libpspbpf/
  * assoc.c): a key installed again under another handle does not start
  * over. 0 if the counter cannot be had. */
 static __always_inline __u64 nic_next_iv(const struct psp_spi_key *k)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * libpspbpf: the userspace PSP reference.
+ * pspref: the userspace PSP reference.
  *
  * Key derivation, AES-GCM/GMAC and the encapsulation of single IP packets,
  * on OpenSSL. It is the oracle the project tests the BPF datapath against,
