@@ -97,7 +97,7 @@ int cmd_dispatch(const char *parent, const struct cmd *cmds, int argc, char **ar
 }
 
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
+	       const struct option *longopts, void (*usage)(void))
 {
 	char opts[64];
 	int c;
@@ -111,15 +111,18 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	opterr = 0;
 	c = getopt_long(argc, argv, opts, longopts, NULL);
 	switch (c) {
+	case 'h':
+		usage();
+		return CLI_OPTS_HELP;
 	case ':':
 		usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
-		return '?';
+		return CLI_OPTS_BAD;
 	case '?':
 		if (optopt)
 			usage_error(cmd, "unknown option '-%c'", optopt);
 		else
 			usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		return '?';
+		return CLI_OPTS_BAD;
 	default:
 		return c;
 	}
@@ -439,13 +442,8 @@ int no_options(const char *cmd, int argc, char **argv, void (*usage)(void))
 	int c;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
-		if (c != 'h')
-			return EXIT_USAGE;
-		usage();
-		return 0;
-	}
-	return -1;
+	c = cli_getopt(cmd, argc, argv, "", opts, usage);
+	return c == CLI_OPTS_END ? -1 : cli_opts_exit(c);
 }
 
 int for_devices(const char *cmd, int argc, char **argv, void (*usage)(void),

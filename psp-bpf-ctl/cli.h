@@ -40,13 +40,23 @@ int cmd_dispatch(const char *parent, const struct cmd *cmds, int argc, char **ar
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int op_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* cli_getopt()'s answers besides an option's character */
+#define CLI_OPTS_END	(-1)	/* no more options: the operands are at optind */
+#define CLI_OPTS_HELP	(-2)	/* -h or --help: the usage is printed */
+#define CLI_OPTS_BAD	(-3)	/* an unknown option or a missing argument, said */
+
 /*
- * getopt_long for a command: returns the option, -1 at the end, or
- * '?' after reporting an unknown option or a missing argument as a usage
- * error (the caller returns EXIT_USAGE). "-h" and "--help" return 'h'.
+ * getopt_long for a command: the next option, or CLI_OPTS_*. "-h" and
+ * "--help" (longopts name it) print usage(). A command returns
+ * cli_opts_exit() of any answer but an option or CLI_OPTS_END.
  */
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
+	       const struct option *longopts, void (*usage)(void));
+
+static inline int cli_opts_exit(int c)
+{
+	return c == CLI_OPTS_HELP ? 0 : EXIT_USAGE;
+}
 
 /* How many hex digits s has, after an optional 0x or 0X. */
 size_t hex_digits(const char *s);

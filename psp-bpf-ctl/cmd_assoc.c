@@ -114,13 +114,7 @@ static int parse_assoc(const char *cmd, int argc, char **argv, const char *allow
 
 	memset(a, 0, sizeof(*a));
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", assoc_opts)) != -1) {
-		if (c == 'h') {
-			usage();
-			return 0;
-		}
-		if (c == '?')
-			return EXIT_USAGE;
+	while ((c = cli_getopt(cmd, argc, argv, "", assoc_opts, usage)) > 0) {
 		if (!strchr(allowed, c))
 			return usage_error(cmd, "%s does not apply here", opt_name(c));
 		switch (c) {
@@ -169,6 +163,8 @@ static int parse_assoc(const char *cmd, int argc, char **argv, const char *allow
 			break;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
 	if (a->batch && (a->have_flow || a->have_spi || a->have_key || a->have_version ||

@@ -32,7 +32,7 @@ int do_derive(int argc, char **argv)
 	uint32_t spi = 0, version = 0, len;
 
 	optind = 0;
-	while ((c = cli_getopt("derive", argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt("derive", argc, argv, "", opts, usage)) > 0) {
 		switch (c) {
 		case 'm':
 			if (parse_key_hex("derive", "--master", optarg, master, sizeof(master)))
@@ -49,13 +49,10 @@ int do_derive(int argc, char **argv)
 				return EXIT_USAGE;
 			have_version = 1;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind < argc)
 		return usage_error("derive", "unexpected argument '%s'", argv[optind]);
 	if (!have_master || !have_spi || !have_version)

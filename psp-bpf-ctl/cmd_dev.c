@@ -216,16 +216,11 @@ static int do_add(int argc, char **argv)
 	int c, ret;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", add_opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "", add_opts, usage)) > 0) {
 		switch (c) {
 		case 'c':
 			config = optarg;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		case '?':
-			return EXIT_USAGE;
 		default:
 			for (const struct option *o = add_opts; o->name; o++)
 				if (o->val == c)
@@ -236,6 +231,8 @@ static int do_add(int argc, char **argv)
 			a.given[c] = 1;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
 	dev = argv[optind];
@@ -306,7 +303,7 @@ static int do_set(int argc, char **argv)
 	struct pspbpf *h;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "", opts, usage)) > 0) {
 		switch (c) {
 		case 'V':
 			if (parse_versions(cmd, "--versions", optarg, &versions))
@@ -318,13 +315,10 @@ static int do_set(int argc, char **argv)
 				return EXIT_USAGE;
 			set_mark = 1;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
 	if (!set_versions && !set_mark)
@@ -415,18 +409,15 @@ static int do_check(int argc, char **argv)
 	int c, ret, repair = 0;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "", opts, usage)) > 0) {
 		switch (c) {
 		case 'r':
 			repair = 1;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind != argc - 1)
 		return usage_error(cmd, "one DEV is needed");
 	/* whatever a killed command left pinned, the lock's directory made */
@@ -486,7 +477,7 @@ int do_key_import(int argc, char **argv)
 	uint64_t phase = 0;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "", opts, usage_key_import)) > 0) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(cmd, "--phase", optarg, 1, &phase))
@@ -498,13 +489,10 @@ int do_key_import(int argc, char **argv)
 				return EXIT_USAGE;
 			have_key = 1;
 			break;
-		case 'h':
-			usage_key_import();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind != argc - 1 || !have_key || !have_phase) {
 		OPENSSL_cleanse(key, sizeof(key));
 		return usage_error(cmd, "DEV, --phase and --key are required");

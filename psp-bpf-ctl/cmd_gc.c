@@ -33,19 +33,16 @@ int do_gc(int argc, char **argv)
 	int c, ret;
 
 	optind = 0;
-	while ((c = cli_getopt("gc", argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt("gc", argc, argv, "", opts, usage)) > 0) {
 		switch (c) {
 		case 'i':
 			if (parse_uint("gc", "--idle", optarg, UINT32_MAX, &idle))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind < argc - 1)
 		return usage_error("gc", "at most one DEV");
 	h = ctl_open(0);

@@ -123,7 +123,7 @@ int do_monitor(int argc, char **argv)
 	int c, first = 1;
 
 	optind = 0;
-	while ((c = cli_getopt("monitor", argc, argv, "", opts)) != -1) {
+	while ((c = cli_getopt("monitor", argc, argv, "", opts, usage)) > 0) {
 		switch (c) {
 		case 'i':
 			if (parse_uint("monitor", "--interval", optarg, 3600000, &interval))
@@ -133,13 +133,10 @@ int do_monitor(int argc, char **argv)
 			if (parse_uint("monitor", "--count", optarg, UINT32_MAX, &count))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (optind < argc - 1 || !interval)
 		return usage_error("monitor", optind < argc - 1 ? "at most one DEV" :
 				   "--interval must be at least 1 ms");

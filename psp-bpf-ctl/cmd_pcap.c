@@ -202,7 +202,7 @@ static int do_encrypt(int argc, char **argv)
 	uint8_t key[PSP_KEY_MAX_LEN];
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "i:o:", opts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "i:o:", opts, usage_encrypt)) > 0) {
 		r = key_or_file_opt(cmd, c, &k, &io);
 		if (r < 0)
 			goto usage;
@@ -236,13 +236,11 @@ static int do_encrypt(int argc, char **argv)
 			if (parse_uint(cmd, "--iv", optarg, UINT64_MAX, &iv))
 				goto usage;
 			break;
-		case 'h':
-			usage_encrypt();
-			ret = 0;
-			goto out;
-		default:
-			goto usage;
 		}
+	}
+	if (c != CLI_OPTS_END) {
+		ret = cli_opts_exit(c);
+		goto out;
 	}
 	ret = check_required(cmd, &k, &io, argc, argv);
 	if (!ret && (!have_spi || !have_version))
@@ -330,18 +328,12 @@ static int do_decrypt(int argc, char **argv)
 	int c, r, ret;
 
 	optind = 0;
-	while ((c = cli_getopt(cmd, argc, argv, "i:o:", opts)) != -1) {
-		r = key_or_file_opt(cmd, c, &k, &io);
-		if (r < 0)
+	while ((c = cli_getopt(cmd, argc, argv, "i:o:", opts, usage_decrypt)) > 0)
+		if (key_or_file_opt(cmd, c, &k, &io) <= 0)
 			goto usage;
-		if (r)
-			continue;
-		if (c == 'h') {
-			usage_decrypt();
-			ret = 0;
-			goto out;
-		}
-		goto usage;
+	if (c != CLI_OPTS_END) {
+		ret = cli_opts_exit(c);
+		goto out;
 	}
 	ret = check_required(cmd, &k, &io, argc, argv);
 	if (ret)

@@ -138,7 +138,7 @@ int do_stats(int argc, char **argv)
 	int c, prometheus = 0, ret;
 
 	optind = 0;
-	while ((c = cli_getopt("stats", argc, argv, "o:", opts)) != -1) {
+	while ((c = cli_getopt("stats", argc, argv, "o:", opts, usage)) > 0) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "prometheus"))
@@ -149,13 +149,10 @@ int do_stats(int argc, char **argv)
 				return usage_error("stats", "-o: no format '%s' (text, prometheus)",
 						   optarg);
 			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	if (!prometheus)
 		return for_devices_at("stats", argc, argv, print_stats);
 	if (cli.json)

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 
 	cli_keep_keys_in();
 	/* '+': options end at the command, whose own options follow it. */
-	while ((c = cli_getopt(NULL, argc, argv, "+jpvn:V", opts)) != -1) {
+	while ((c = cli_getopt(NULL, argc, argv, "+jpvn:V", opts, usage)) > 0) {
 		switch (c) {
 		case 'j':
 			cli.json = 1;
@@ -106,13 +106,10 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("psp-bpf-ctl %s\n", PSPBPF_VERSION);
 			return 0;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c != CLI_OPTS_END)
+		return cli_opts_exit(c);
 	out_init(stdout, cli.json, cli.pretty);
 	if (optind >= argc)
 		return usage_error(NULL, "a command is missing");

@@ -338,7 +338,7 @@ static int parse_opts(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = cli_getopt(NULL, argc, argv, "+jn:ke:", opts)) != -1) {
+	while ((c = cli_getopt(NULL, argc, argv, "+jn:ke:", opts, usage)) > 0) {
 		switch (c) {
 		case OPT_CERT:
 			opt.tls.cert = optarg;
@@ -383,13 +383,12 @@ static int parse_opts(int argc, char **argv)
 		case 'n':
 			cli.netns = optarg;
 			break;
-		case 'h':
-			usage();
-			exit(0);
-		default:
-			return EXIT_USAGE;
 		}
 	}
+	if (c == CLI_OPTS_HELP)
+		exit(0);
+	if (c != CLI_OPTS_END)
+		return EXIT_USAGE;
 	if (!opt.tls.cert != !opt.tls.key)
 		return usage_error(NULL, "--cert and --key go together");
 	if (opt.tls.ca && opt.tls.pin)
