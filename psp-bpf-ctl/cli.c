@@ -436,6 +436,15 @@ int ctl_fail(struct pspbpf *h, int ret)
 	return op_error(-ret, "%s", pspbpf_errmsg(h));
 }
 
+int ctl_close(struct pspbpf *h, int ret)
+{
+	if (ret)
+		ret = ctl_fail(h, ret);
+	out_end();
+	pspbpf_close(h);
+	return ret;
+}
+
 int no_options(const char *cmd, int argc, char **argv, void (*usage)(void))
 {
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
@@ -489,9 +498,5 @@ int for_devices_at(const char *cmd, int argc, char **argv,
 		out_close_array();
 		free(list);
 	}
-	if (ret)
-		ret = ctl_fail(h, ret);
-	out_end();
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }

@@ -101,6 +101,9 @@ int cli_enter_netns(const char *name);
 struct pspbpf *ctl_open(unsigned int flags);
 /* Reports a failed library call (ret < 0) and returns EXIT_FAILED. */
 int ctl_fail(struct pspbpf *h, int ret);
+/* A command's end: ret (0 or a library -errno) said as ctl_fail() does,
+ * the output ended and h closed. Returns the exit status. */
+int ctl_close(struct pspbpf *h, int ret);
 
 /* --flow LOCAL REMOTE: takes optarg and the next argument (ADDR:PORT, an
  * IPv6 address in brackets), both of one family. */

@@ -517,11 +517,7 @@ static int do_assoc_show(int argc, char **argv)
 	}
 	out_close_array();
 	free(list);
-	if (ret)
-		ret = ctl_fail(h, ret);
-	out_end();
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }
 
 int do_assoc(int argc, char **argv)

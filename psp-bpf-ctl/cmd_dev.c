@@ -271,10 +271,7 @@ static int do_del(int argc, char **argv)
 	if (!h)
 		return EXIT_FAILED;
 	ret = pspbpf_dev_del(h, argv[optind]);
-	if (ret)
-		ret = ctl_fail(h, ret);
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }
 
 static int show_one(struct pspbpf *h, const struct pspbpf_dev_info *d)
@@ -330,10 +327,7 @@ static int do_set(int argc, char **argv)
 		ret = pspbpf_dev_set_versions(h, argv[optind], versions);
 	if (!ret && set_mark)
 		ret = pspbpf_dev_set_mark(h, argv[optind], value, mask);
-	if (ret)
-		ret = ctl_fail(h, ret);
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }
 
 /* Each category's count, every one in JSON, those found as lines of text. */
@@ -502,10 +496,7 @@ int do_key_import(int argc, char **argv)
 	OPENSSL_cleanse(key, sizeof(key));
 	if (!h)
 		return EXIT_FAILED;
-	if (ret)
-		ret = ctl_fail(h, ret);
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }
 
 static void usage_key_rotate(void)
@@ -531,9 +522,7 @@ int do_key_rotate(int argc, char **argv)
 	if (!h)
 		return EXIT_FAILED;
 	ret = pspbpf_key_rotate(h, argv[optind], &cfg);
-	if (ret) {
-		ret = ctl_fail(h, ret);
-	} else {
+	if (!ret) {
 		out_open_object(NULL);
 		out_uint("id", "%llu: ", cfg.id);
 		out_string("ifname", "%s key rotated", cfg.ifname);
@@ -541,7 +530,5 @@ int do_key_rotate(int argc, char **argv)
 		out_uint("phase", ", new SPIs in phase %llu\n", cfg.phase);
 		out_close_object();
 	}
-	out_end();
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }

@@ -49,16 +49,12 @@ int do_gc(int argc, char **argv)
 	if (!h)
 		return EXIT_FAILED;
 	ret = pspbpf_gc(h, optind < argc ? argv[optind] : NULL, (uint32_t)idle, &st);
-	if (ret) {
-		ret = ctl_fail(h, ret);
-	} else {
+	if (!ret) {
 		out_open_object(NULL);
 		out_uint("flows", "flows %llu", st.flows);
 		out_uint("unbound", " unbound %llu", st.unbound);
 		out_uint("routes", " routes %llu\n", st.routes);
 		out_close_object();
-		out_end();
 	}
-	pspbpf_close(h);
-	return ret;
+	return ctl_close(h, ret);
 }
