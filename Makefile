@@ -63,10 +63,12 @@ REF_A := $(BUILD)/libpspref.a
 CTL_SRCS := $(wildcard psp-bpf-ctl/*.c)
 # tests/lib/: what the tests and benches share (TAP, packets, test data);
 # its headers are seen by their objects alone, never by the library's or
-# the tools' (TEST_CPPFLAGS below)
+# the tools' (TEST_CPPFLAGS below). DEVENV_SRCS: a PSP device to run the
+# programs on, for the tests and benches that link libpspbpf.
 TEST_LIB_SRCS := tests/lib/tap.c tests/lib/testdata.c tests/lib/pktgen.c
+DEVENV_SRCS := tests/lib/devenv.c
 UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c)) $(TEST_LIB_SRCS) tests/lib/tap_main.c
-DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) tests/lib/tap_main.c
+DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) $(DEVENV_SRCS) tests/lib/tap_main.c
 REF_LIBS := -lssl -lcrypto
 LIB_LIBS := -lxdp -lbpf -lelf -lz $(REF_LIBS)
 CTL_LIBS := -lpcap $(LIB_LIBS)
@@ -161,10 +163,10 @@ $(eval $(call object_rule,san,CC-SAN,$(SAN)))
 $(eval $(call object_rule,pic,CC-PIC,-fPIC))
 
 # The test library's headers for the tests' and benches' objects; the
-# fuzzers and the benches share the datapath tests' environment as well.
+# fuzzers share the datapath tests' environment as well.
 TEST_CPPFLAGS := -Itests/lib
 $(BUILD)/obj/tests/%.o $(BUILD)/san/tests/%.o $(BUILD)/obj/tools/bench/%.o: CPPFLAGS += $(TEST_CPPFLAGS)
-$(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tools/bench/%.o: CPPFLAGS += -Itests/datapath
+$(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -Itests/datapath
 
 $(BUILD)/libpspbpf.a: $(call objs,obj,$(LIB_SRCS))
 	$(call msg,AR,$@)
@@ -242,7 +244,7 @@ $(BUILD)/psp-bpf-ctl-san: $(call objs,san,$(CTL_SRCS) $(LIB_SRCS) $(REF_SRCS))
 FUZZ_INPUTS ?= 1000000
 FUZZ_CLI_RUNS ?= 10000
 $(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/mutate.c tests/datapath/env.c \
-					  $(TEST_LIB_SRCS)) \
+					  $(TEST_LIB_SRCS) $(DEVENV_SRCS)) \
 			  $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -292,7 +294,7 @@ $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
 
 .SECONDARY: $(BUILD)/bench/bench_ecb.bpf.o $(BUILD)/bench/bench_kmod.bpf.o
 
-$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/lib/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
+$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c $(DEVENV_SRCS) tests/lib/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -306,7 +308,7 @@ $(BUILD)/bench/bench-kmod: $(call objs,obj,tools/bench/bench_kmod.c)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/datapath/env.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c $(DEVENV_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)

@@ -21,7 +21,7 @@
 #include "testdata.h"
 
 /* A PSP frame of the vectors, with its Rx state installed on psp0. */
-static int load_sample(struct test_env *e, struct frame **f, struct pspbpf_flow *flow)
+static int load_sample(struct dev_env *e, struct frame **f, struct pspbpf_flow *flow)
 {
 	uint8_t m[32], key[32];
 	int n;
@@ -41,7 +41,7 @@ static int load_sample(struct test_env *e, struct frame **f, struct pspbpf_flow 
 
 TEST(xdp_truncated_and_flipped)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t buf[4096], out[16384];
 	unsigned int wrong = 0, cuts = 0, flips = 0;
 	struct pspbpf_flow flow;
@@ -121,7 +121,7 @@ TEST(xdp_truncated_and_flipped)
 
 TEST(tc_fail_closed)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[16384];
 	struct pspbpf_tx_params tx = { .spi = 0x4242, .version = 0, .key_len = 16 };
 	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5555, .rport = 80,

@@ -83,7 +83,7 @@ static const char *const state_name[4] = { "Normal", "Rx PSP", "Tx PSP", "PSP Fu
 
 TEST(policy_table)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	struct pspbpf_flow flow = { .family = AF_INET, .laddr = { 10, 0, 0, 1 },
 				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 80 };
 	struct pspbpf_flow other = flow;

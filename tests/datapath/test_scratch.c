@@ -98,7 +98,7 @@ out:
 /* psp0's flow of port lport, sealed with the key it opens its own SPI
  * spi with, so that one packet goes through both directions: the key in
  * key[16]; 0, or -1 said. */
-static int loop_assoc(struct test_env *e, struct pspbpf_flow *flow, uint16_t lport,
+static int loop_assoc(struct dev_env *e, struct pspbpf_flow *flow, uint16_t lport,
 		      uint32_t spi, uint8_t key[32])
 {
 	struct pspbpf_tx_params tx = { .spi = spi, .version = 0, .key_len = 16, .key = key };
@@ -119,7 +119,7 @@ static int loop_assoc(struct test_env *e, struct pspbpf_flow *flow, uint16_t lpo
 
 TEST(scratch_keeps_no_keystream)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
 	struct pspbpf_flow flow;
 	size_t len, out_len, back_len, n = (L4_LEN + 15) / 16;
@@ -265,7 +265,7 @@ static int named_maps_with(const char *name, const uint8_t *h, int *skipped)
  */
 TEST(ghash_tables_unpinned)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
 	struct pspbpf_flow flow;
 	int maps = 0, skipped = 0, hits, fd;

@@ -97,7 +97,7 @@ static void flow_of(const uint8_t *frame, int family, struct pspbpf_flow *f)
 	f->rport = get_be16(l4 + 2);
 }
 
-static int check_combo(struct test_env *e, const struct combo *c, uint32_t spi)
+static int check_combo(struct dev_env *e, const struct combo *c, uint32_t spi)
 {
 	static uint8_t frame[2048], out[16384], want[16384], back[16384];
 	const uint8_t master[32] = { 0x42, 1, 2, 3 };
@@ -150,7 +150,7 @@ static int check_combo(struct test_env *e, const struct combo *c, uint32_t spi)
 
 TEST(tc_encrypt_matches_reference)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	uint32_t spi = 0x100;
 
 	if (!e)
@@ -185,7 +185,7 @@ static void reverse(const struct pspbpf_flow *f, struct pspbpf_flow *r)
  * ones' complement sum from the IP header on what it was on arrival, as
  * a CHECKSUM_COMPLETE skb->csum has it: the IP layer trims it off.
  */
-static int back_right(const struct test_env *e, const uint8_t *frame, size_t len,
+static int back_right(const struct dev_env *e, const uint8_t *frame, size_t len,
 		      const uint8_t *wire, size_t wire_len, const uint8_t *back, size_t back_len)
 {
 	uint16_t in, out;
@@ -206,7 +206,7 @@ static int back_right(const struct test_env *e, const uint8_t *frame, size_t len
  * that fits the MTU with PSP, every version, IPv4 and IPv6: TCP sends any
  * length when a window or the send buffer cuts a segment short.
  */
-static unsigned int tc_then_xdp_all(struct test_env *e, int family, uint32_t version,
+static unsigned int tc_then_xdp_all(struct dev_env *e, int family, uint32_t version,
 				    unsigned int *n)
 {
 	static uint8_t frame[2048], wire[16384], back[16384];
@@ -245,7 +245,7 @@ static unsigned int tc_then_xdp_all(struct test_env *e, int family, uint32_t ver
 
 TEST(tc_then_xdp)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	unsigned int bad = 0, n = 0;
 
 	if (!e)
@@ -266,14 +266,14 @@ TEST(tc_then_xdp)
 TEST(tc_then_xdp_generic)
 {
 	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
-	struct test_env *e = test_env(), g;
+	struct dev_env *e = test_env(), g;
 	unsigned int bad = 0, n = 0;
 	int err;
 
 	if (!e)
 		return;
 	err = system("ip link add pspg0 type ifb && ip link set pspg0 up") ||
-	      pspbpf_dev_add(e->h, "pspg0", &o, NULL) || test_dev(e, "pspg0", &g);
+	      pspbpf_dev_add(e->h, "pspg0", &o, NULL) || dev_env_dev(e, "pspg0", &g);
 	if (!tap_ok(!err, "dev add on an ifb device%s%s", err ? ": " : "",
 		    err ? pspbpf_errmsg(e->h) : ""))
 		return;
@@ -350,7 +350,7 @@ static int install_many(unsigned int w)
 TEST(tx_keys_installed_at_once)
 {
 	static uint8_t frame[2048], out[16384], want[16384];
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	unsigned int wrong = 0, failed = 0;
 	pid_t pid[INSTALLERS];
 

@@ -31,9 +31,8 @@
 #include "bytes.h"
 #include "ossl_gcm.h"
 #include <psp/offload.h>
-#include "env.h"
+#include "devenv.h"
 #include "pktgen.h"
-#include "tap.h"
 
 #define RUNS 2000
 
@@ -41,21 +40,6 @@
 static int print_default(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
-}
-
-/* The test environment reports its failures through this. */
-int tap_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return cond;
-	fputs("bench: setup failed: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return cond;
 }
 
 static size_t tcp_frame(uint8_t *b, size_t ip_len)
@@ -83,7 +67,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Median kernel-measured ns of RUNS single runs; XDP with meta_len bytes
  * of metadata in front of the frame in data. */
 static double median_ns_meta(int prog_fd, const void *data, size_t len, size_t meta_len,
-			     int xdp, const struct test_env *e)
+			     int xdp, const struct dev_env *e)
 {
 	static uint64_t ns[RUNS];
 	static uint8_t out[16384];
@@ -106,7 +90,7 @@ static double median_ns_meta(int prog_fd, const void *data, size_t len, size_t m
 }
 
 /* psp_rx's verdict on one frame with meta_len bytes of metadata. */
-static int rx_verdict(const struct test_env *e, const void *data, size_t len, size_t meta_len)
+static int rx_verdict(const struct dev_env *e, const void *data, size_t len, size_t meta_len)
 {
 	static uint8_t out[16384];
 	struct xdp_md xctx = { .data = (__u32)meta_len, .data_end = (__u32)len,
@@ -119,7 +103,7 @@ static int rx_verdict(const struct test_env *e, const void *data, size_t len, si
 }
 
 static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
-			const struct test_env *e)
+			const struct dev_env *e)
 {
 	return median_ns_meta(prog_fd, data, len, 0, xdp, e);
 }
@@ -136,7 +120,7 @@ static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
  * three array lookups. The 100 ns target is of packets under traffic,
  * which tools/bench/offload-steady measures.
  */
-static int bench_offload(struct test_env *e, struct bench_ecb *skel,
+static int bench_offload(struct dev_env *e, struct bench_ecb *skel,
 			 const struct pspbpf_flow *flow, const struct pspbpf_flow *back)
 {
 	struct pspbpf_dev_opts oo = { .versions_ena = PSP_VERSIONS_ALL,
@@ -148,9 +132,9 @@ static int bench_offload(struct test_env *e, struct bench_ecb *skel,
 	uint8_t key[32], own[32];
 	size_t len = tcp_frame(frame, 1500);
 	struct __sk_buff sctx;
-	struct test_env off;
+	struct dev_env off;
 
-	if (pspbpf_dev_add(e->h, "psp1", &oo, NULL) || test_dev(e, "psp1", &off) ||
+	if (pspbpf_dev_add(e->h, "psp1", &oo, NULL) || dev_env_dev(e, "psp1", &off) ||
 	    pspbpf_rx_assoc_spi(e->h, "psp1", back, 0, tx.spi, key) ||
 	    pspbpf_rx_assoc_spi(e->h, "psp1", flow, 0, tx.spi + 1, own)) {
 		fprintf(stderr, "bench: psp1 (offload): %s\n", pspbpf_errmsg(e->h));
@@ -206,7 +190,7 @@ static int bench_offload(struct test_env *e, struct bench_ecb *skel,
 /* The bare keystream of bytes, timed as the packets are: the median of
  * single runs, so that both sides of a ratio carry the same clock reads
  * and the same cold caches after the syscall. */
-static double ecb_ns(struct bench_ecb *skel, size_t bytes, const struct test_env *e)
+static double ecb_ns(struct bench_ecb *skel, size_t bytes, const struct dev_env *e)
 {
 	static uint8_t pkt[64];
 	int fd = bpf_program__fd(skel->progs.ecb_run);
@@ -284,8 +268,11 @@ int main(void)
 				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 5001 };
 	struct pspbpf_flow back = { .family = AF_INET, .laddr = { 10, 0, 0, 2 },
 				    .raddr = { 10, 0, 0, 1 }, .lport = 5001, .rport = 40000 };
+	struct dev_env_opts opts = { 0 };
+	static struct dev_env env;
+	struct dev_env *e = &env;
 	struct bench_ecb *skel;
-	struct test_env *e;
+	char why[256];
 	size_t sizes[3] = { 64, 1500, 0 };
 	uint8_t key[32], own[32];
 
@@ -304,14 +291,15 @@ int main(void)
 		return 1;
 	}
 	if (skel) {
-		test_env_mtu = max_xdp_mtu(skel);
-		sizes[2] = (size_t)test_env_mtu - PSP_TRANSPORT_OVERHEAD;
+		opts.mtu = max_xdp_mtu(skel);
+		sizes[2] = (size_t)opts.mtu - PSP_TRANSPORT_OVERHEAD;
 	} else {
-		test_env_mtu = 2048;	/* room for 1500 bytes and PSP */
+		opts.mtu = 2048;	/* room for 1500 bytes and PSP */
 	}
-	e = test_env();
-	if (!e)
+	if (dev_env_open(e, &opts, why, sizeof(why))) {
+		fprintf(stderr, "bench: setup failed: %s\n", why);
 		return 1;
+	}
 	if (e->backend == PSP_BACKEND_BPF && !skel) {
 		fprintf(stderr, "bench: no BPF crypto kfuncs for the ecb(aes) baseline\n");
 		return 1;
