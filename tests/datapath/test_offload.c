@@ -31,17 +31,9 @@ static struct dev_env off;	/* psp1 */
 
 static size_t tcp_frame(uint8_t *b, size_t l4_len)
 {
-	struct pkt_spec s = { .family = 4, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = 5 };
-	size_t l4_off, len;
-
-	memset(b, 0, 14);
-	put_be16(b + 12, 0x0800);
-	len = pkt_build(b + 14, &s, &l4_off);
-	put_be16(b + 14 + l4_off, 41000);
-	put_be16(b + 14 + l4_off + 2, 7000);
-	b[14 + l4_off + 12] = 0x50;
-	b[14 + l4_off + 13] = 0x10;
-	return 14 + len;
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = 5 },
+		.sport = 41000, .dport = 7000, .tcp_flags = TH_ACK });
 }
 
 static void flow_of(const uint8_t *frame, struct pspbpf_flow *f, int reverse)

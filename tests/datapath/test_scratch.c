@@ -25,6 +25,7 @@
 #include <psp/maps.h>
 
 #include "env.h"
+#include "pktgen.h"
 #include "tap.h"
 
 #define ENOTSUPP	524	/* the kernel's own, for an op a map type lacks */
@@ -117,6 +118,15 @@ static int loop_assoc(struct dev_env *e, struct pspbpf_flow *flow, uint16_t lpor
 	return 0;
 }
 
+/* A segment of loop_assoc()'s flow: an ACK's TCP header and zeros, L4_LEN
+ * bytes. The flow's addresses are frame_build()'s. */
+static size_t flow_frame(uint8_t *b, const struct pspbpf_flow *f)
+{
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = L4_LEN, .proto = IPPROTO_TCP, .bare = 1 },
+		.sport = f->lport, .dport = f->rport, .tcp_flags = TH_ACK });
+}
+
 TEST(scratch_keeps_no_keystream)
 {
 	struct dev_env *e = test_env();
@@ -141,7 +151,7 @@ TEST(scratch_keeps_no_keystream)
 	}
 	if (loop_assoc(e, &flow, 5656, 0x5151, key))
 		return;
-	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	len = flow_frame(frame, &flow);
 	ok = run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40 &&
 	     !secrets(key, 16, out + HDR_OFF, secret, n);
 	/* the recomputed keystream is the one the packet was sealed with:
@@ -283,7 +293,7 @@ TEST(ghash_tables_unpinned)
 		return;
 	if (loop_assoc(e, &flow, 5757, 0x5252, key))
 		return;
-	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	len = flow_frame(frame, &flow);
 	/* psp_rx opens it (and then drops it: psp0's own flow comes back
 	 * with its addresses the wrong way round) */
 	if (!tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK &&

@@ -71,18 +71,10 @@ static int first_iv(const uint8_t *out, size_t len, int family, size_t i, uint64
 /* A frame: Ethernet + a TCP ACK segment of l4_len bytes. */
 static size_t make_frame(uint8_t *buf, int family, size_t l4_len, uint32_t seed)
 {
-	struct pkt_spec s = { .family = family, .l4_len = l4_len, .proto = IPPROTO_TCP,
-			      .seed = seed };
-	size_t l4_off, len;
-
-	memset(buf, 0, 12);
-	buf[5] = 1;
-	buf[11] = 2;
-	put_be16(buf + 12, family == 4 ? 0x0800 : 0x86dd);
-	len = pkt_build(buf + 14, &s, &l4_off);
-	buf[14 + l4_off + 12] = 0x50;	/* data offset 5: no options */
-	buf[14 + l4_off + 13] = 0x10;	/* ACK */
-	return 14 + len;
+	return frame_build(buf, &(struct frame_spec){
+		.dst = { 0, 0, 0, 0, 0, 1 }, .src = { 0, 0, 0, 0, 0, 2 },
+		.ip = { .family = family, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = seed },
+		.tcp_flags = TH_ACK });
 }
 
 static void flow_of(const uint8_t *frame, int family, struct pspbpf_flow *f)

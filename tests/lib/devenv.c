@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,24 +151,4 @@ uint64_t counter(struct dev_env *e, int which)
 	uint64_t cnt[PSP_CNT__MAX];
 
 	return pspbpf_stats(e->h, e->dev_id, cnt) ? UINT64_MAX : cnt[which];
-}
-
-size_t tcp_ack_frame(uint8_t *b, size_t l4_len, uint16_t port)
-{
-	size_t len = 14 + 20 + l4_len;
-
-	memset(b, 0, len);
-	b[12] = 0x08;
-	b[14] = 0x45;
-	b[16] = (uint8_t)((20 + l4_len) >> 8);
-	b[17] = (uint8_t)(20 + l4_len);
-	b[22] = 64;
-	b[23] = IPPROTO_TCP;
-	memcpy(b + 26, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
-	b[34] = (uint8_t)(port >> 8);
-	b[35] = (uint8_t)port;
-	b[37] = 80;
-	b[46] = 0x50;
-	b[47] = 0x10;
-	return len;
 }

@@ -50,10 +50,6 @@ int run_rx_meta(struct dev_env *e, const void *meta, size_t meta_len, const uint
 int run_tx(struct dev_env *e, const uint8_t *frame, size_t len, uint8_t *out,
 	   size_t *out_len);
 
-/* An IPv4 TCP ACK frame 10.0.0.1:port -> 10.0.0.2:80 with l4_len bytes
- * of TCP (header and zeros) into b; returns its length. */
-size_t tcp_ack_frame(uint8_t *b, size_t l4_len, uint16_t port);
-
 /* One counter of e's device now. */
 uint64_t counter(struct dev_env *e, int which);
 

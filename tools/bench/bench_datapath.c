@@ -28,7 +28,6 @@
 #include <linux/if_link.h>
 
 #include "bench_ecb.skel.h"
-#include "bytes.h"
 #include "ossl_gcm.h"
 #include <psp/offload.h>
 #include "devenv.h"
@@ -44,17 +43,10 @@ static int print_default(enum libbpf_print_level level, const char *fmt, va_list
 
 static size_t tcp_frame(uint8_t *b, size_t ip_len)
 {
-	struct pkt_spec s = { .family = 4, .l4_len = ip_len - 20, .proto = IPPROTO_TCP, .seed = 9 };
-	size_t l4_off, len;
-
-	memset(b, 0, 14);
-	b[12] = 0x08;
-	len = pkt_build(b + 14, &s, &l4_off);
-	put_be16(b + 14 + l4_off, 40000);	/* the flow of main()'s association */
-	put_be16(b + 14 + l4_off + 2, 5001);
-	b[14 + l4_off + 12] = 0x50;
-	b[14 + l4_off + 13] = 0x10;
-	return 14 + len;
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = ip_len - 20, .proto = IPPROTO_TCP, .seed = 9 },
+		.sport = 40000, .dport = 5001,	/* the flow of main()'s association */
+		.tcp_flags = TH_ACK });
 }
 
 static int cmp_u64(const void *a, const void *b)
