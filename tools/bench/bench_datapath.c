@@ -81,19 +81,6 @@ static double median_ns_meta(int prog_fd, const void *data, size_t len, size_t m
 	return (double)ns[RUNS / 2];
 }
 
-/* psp_rx's verdict on one frame with meta_len bytes of metadata. */
-static int rx_verdict(const struct dev_env *e, const void *data, size_t len, size_t meta_len)
-{
-	static uint8_t out[16384];
-	struct xdp_md xctx = { .data = (__u32)meta_len, .data_end = (__u32)len,
-			       .ingress_ifindex = (__u32)e->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &xctx,
-		    .ctx_size_in = sizeof(xctx), .repeat = 1);
-
-	return bpf_prog_test_run_opts(e->rx_fd, &o) ? -1 : (int)o.retval;
-}
-
 static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
 			const struct dev_env *e)
 {
@@ -117,13 +104,12 @@ static int bench_offload(struct dev_env *e, struct bench_ecb *skel,
 {
 	struct pspbpf_dev_opts oo = { .versions_ena = PSP_VERSIONS_ALL,
 				      .backend = PSP_BACKEND_OFFLOAD };
-	static uint8_t frame[4096], wire[4096 + sizeof(struct psp_rx_hint)];
+	static uint8_t frame[4096], wire[16384 + sizeof(struct psp_rx_hint)], out[16384];
 	struct pspbpf_tx_params tx = { .spi = 0x88, .version = 0, .key_len = 16 };
 	struct psp_rx_hint hint = { .magic = PSP_HINT_MAGIC, .status = PSP_RXS_DECRYPTED,
 				    .spi = 0x88 };
 	uint8_t key[32], own[32];
-	size_t len = tcp_frame(frame, 1500);
-	struct __sk_buff sctx;
+	size_t len = tcp_frame(frame, 1500), wire_len, out_len;
 	struct dev_env off;
 
 	if (pspbpf_dev_add(e->h, "psp1", &oo, NULL) || dev_env_dev(e, "psp1", &off) ||
@@ -137,32 +123,28 @@ static int bench_offload(struct dev_env *e, struct bench_ecb *skel,
 		fprintf(stderr, "bench: psp1 (offload): %s\n", pspbpf_errmsg(e->h));
 		return -1;
 	}
-	sctx = (struct __sk_buff){ .ifindex = (__u32)off.ifindex };
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.cold_assocs), &(struct psp_flow){ 0 },
 				&(struct psp_assoc){ 0 }, BPF_ANY)) {
 		fprintf(stderr, "bench: cold_assocs: %s\n", strerror(errno));
 		return -1;
 	}
+	if (run_tx(&off, frame, len, wire + sizeof(hint), &wire_len) < 0 ||
+	    wire_len != len + PSP_ENCAP_HLEN) {
+		fprintf(stderr, "bench: psp_tx (offload) did not encapsulate\n");
+		return -1;
+	}
+	/* what a NIC hands up: the packet in clear, its ICV (the NIC
+	 * appended it), and its hint */
+	wire_len += PSP_ICV_LEN;
+	hint.dev_id = off.dev_id;
+	if (run_rx_meta(&off, &hint, sizeof(hint), wire + sizeof(hint), wire_len, out,
+			&out_len) != XDP_PASS) {
+		fprintf(stderr, "bench: psp_rx (offload) did not take the packet\n");
+		return -1;
+	}
+	memcpy(wire, &hint, sizeof(hint));
+	wire_len += sizeof(hint);
 	{
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
-			    .data_out = wire + sizeof(hint), .data_size_out = 4096,
-			    .ctx_in = &sctx, .ctx_size_in = sizeof(sctx), .repeat = 1);
-
-		if (bpf_prog_test_run_opts(off.tx_fd, &o) ||
-		    o.data_size_out != len + PSP_ENCAP_HLEN) {
-			fprintf(stderr, "bench: psp_tx (offload) did not encapsulate\n");
-			return -1;
-		}
-		/* what a NIC hands up: the packet in clear, its ICV (the NIC
-		 * appended it), and its hint */
-		size_t wire_len = sizeof(hint) + o.data_size_out + PSP_ICV_LEN;
-
-		hint.dev_id = off.dev_id;
-		memcpy(wire, &hint, sizeof(hint));
-		if (rx_verdict(&off, wire, wire_len, sizeof(hint)) != XDP_PASS) {
-			fprintf(stderr, "bench: psp_rx (offload) did not take the packet\n");
-			return -1;
-		}
 		double tc = median_ns(off.tx_fd, frame, len, 0, &off);
 		double tc0 = median_ns(bpf_program__fd(skel->progs.empty_tc), frame, len, 0, &off);
 		double xdp = median_ns_meta(off.rx_fd, wire, wire_len, sizeof(hint), 1, &off);
@@ -312,16 +294,11 @@ int main(void)
 		size_t len = tcp_frame(frame, sizes[i]), wire_len = 0;
 		size_t keystream = ((sizes[i] - 20 + 15) / 16 + 1) * 16;
 		double base, target;
-		struct __sk_buff sctx = { .ifindex = (__u32)e->ifindex };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
-			    .data_out = wire, .data_size_out = sizeof(wire), .ctx_in = &sctx,
-			    .ctx_size_in = sizeof(sctx), .repeat = 1);
 
-		if (bpf_prog_test_run_opts(e->tx_fd, &o) || o.data_size_out != len + 40) {
+		if (run_tx(e, frame, len, wire, &wire_len) < 0 || wire_len != len + 40) {
 			fprintf(stderr, "bench: psp_tx did not encapsulate %zu bytes\n", sizes[i]);
 			return 1;
 		}
-		wire_len = o.data_size_out;
 		if (e->backend == PSP_BACKEND_KMOD) {
 			line("kmod-tc-encrypt", sizes[i], median_ns(e->tx_fd, frame, len, 0, e),
 			     "openssl-aes-128-gcm-seal", openssl_ns(sizes[i], 0), 0);
