@@ -37,7 +37,7 @@ VERSION := 0.1.0
 LIB_SOMAJOR := 0
 LIB_SONAME := libpspbpf.so.$(LIB_SOMAJOR)
 LIB_SO := $(BUILD)/libpspbpf.so.$(VERSION)
-CPPFLAGS := -Iinclude -Ilibpspbpf -Ipspref -Itests/unit -Itests/datapath -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
+CPPFLAGS := -Iinclude -Ilibpspbpf -Ipspref -I$(BUILD)/bpf -D_GNU_SOURCE -DPSPBPF_VERSION=\"$(VERSION)\"
 SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -61,9 +61,14 @@ LIB_SRCS := $(wildcard libpspbpf/*.c)
 REF_SRCS := $(wildcard pspref/*.c)
 REF_A := $(BUILD)/libpspref.a
 CTL_SRCS := $(wildcard psp-bpf-ctl/*.c)
-UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c))
-TEST_LIB_SRCS := tests/unit/tap.c tests/unit/testdata.c tests/unit/pktgen.c
-DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) tests/unit/tap_main.c
+# tests/lib/: what the tests and benches share (TAP, packets, test data);
+# its headers are seen by their objects alone, never by the library's or
+# the tools' (TEST_CPPFLAGS below). DEVENV_SRCS: a PSP device to run the
+# programs on, for the tests and benches that link libpspbpf.
+TEST_LIB_SRCS := tests/lib/tap.c tests/lib/testdata.c tests/lib/pktgen.c
+DEVENV_SRCS := tests/lib/devenv.c
+UNIT_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c)) $(TEST_LIB_SRCS) tests/lib/tap_main.c
+DATAPATH_SRCS := $(wildcard tests/datapath/*.c) $(TEST_LIB_SRCS) $(DEVENV_SRCS) tests/lib/tap_main.c
 REF_LIBS := -lssl -lcrypto
 LIB_LIBS := -lxdp -lbpf -lelf -lz $(REF_LIBS)
 CTL_LIBS := -lpcap $(LIB_LIBS)
@@ -157,6 +162,12 @@ $(eval $(call object_rule,obj,CC,))
 $(eval $(call object_rule,san,CC-SAN,$(SAN)))
 $(eval $(call object_rule,pic,CC-PIC,-fPIC))
 
+# The test library's headers for the tests' and benches' objects; the
+# fuzzers share the datapath tests' environment as well.
+TEST_CPPFLAGS := -Itests/lib
+$(BUILD)/obj/tests/%.o $(BUILD)/san/tests/%.o $(BUILD)/obj/tools/bench/%.o: CPPFLAGS += $(TEST_CPPFLAGS)
+$(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -Itests/datapath
+
 $(BUILD)/libpspbpf.a: $(call objs,obj,$(LIB_SRCS))
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
@@ -233,7 +244,7 @@ $(BUILD)/psp-bpf-ctl-san: $(call objs,san,$(CTL_SRCS) $(LIB_SRCS) $(REF_SRCS))
 FUZZ_INPUTS ?= 1000000
 FUZZ_CLI_RUNS ?= 10000
 $(BUILD)/tests/fuzz-prog: $(call objs,obj,tests/fuzz/fuzz_prog.c tests/fuzz/mutate.c tests/datapath/env.c \
-					  $(TEST_LIB_SRCS)) \
+					  $(TEST_LIB_SRCS) $(DEVENV_SRCS)) \
 			  $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -260,7 +271,7 @@ $(BUILD)/tests/vectors.tsv: tests/vectors/manifest.json
 	$(Q)mkdir -p $(@D)
 	$(Q)$(JQ) -r '.vectors[] | [.name, .cleartext, .psp, .params.master0, .params.master1, .params.spi, .params.version, .params.mode, .params.crypt_off, .params.vc, (.params.vc_value // "-"), .params.iv_first, .expect] | map(tostring) | @tsv' $< > $@
 
-$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/ossl_gcm.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
+$(BUILD)/bench/bench-ref: $(call objs,obj,tools/bench/bench_ref.c tools/bench/ossl_gcm.c tests/lib/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -283,7 +294,7 @@ $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
 
 .SECONDARY: $(BUILD)/bench/bench_ecb.bpf.o $(BUILD)/bench/bench_kmod.bpf.o
 
-$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c tests/datapath/env.c tests/unit/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
+$(BUILD)/bench/bench-datapath: $(call objs,obj,tools/bench/bench_datapath.c tools/bench/ossl_gcm.c $(DEVENV_SRCS) tests/lib/pktgen.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -297,7 +308,7 @@ $(BUILD)/bench/bench-kmod: $(call objs,obj,tools/bench/bench_kmod.c)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c tests/datapath/env.c) $(BUILD)/libpspbpf.a
+$(BUILD)/bench/bench-assoc: $(call objs,obj,tools/bench/bench_assoc.c $(DEVENV_SRCS)) $(BUILD)/libpspbpf.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -352,10 +363,10 @@ $(BUILD)/tests/kmod-$(1)/kfuncs.skel.h: $(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o
 
 $(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/kmod-$(1)/kfuncs.skel.h
 	$$(call msg,CC,$$@)
-	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
 
 $(BUILD)/tests/kmod-$(1)/kfuncs: $(BUILD)/tests/kmod-$(1)/test_kfuncs.o \
-				$(call objs,obj,tests/unit/tap.c tests/unit/tap_main.c) $(BUILD)/libpspbpf.a $(REF_A)
+				$(call objs,obj,tests/lib/tap.c tests/lib/tap_main.c) $(BUILD)/libpspbpf.a $(REF_A)
 	$$(call msg,LINK,$$@)
 	$(Q)$(CC) $(CFLAGS) -o $$@ $$^ $(LIB_LIBS)
 endef

@@ -29,7 +29,7 @@ static void check_flow(struct pspbpf_flow *f, int i)
 }
 
 /* An association of flow i, Rx alone or both ways; its key and SPI. */
-static int make_assoc(struct test_env *e, int i, int both, struct psp_flow *fk,
+static int make_assoc(struct dev_env *e, int i, int both, struct psp_flow *fk,
 		      struct psp_spi_key *sk)
 {
 	static const uint8_t peer_key[16] = { 0x42 };
@@ -55,7 +55,7 @@ static int make_assoc(struct test_env *e, int i, int both, struct psp_flow *fk,
 		!bpf_map_update_elem(fd, key, &__v, BPF_EXIST);			\
 })
 
-static size_t assocs_of(struct test_env *e)
+static size_t assocs_of(struct dev_env *e)
 {
 	struct pspbpf_assoc *v;
 	size_t n = 0;
@@ -80,7 +80,7 @@ static int counts_are(const uint32_t got[], const uint32_t want[], const char *w
 
 TEST(check_orphans)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	uint32_t want[PSPBPF_ORPHAN__MAX] = { 0 }, none[PSPBPF_ORPHAN__MAX] = { 0 };
 	struct psp_flow fk[12];
 	struct psp_spi_key sk[12];

@@ -17,11 +17,12 @@
 #include <psp/offload.h>
 
 #include "env.h"
+#include "pktgen.h"
 #include "tap.h"
 #include "testdata.h"
 
 /* A PSP frame of the vectors, with its Rx state installed on psp0. */
-static int load_sample(struct test_env *e, struct frame **f, struct pspbpf_flow *flow)
+static int load_sample(struct dev_env *e, struct frame **f, struct pspbpf_flow *flow)
 {
 	uint8_t m[32], key[32];
 	int n;
@@ -41,7 +42,7 @@ static int load_sample(struct test_env *e, struct frame **f, struct pspbpf_flow 
 
 TEST(xdp_truncated_and_flipped)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t buf[4096], out[16384];
 	unsigned int wrong = 0, cuts = 0, flips = 0;
 	struct pspbpf_flow flow;
@@ -121,18 +122,24 @@ TEST(xdp_truncated_and_flipped)
 
 TEST(tc_fail_closed)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[16384];
 	struct pspbpf_tx_params tx = { .spi = 0x4242, .version = 0, .key_len = 16 };
 	struct pspbpf_flow flow = { .family = AF_INET, .lport = 5555, .rport = 80,
 				    .laddr = { 10, 0, 0, 1 }, .raddr = { 10, 0, 0, 2 } };
+	/* 10.0.0.1:5555 -> 10.0.0.2:80, an ACK of l4_len bytes (header and zeros) */
+	struct frame_spec ack = {
+		.ip = { .family = 4, .proto = IPPROTO_TCP, .bare = 1 },
+		.sport = 5555, .dport = 80, .tcp_flags = TH_ACK,
+	};
 	uint8_t key[32] = { 1 }, rx_key[32];
 	uint64_t before, big;
 	size_t len, out_len;
 
 	if (!e)
 		return;
-	len = tcp_ack_frame(frame, 100, 5555);
+	ack.ip.l4_len = 100;
+	len = frame_build(frame, &ack);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len &&
 	       !memcmp(out, frame, len), "a flow without association and no mark: sent as is");
 
@@ -158,12 +165,14 @@ TEST(tc_fail_closed)
 	}
 	before = counter(e, PSP_CNT_TX_ERROR);
 	big = counter(e, PSP_CNT_TX_TOO_BIG);
-	len = tcp_ack_frame(frame, 1500 - 20 - 39, 5555);	/* 1 byte too many for PSP */
+	ack.ip.l4_len = 1500 - 20 - 39;	/* 1 byte too many for PSP */
+	len = frame_build(frame, &ack);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_SHOT &&
 	       counter(e, PSP_CNT_TX_ERROR) == before + 1 &&
 	       counter(e, PSP_CNT_TX_TOO_BIG) == big + 1,
 	       "too big once encapsulated: dropped, tx-error and tx-too-big, not sent in clear");
-	len = tcp_ack_frame(frame, 1500 - 20 - 40, 5555);
+	ack.ip.l4_len = 1500 - 20 - 40;
+	len = frame_build(frame, &ack);
 	tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40,
 	       "exactly the MTU once encapsulated: sent");
 

@@ -67,7 +67,7 @@ TEST(gc_beside_installs)
 	struct pspbpf_assoc_line *v = calloc(IDLE_FLOWS, sizeof(*v));
 	volatile int *running = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	unsigned int during = 0, failed = 0;
 	uint8_t key[PSP_KEY_MAX_LEN];
 	int st, i;

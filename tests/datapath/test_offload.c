@@ -27,21 +27,13 @@
 
 #define HDR_OFF	(14 + 20 + 8)	/* the PSP header in an IPv4 frame */
 
-static struct test_env off;	/* psp1 */
+static struct dev_env off;	/* psp1 */
 
 static size_t tcp_frame(uint8_t *b, size_t l4_len)
 {
-	struct pkt_spec s = { .family = 4, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = 5 };
-	size_t l4_off, len;
-
-	memset(b, 0, 14);
-	put_be16(b + 12, 0x0800);
-	len = pkt_build(b + 14, &s, &l4_off);
-	put_be16(b + 14 + l4_off, 41000);
-	put_be16(b + 14 + l4_off + 2, 7000);
-	b[14 + l4_off + 12] = 0x50;
-	b[14 + l4_off + 13] = 0x10;
-	return 14 + len;
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = 5 },
+		.sport = 41000, .dport = 7000, .tcp_flags = TH_ACK });
 }
 
 static void flow_of(const uint8_t *frame, struct pspbpf_flow *f, int reverse)
@@ -56,7 +48,7 @@ static void flow_of(const uint8_t *frame, struct pspbpf_flow *f, int reverse)
 	f->rport = reverse ? 41000 : 7000;
 }
 
-static int offload_dev(struct test_env *e)
+static int offload_dev(struct dev_env *e)
 {
 	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL,
 				     .backend = PSP_BACKEND_OFFLOAD };
@@ -73,7 +65,7 @@ static int offload_dev(struct test_env *e)
 			       "psp1 with --backend offload beside a kmod device: EBUSY");
 		return -1;
 	}
-	int err = pspbpf_dev_add(e->h, "psp1", &o, NULL) || test_dev(e, "psp1", &off);
+	int err = pspbpf_dev_add(e->h, "psp1", &o, NULL) || dev_env_dev(e, "psp1", &off);
 
 	if (!tap_ok(!err, "psp1 added with --backend offload%s%s", err ? ": " : "",
 		    err ? pspbpf_errmsg(e->h) : "")) {
@@ -86,7 +78,7 @@ static int offload_dev(struct test_env *e)
 TEST(offload_tx_hint)
 {
 	static uint8_t frame[2048], out[4096], want[4096];
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	uint8_t key[16] = { 7, 6, 5 }, rxkey[32];
 	struct pspbpf_tx_params tx = { .spi = 0x4711, .version = 0, .key = key, .key_len = 16 };
 	struct psp_tx_params ref = { .spi = 0x4711, .version = 0 };
@@ -130,7 +122,7 @@ TEST(offload_tx_hint)
 TEST(offload_rx_hint)
 {
 	static uint8_t frame[2048], wire[4096], nic[4096], out[4096];
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	struct psp_tx_params ref = { .spi = 0x80000456u, .version = 1 };
 	struct psp_rx_hint hint = { .magic = PSP_HINT_MAGIC, .status = PSP_RXS_DECRYPTED,
 				    .version = 1, .spi = 0x80000456u };

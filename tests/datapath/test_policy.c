@@ -10,8 +10,8 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
-#include "bytes.h"
 #include "env.h"
+#include "pktgen.h"
 #include "psp_ref.h"
 #include "tap.h"
 
@@ -27,23 +27,10 @@ static const char *const kind_name[KINDS] = {
 static size_t tcp_frame(uint8_t *b, int inbound, uint8_t flags, uint32_t seq, uint32_t ack,
 			size_t payload)
 {
-	size_t len = 14 + 20 + 20 + payload;
-
-	memset(b, 0, len);
-	b[12] = 0x08;
-	b[14] = 0x45;
-	put_be16(b + 16, (uint16_t)(len - 14));
-	b[22] = 64;
-	b[23] = IPPROTO_TCP;
-	memcpy(b + 26, inbound ? (uint8_t[]){ 10, 0, 0, 2, 10, 0, 0, 1 } :
-				 (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
-	put_be16(b + 34, inbound ? 80 : 40000);
-	put_be16(b + 36, inbound ? 40000 : 80);
-	put_be32(b + 38, seq);
-	put_be32(b + 42, ack);
-	b[46] = 0x50;
-	b[47] = flags;
-	return len;
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = 20 + payload, .proto = IPPROTO_TCP, .bare = 1 },
+		.reverse = inbound, .sport = inbound ? 80 : 40000, .dport = inbound ? 40000 : 80,
+		.seq = seq, .ack = ack, .tcp_flags = flags });
 }
 
 struct keys {
@@ -83,7 +70,7 @@ static const char *const state_name[4] = { "Normal", "Rx PSP", "Tx PSP", "PSP Fu
 
 TEST(policy_table)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	struct pspbpf_flow flow = { .family = AF_INET, .laddr = { 10, 0, 0, 1 },
 				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 80 };
 	struct pspbpf_flow other = flow;

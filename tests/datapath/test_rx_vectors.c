@@ -65,7 +65,7 @@ static void tcp_flow_of(const struct frame *clear, int n, struct pspbpf_flow *f)
 }
 
 struct ctx {
-	struct test_env *e;
+	struct dev_env *e;
 	const char *dir;
 	int n;
 };
@@ -75,7 +75,7 @@ struct ctx {
 static void check_vector(char **f, int n, void *arg)
 {
 	struct ctx *c = arg;
-	struct test_env *e = c->e;
+	struct dev_env *e = c->e;
 	uint8_t m[2][32], key[32], want_key[32], out[16384];
 	struct pspbpf_flow flow = { .family = AF_INET, .lport = (uint16_t)(40000 + c->n),
 				    .rport = 9 };

@@ -25,6 +25,7 @@
 #include <psp/maps.h>
 
 #include "env.h"
+#include "pktgen.h"
 #include "tap.h"
 
 #define ENOTSUPP	524	/* the kernel's own, for an op a map type lacks */
@@ -98,7 +99,7 @@ out:
 /* psp0's flow of port lport, sealed with the key it opens its own SPI
  * spi with, so that one packet goes through both directions: the key in
  * key[16]; 0, or -1 said. */
-static int loop_assoc(struct test_env *e, struct pspbpf_flow *flow, uint16_t lport,
+static int loop_assoc(struct dev_env *e, struct pspbpf_flow *flow, uint16_t lport,
 		      uint32_t spi, uint8_t key[32])
 {
 	struct pspbpf_tx_params tx = { .spi = spi, .version = 0, .key_len = 16, .key = key };
@@ -117,9 +118,18 @@ static int loop_assoc(struct test_env *e, struct pspbpf_flow *flow, uint16_t lpo
 	return 0;
 }
 
+/* A segment of loop_assoc()'s flow: an ACK's TCP header and zeros, L4_LEN
+ * bytes. The flow's addresses are frame_build()'s. */
+static size_t flow_frame(uint8_t *b, const struct pspbpf_flow *f)
+{
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = L4_LEN, .proto = IPPROTO_TCP, .bare = 1 },
+		.sport = f->lport, .dport = f->rport, .tcp_flags = TH_ACK });
+}
+
 TEST(scratch_keeps_no_keystream)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
 	struct pspbpf_flow flow;
 	size_t len, out_len, back_len, n = (L4_LEN + 15) / 16;
@@ -141,7 +151,7 @@ TEST(scratch_keeps_no_keystream)
 	}
 	if (loop_assoc(e, &flow, 5656, 0x5151, key))
 		return;
-	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	len = flow_frame(frame, &flow);
 	ok = run_tx(e, frame, len, out, &out_len) == TC_ACT_OK && out_len == len + 40 &&
 	     !secrets(key, 16, out + HDR_OFF, secret, n);
 	/* the recomputed keystream is the one the packet was sealed with:
@@ -265,7 +275,7 @@ static int named_maps_with(const char *name, const uint8_t *h, int *skipped)
  */
 TEST(ghash_tables_unpinned)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	static uint8_t frame[2048], out[4096], back[4096], secret[(PSP_MAX_BLOCKS + 2) * 16];
 	struct pspbpf_flow flow;
 	int maps = 0, skipped = 0, hits, fd;
@@ -283,7 +293,7 @@ TEST(ghash_tables_unpinned)
 		return;
 	if (loop_assoc(e, &flow, 5757, 0x5252, key))
 		return;
-	len = tcp_ack_frame(frame, L4_LEN, flow.lport);
+	len = flow_frame(frame, &flow);
 	/* psp_rx opens it (and then drops it: psp0's own flow comes back
 	 * with its addresses the wrong way round) */
 	if (!tap_ok(run_tx(e, frame, len, out, &out_len) == TC_ACT_OK &&

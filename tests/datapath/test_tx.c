@@ -71,18 +71,10 @@ static int first_iv(const uint8_t *out, size_t len, int family, size_t i, uint64
 /* A frame: Ethernet + a TCP ACK segment of l4_len bytes. */
 static size_t make_frame(uint8_t *buf, int family, size_t l4_len, uint32_t seed)
 {
-	struct pkt_spec s = { .family = family, .l4_len = l4_len, .proto = IPPROTO_TCP,
-			      .seed = seed };
-	size_t l4_off, len;
-
-	memset(buf, 0, 12);
-	buf[5] = 1;
-	buf[11] = 2;
-	put_be16(buf + 12, family == 4 ? 0x0800 : 0x86dd);
-	len = pkt_build(buf + 14, &s, &l4_off);
-	buf[14 + l4_off + 12] = 0x50;	/* data offset 5: no options */
-	buf[14 + l4_off + 13] = 0x10;	/* ACK */
-	return 14 + len;
+	return frame_build(buf, &(struct frame_spec){
+		.dst = { 0, 0, 0, 0, 0, 1 }, .src = { 0, 0, 0, 0, 0, 2 },
+		.ip = { .family = family, .l4_len = l4_len, .proto = IPPROTO_TCP, .seed = seed },
+		.tcp_flags = TH_ACK });
 }
 
 static void flow_of(const uint8_t *frame, int family, struct pspbpf_flow *f)
@@ -97,7 +89,7 @@ static void flow_of(const uint8_t *frame, int family, struct pspbpf_flow *f)
 	f->rport = get_be16(l4 + 2);
 }
 
-static int check_combo(struct test_env *e, const struct combo *c, uint32_t spi)
+static int check_combo(struct dev_env *e, const struct combo *c, uint32_t spi)
 {
 	static uint8_t frame[2048], out[16384], want[16384], back[16384];
 	const uint8_t master[32] = { 0x42, 1, 2, 3 };
@@ -150,7 +142,7 @@ static int check_combo(struct test_env *e, const struct combo *c, uint32_t spi)
 
 TEST(tc_encrypt_matches_reference)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	uint32_t spi = 0x100;
 
 	if (!e)
@@ -185,7 +177,7 @@ static void reverse(const struct pspbpf_flow *f, struct pspbpf_flow *r)
  * ones' complement sum from the IP header on what it was on arrival, as
  * a CHECKSUM_COMPLETE skb->csum has it: the IP layer trims it off.
  */
-static int back_right(const struct test_env *e, const uint8_t *frame, size_t len,
+static int back_right(const struct dev_env *e, const uint8_t *frame, size_t len,
 		      const uint8_t *wire, size_t wire_len, const uint8_t *back, size_t back_len)
 {
 	uint16_t in, out;
@@ -206,7 +198,7 @@ static int back_right(const struct test_env *e, const uint8_t *frame, size_t len
  * that fits the MTU with PSP, every version, IPv4 and IPv6: TCP sends any
  * length when a window or the send buffer cuts a segment short.
  */
-static unsigned int tc_then_xdp_all(struct test_env *e, int family, uint32_t version,
+static unsigned int tc_then_xdp_all(struct dev_env *e, int family, uint32_t version,
 				    unsigned int *n)
 {
 	static uint8_t frame[2048], wire[16384], back[16384];
@@ -245,7 +237,7 @@ static unsigned int tc_then_xdp_all(struct test_env *e, int family, uint32_t ver
 
 TEST(tc_then_xdp)
 {
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	unsigned int bad = 0, n = 0;
 
 	if (!e)
@@ -266,14 +258,14 @@ TEST(tc_then_xdp)
 TEST(tc_then_xdp_generic)
 {
 	struct pspbpf_dev_opts o = { .versions_ena = PSP_VERSIONS_ALL };
-	struct test_env *e = test_env(), g;
+	struct dev_env *e = test_env(), g;
 	unsigned int bad = 0, n = 0;
 	int err;
 
 	if (!e)
 		return;
 	err = system("ip link add pspg0 type ifb && ip link set pspg0 up") ||
-	      pspbpf_dev_add(e->h, "pspg0", &o, NULL) || test_dev(e, "pspg0", &g);
+	      pspbpf_dev_add(e->h, "pspg0", &o, NULL) || dev_env_dev(e, "pspg0", &g);
 	if (!tap_ok(!err, "dev add on an ifb device%s%s", err ? ": " : "",
 		    err ? pspbpf_errmsg(e->h) : ""))
 		return;
@@ -350,7 +342,7 @@ static int install_many(unsigned int w)
 TEST(tx_keys_installed_at_once)
 {
 	static uint8_t frame[2048], out[16384], want[16384];
-	struct test_env *e = test_env();
+	struct dev_env *e = test_env();
 	unsigned int wrong = 0, failed = 0;
 	pid_t pid[INSTALLERS];
 

@@ -80,7 +80,7 @@ struct rx_sa {
 	uint32_t spi, version;
 };
 
-static struct test_env *env;
+static struct dev_env *env;
 static struct loop_flow flows[N_FLOWS];
 static struct rx_sa sas[2 * N_FLOWS];
 static size_t n_sas;

@@ -6,10 +6,9 @@
  * holds; the same installs in batches (pspbpf_add_assoc_batch). With
  * "scale": a million live associations, and the kernel memory each costs.
  * The device is psp0 of a network namespace of the bench's own
- * (tests/datapath/env.c). One JSON line per figure.
+ * (tests/lib/devenv.c). One JSON line per figure.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +19,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
-#include "env.h"
-#include "tap.h"
+#include "devenv.h"
 
 /* Associations live at once (then removed, but for the last round) and
  * rounds; PSP_BENCH_ASSOC_FLOWS and PSP_BENCH_ASSOC_ROUNDS size them down
@@ -46,18 +44,24 @@ static int env_int(const char *name, int def, int max)
 	return (int)n;
 }
 
-int tap_ok(int cond, const char *fmt, ...)
+/*
+ * psp0 with the peers' addresses on it, as a real peer's is: each
+ * tx-assoc then makes sure the path has room for PSP (route.c).
+ */
+static struct dev_env *setup(const struct dev_env_opts *o)
 {
-	va_list ap;
+	static struct dev_env env;
+	char why[256];
 
-	if (cond)
-		return cond;
-	fputs("bench: setup failed: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return cond;
+	if (dev_env_open(&env, o, why, sizeof(why))) {
+		fprintf(stderr, "bench: setup failed: %s\n", why);
+		return NULL;
+	}
+	if (system("ip addr add 10.77.0.1/24 dev psp0")) {
+		fprintf(stderr, "bench: setup failed: no address on psp0\n");
+		return NULL;
+	}
+	return &env;
 }
 
 static uint64_t now_ns(void)
@@ -168,7 +172,7 @@ static void flow_of_many(struct pspbpf_flow *f, int i)
  * or a negative value if a line failed.
  */
 #define BATCH_CHUNK	4096
-static double batch_install(struct test_env *e, int first, int nlines)
+static double batch_install(struct dev_env *e, int first, int nlines)
 {
 	static struct pspbpf_assoc_line v[BATCH_CHUNK];
 	double secs = 0;
@@ -239,21 +243,19 @@ static long maps_memlock(void)
 static int bench_scale(const char *backend)
 {
 	int n = env_int("PSP_BENCH_SCALE_ASSOCS", SCALE_ASSOCS, PSPBPF_MAX_ASSOCS_LIMIT);
-	struct test_env *e;
+	struct dev_env_opts o = { .max_assocs = (uint32_t)n };
+	struct dev_env *e;
 	long slab0, fixed;
 	double secs;
 
-	test_env_max_assocs = (uint32_t)n;
 	if (backend && strcmp(backend, "offload")) {
 		fprintf(stderr, "usage: bench-assoc [scale [offload]]\n");
 		return 2;
 	}
-	test_env_backend = backend ? PSP_BACKEND_OFFLOAD : 0;
-	e = test_env();
-	if (!e || system("ip addr add 10.77.0.1/24 dev psp0")) {
-		fprintf(stderr, "bench: setup failed: no address on psp0\n");
+	o.backend = backend ? PSP_BACKEND_OFFLOAD : 0;
+	e = setup(&o);
+	if (!e)
 		return 1;
-	}
 	fixed = maps_memlock();
 	slab0 = slab_bytes();
 	secs = batch_install(e, 0, n);
@@ -271,7 +273,7 @@ static int bench_scale(const char *backend)
 int main(int argc, char **argv)
 {
 	static uint64_t lat[FLOWS_MAX * ROUNDS_MAX];
-	struct test_env *e;
+	struct dev_env *e;
 	uint8_t key[PSP_KEY_MAX_LEN];
 	struct pspbpf_flow f;
 	uint64_t t0, total = 0;
@@ -284,13 +286,9 @@ int main(int argc, char **argv)
 		return bench_scale(argv[2]);
 	nflows = env_int("PSP_BENCH_ASSOC_FLOWS", FLOWS_MAX, FLOWS_MAX);
 	nrounds = env_int("PSP_BENCH_ASSOC_ROUNDS", ROUNDS_MAX, ROUNDS_MAX);
-	e = test_env();
-	/* the peers on psp0, as a real peer's is: each tx-assoc then makes
-	 * sure the path has room for PSP (route.c) */
-	if (!e || system("ip addr add 10.77.0.1/24 dev psp0")) {
-		fprintf(stderr, "bench: setup failed: no address on psp0\n");
+	e = setup(&(struct dev_env_opts){ 0 });
+	if (!e)
 		return 1;
-	}
 	slab0 = slab_bytes();
 	for (int r = 0; r < nrounds && !err; r++) {
 		for (int i = 0; i < nflows && !err; i++) {

@@ -28,12 +28,10 @@
 #include <linux/if_link.h>
 
 #include "bench_ecb.skel.h"
-#include "bytes.h"
 #include "ossl_gcm.h"
 #include <psp/offload.h>
-#include "env.h"
+#include "devenv.h"
 #include "pktgen.h"
-#include "tap.h"
 
 #define RUNS 2000
 
@@ -43,34 +41,12 @@ static int print_default(enum libbpf_print_level level, const char *fmt, va_list
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }
 
-/* The test environment reports its failures through this. */
-int tap_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return cond;
-	fputs("bench: setup failed: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return cond;
-}
-
 static size_t tcp_frame(uint8_t *b, size_t ip_len)
 {
-	struct pkt_spec s = { .family = 4, .l4_len = ip_len - 20, .proto = IPPROTO_TCP, .seed = 9 };
-	size_t l4_off, len;
-
-	memset(b, 0, 14);
-	b[12] = 0x08;
-	len = pkt_build(b + 14, &s, &l4_off);
-	put_be16(b + 14 + l4_off, 40000);	/* the flow of main()'s association */
-	put_be16(b + 14 + l4_off + 2, 5001);
-	b[14 + l4_off + 12] = 0x50;
-	b[14 + l4_off + 13] = 0x10;
-	return 14 + len;
+	return frame_build(b, &(struct frame_spec){
+		.ip = { .family = 4, .l4_len = ip_len - 20, .proto = IPPROTO_TCP, .seed = 9 },
+		.sport = 40000, .dport = 5001,	/* the flow of main()'s association */
+		.tcp_flags = TH_ACK });
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -83,7 +59,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Median kernel-measured ns of RUNS single runs; XDP with meta_len bytes
  * of metadata in front of the frame in data. */
 static double median_ns_meta(int prog_fd, const void *data, size_t len, size_t meta_len,
-			     int xdp, const struct test_env *e)
+			     int xdp, const struct dev_env *e)
 {
 	static uint64_t ns[RUNS];
 	static uint8_t out[16384];
@@ -105,21 +81,8 @@ static double median_ns_meta(int prog_fd, const void *data, size_t len, size_t m
 	return (double)ns[RUNS / 2];
 }
 
-/* psp_rx's verdict on one frame with meta_len bytes of metadata. */
-static int rx_verdict(const struct test_env *e, const void *data, size_t len, size_t meta_len)
-{
-	static uint8_t out[16384];
-	struct xdp_md xctx = { .data = (__u32)meta_len, .data_end = (__u32)len,
-			       .ingress_ifindex = (__u32)e->ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &xctx,
-		    .ctx_size_in = sizeof(xctx), .repeat = 1);
-
-	return bpf_prog_test_run_opts(e->rx_fd, &o) ? -1 : (int)o.retval;
-}
-
 static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
-			const struct test_env *e)
+			const struct dev_env *e)
 {
 	return median_ns_meta(prog_fd, data, len, 0, xdp, e);
 }
@@ -136,21 +99,20 @@ static double median_ns(int prog_fd, const void *data, size_t len, int xdp,
  * three array lookups. The 100 ns target is of packets under traffic,
  * which tools/bench/offload-steady measures.
  */
-static int bench_offload(struct test_env *e, struct bench_ecb *skel,
+static int bench_offload(struct dev_env *e, struct bench_ecb *skel,
 			 const struct pspbpf_flow *flow, const struct pspbpf_flow *back)
 {
 	struct pspbpf_dev_opts oo = { .versions_ena = PSP_VERSIONS_ALL,
 				      .backend = PSP_BACKEND_OFFLOAD };
-	static uint8_t frame[4096], wire[4096 + sizeof(struct psp_rx_hint)];
+	static uint8_t frame[4096], wire[16384 + sizeof(struct psp_rx_hint)], out[16384];
 	struct pspbpf_tx_params tx = { .spi = 0x88, .version = 0, .key_len = 16 };
 	struct psp_rx_hint hint = { .magic = PSP_HINT_MAGIC, .status = PSP_RXS_DECRYPTED,
 				    .spi = 0x88 };
 	uint8_t key[32], own[32];
-	size_t len = tcp_frame(frame, 1500);
-	struct __sk_buff sctx;
-	struct test_env off;
+	size_t len = tcp_frame(frame, 1500), wire_len, out_len;
+	struct dev_env off;
 
-	if (pspbpf_dev_add(e->h, "psp1", &oo, NULL) || test_dev(e, "psp1", &off) ||
+	if (pspbpf_dev_add(e->h, "psp1", &oo, NULL) || dev_env_dev(e, "psp1", &off) ||
 	    pspbpf_rx_assoc_spi(e->h, "psp1", back, 0, tx.spi, key) ||
 	    pspbpf_rx_assoc_spi(e->h, "psp1", flow, 0, tx.spi + 1, own)) {
 		fprintf(stderr, "bench: psp1 (offload): %s\n", pspbpf_errmsg(e->h));
@@ -161,32 +123,28 @@ static int bench_offload(struct test_env *e, struct bench_ecb *skel,
 		fprintf(stderr, "bench: psp1 (offload): %s\n", pspbpf_errmsg(e->h));
 		return -1;
 	}
-	sctx = (struct __sk_buff){ .ifindex = (__u32)off.ifindex };
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.cold_assocs), &(struct psp_flow){ 0 },
 				&(struct psp_assoc){ 0 }, BPF_ANY)) {
 		fprintf(stderr, "bench: cold_assocs: %s\n", strerror(errno));
 		return -1;
 	}
+	if (run_tx(&off, frame, len, wire + sizeof(hint), &wire_len) < 0 ||
+	    wire_len != len + PSP_ENCAP_HLEN) {
+		fprintf(stderr, "bench: psp_tx (offload) did not encapsulate\n");
+		return -1;
+	}
+	/* what a NIC hands up: the packet in clear, its ICV (the NIC
+	 * appended it), and its hint */
+	wire_len += PSP_ICV_LEN;
+	hint.dev_id = off.dev_id;
+	if (run_rx_meta(&off, &hint, sizeof(hint), wire + sizeof(hint), wire_len, out,
+			&out_len) != XDP_PASS) {
+		fprintf(stderr, "bench: psp_rx (offload) did not take the packet\n");
+		return -1;
+	}
+	memcpy(wire, &hint, sizeof(hint));
+	wire_len += sizeof(hint);
 	{
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
-			    .data_out = wire + sizeof(hint), .data_size_out = 4096,
-			    .ctx_in = &sctx, .ctx_size_in = sizeof(sctx), .repeat = 1);
-
-		if (bpf_prog_test_run_opts(off.tx_fd, &o) ||
-		    o.data_size_out != len + PSP_ENCAP_HLEN) {
-			fprintf(stderr, "bench: psp_tx (offload) did not encapsulate\n");
-			return -1;
-		}
-		/* what a NIC hands up: the packet in clear, its ICV (the NIC
-		 * appended it), and its hint */
-		size_t wire_len = sizeof(hint) + o.data_size_out + PSP_ICV_LEN;
-
-		hint.dev_id = off.dev_id;
-		memcpy(wire, &hint, sizeof(hint));
-		if (rx_verdict(&off, wire, wire_len, sizeof(hint)) != XDP_PASS) {
-			fprintf(stderr, "bench: psp_rx (offload) did not take the packet\n");
-			return -1;
-		}
 		double tc = median_ns(off.tx_fd, frame, len, 0, &off);
 		double tc0 = median_ns(bpf_program__fd(skel->progs.empty_tc), frame, len, 0, &off);
 		double xdp = median_ns_meta(off.rx_fd, wire, wire_len, sizeof(hint), 1, &off);
@@ -206,7 +164,7 @@ static int bench_offload(struct test_env *e, struct bench_ecb *skel,
 /* The bare keystream of bytes, timed as the packets are: the median of
  * single runs, so that both sides of a ratio carry the same clock reads
  * and the same cold caches after the syscall. */
-static double ecb_ns(struct bench_ecb *skel, size_t bytes, const struct test_env *e)
+static double ecb_ns(struct bench_ecb *skel, size_t bytes, const struct dev_env *e)
 {
 	static uint8_t pkt[64];
 	int fd = bpf_program__fd(skel->progs.ecb_run);
@@ -284,8 +242,11 @@ int main(void)
 				    .raddr = { 10, 0, 0, 2 }, .lport = 40000, .rport = 5001 };
 	struct pspbpf_flow back = { .family = AF_INET, .laddr = { 10, 0, 0, 2 },
 				    .raddr = { 10, 0, 0, 1 }, .lport = 5001, .rport = 40000 };
+	struct dev_env_opts opts = { 0 };
+	static struct dev_env env;
+	struct dev_env *e = &env;
 	struct bench_ecb *skel;
-	struct test_env *e;
+	char why[256];
 	size_t sizes[3] = { 64, 1500, 0 };
 	uint8_t key[32], own[32];
 
@@ -304,14 +265,15 @@ int main(void)
 		return 1;
 	}
 	if (skel) {
-		test_env_mtu = max_xdp_mtu(skel);
-		sizes[2] = (size_t)test_env_mtu - PSP_TRANSPORT_OVERHEAD;
+		opts.mtu = max_xdp_mtu(skel);
+		sizes[2] = (size_t)opts.mtu - PSP_TRANSPORT_OVERHEAD;
 	} else {
-		test_env_mtu = 2048;	/* room for 1500 bytes and PSP */
+		opts.mtu = 2048;	/* room for 1500 bytes and PSP */
 	}
-	e = test_env();
-	if (!e)
+	if (dev_env_open(e, &opts, why, sizeof(why))) {
+		fprintf(stderr, "bench: setup failed: %s\n", why);
 		return 1;
+	}
 	if (e->backend == PSP_BACKEND_BPF && !skel) {
 		fprintf(stderr, "bench: no BPF crypto kfuncs for the ecb(aes) baseline\n");
 		return 1;
@@ -332,16 +294,11 @@ int main(void)
 		size_t len = tcp_frame(frame, sizes[i]), wire_len = 0;
 		size_t keystream = ((sizes[i] - 20 + 15) / 16 + 1) * 16;
 		double base, target;
-		struct __sk_buff sctx = { .ifindex = (__u32)e->ifindex };
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
-			    .data_out = wire, .data_size_out = sizeof(wire), .ctx_in = &sctx,
-			    .ctx_size_in = sizeof(sctx), .repeat = 1);
 
-		if (bpf_prog_test_run_opts(e->tx_fd, &o) || o.data_size_out != len + 40) {
+		if (run_tx(e, frame, len, wire, &wire_len) < 0 || wire_len != len + 40) {
 			fprintf(stderr, "bench: psp_tx did not encapsulate %zu bytes\n", sizes[i]);
 			return 1;
 		}
-		wire_len = o.data_size_out;
 		if (e->backend == PSP_BACKEND_KMOD) {
 			line("kmod-tc-encrypt", sizes[i], median_ns(e->tx_fd, frame, len, 0, e),
 			     "openssl-aes-128-gcm-seal", openssl_ns(sizes[i], 0), 0);

@@ -24,7 +24,7 @@ void test_register(const char *name, test_fn fn);
 	static void test_##name(void)
 
 /* Runs the registered tests (those whose name holds only, if not NULL);
- * tests/unit/tap_main.c is the runner of the suites that are TEST()s. */
+ * tests/lib/tap_main.c is the runner of the suites that are TEST()s. */
 void tap_run(const char *only);
 /* The plan line; the exit status: 1 if anything failed. */
 int tap_done(void);
