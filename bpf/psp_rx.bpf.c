@@ -75,7 +75,7 @@ DEFINE_PSP_RX_GCM(psp_rx_gcm)
 
 /* Moves the first n bytes of the frame shift bytes on, then drops the
  * shift bytes in front of them. */
-static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
+static __always_inline int move_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
 	__u8 buf[PSP_RX_HDR_MOVE_MAX] = {};
 
@@ -98,7 +98,7 @@ static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 
  * overlap, and the last word, read from n - 8, covers what n / 8 words
  * leave. x86, where BPF programs run, loads and stores unaligned words.
  */
-static __always_inline int pull_headers_fast(struct xdp_md *ctx, const __u32 n, __u32 shift)
+static __always_inline int move_headers_fast(struct xdp_md *ctx, const __u32 n, __u32 shift)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	__u64 w[HDR_MOVE_FAST / 8], last;
@@ -119,19 +119,23 @@ static __always_inline int pull_headers_fast(struct xdp_md *ctx, const __u32 n, 
 	return bpf_xdp_adjust_head(ctx, (int)shift);
 }
 
-/* The headers of almost every packet (Ethernet, with IPv4 without
- * options or IPv6 without extension headers) inline, others by helpers. */
-static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
+/*
+ * Cuts the shift bytes after the frame's first n (its headers) out by
+ * moving the headers over them: those of almost every packet (Ethernet,
+ * with IPv4 without options or IPv6 without extension headers) inline,
+ * others by helpers.
+ */
+static __always_inline int move_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
 	switch (n) {
 	case ETH_HLEN:
-		return pull_headers_fast(ctx, ETH_HLEN, shift);
+		return move_headers_fast(ctx, ETH_HLEN, shift);
 	case ETH_HLEN + 20:
-		return pull_headers_fast(ctx, ETH_HLEN + 20, shift);
+		return move_headers_fast(ctx, ETH_HLEN + 20, shift);
 	case ETH_HLEN + 40:
-		return pull_headers_fast(ctx, ETH_HLEN + 40, shift);
+		return move_headers_fast(ctx, ETH_HLEN + 40, shift);
 	default:
-		return pull_headers_slow(ctx, n, shift);
+		return move_headers_slow(ctx, n, shift);
 	}
 }
 
@@ -165,7 +169,7 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) - strip);
 		*nh = job->in.nexthdr;
 	}
-	return pull_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
+	return move_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
 }
 
 /* Tunnel mode: the Ethernet header, with the inner family's EtherType,
@@ -197,7 +201,7 @@ static __always_inline int decap_tunnel(struct xdp_md *ctx, const struct rx_job 
 	}
 	if (len != inner_len)
 		return -1;
-	return pull_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
+	return move_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
 }
 
 /* What decap_transport() leaves: the same headers, up to the L4 one,

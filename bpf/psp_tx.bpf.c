@@ -349,8 +349,9 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
 DEFINE_PSP_TX_GCM(psp_tx_gcm)
 
-/* The headers must be in the linear part to be parsed. */
-static __always_inline void pull_headers(struct __sk_buff *skb)
+/* Makes the first HDR_PEEK bytes linear (all of a shorter packet): the
+ * headers must be there to be parsed. */
+static __always_inline void linearize_headers(struct __sk_buff *skb)
 {
 	__u32 linear = skb->data_end - skb->data;
 
@@ -419,7 +420,7 @@ int psp_tx(struct __sk_buff *skb)
 	/* not a PSP device, or sealed on its seal port */
 	if (!dev || skb->ingress_ifindex == dev->seal_ifindex)
 		return TC_ACT_OK;
-	pull_headers(skb);
+	linearize_headers(skb);
 	verdict = psp_tx_classify(skb, dev, &job, 1);
 	if (verdict == TX_PSP)
 		sa = tx_sa(dev, &job, &verdict);
@@ -447,7 +448,7 @@ int psp_seal(struct __sk_buff *skb)
 
 	if (!dev)
 		return TC_ACT_SHOT;
-	pull_headers(skb);
+	linearize_headers(skb);
 	verdict = psp_tx_classify(skb, dev, &job, 0);
 	if (verdict == TX_PSP)
 		sa = tx_sa(dev, &job, &verdict);
