@@ -22,6 +22,7 @@
 #include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
+#include "lib/iphdr.h"
 #include "lib/parse.h"
 #include "lib/psp_in.h"
 #include <psp/offload.h>
@@ -161,29 +162,8 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	__u32 strip = PSP_ENCAP_HLEN + job->in.ext + PSP_ICV_LEN;
 
-	if (job->p.family == AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > data_end)
-			return -1;
-		__u16 len = bpf_htons(bpf_ntohs(ip->tot_len) - strip), ttl_proto;
-
-		/* the sum updated, not made afresh: a header that came in
-		 * corrupt still fails the stack's check */
-		ip->check = csum_replace2(ip->check, ip->tot_len, len);
-		ip->tot_len = len;
-		ttl_proto = *(__u16 *)&ip->ttl;
-		ip->protocol = job->in.nexthdr;
-		ip->check = csum_replace2(ip->check, ttl_proto, *(__u16 *)&ip->ttl);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u8 *nh = pkt_ptr(data, job->p.nh_off);
-
-		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
-			return -1;
-		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) - strip);
-		*nh = job->in.nexthdr;
-	}
+	if (ip_hdr_patch(data, data_end, &job->p, -(int)strip, job->in.nexthdr, IP_SUM_UPDATE))
+		return -1;
 	return move_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
 }
 

@@ -26,9 +26,9 @@
  */
 #include "lib/compat.h"
 #include "lib/crypto.h"
-#include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
+#include "lib/iphdr.h"
 #include "lib/parse.h"
 #include <psp/offload.h>
 
@@ -280,23 +280,8 @@ __noinline enum tx_verdict psp_tx_encap(struct __sk_buff *skb, const struct psp_
 	data_end = (void *)(long)skb->data_end;
 
 	udp_len = PSP_ENCAP_HLEN + job->region_len + PSP_ICV_LEN;
-	if (job->p.family == AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > data_end)
-			goto encap_error;
-		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) + room + PSP_ICV_LEN);
-		ip->protocol = IPPROTO_UDP;
-		ip->check = ipv4_csum(ip, ip->ihl, data_end);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u8 *nh = pkt_ptr(data, job->p.nh_off);
-
-		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
-			goto encap_error;
-		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + room + PSP_ICV_LEN);
-		*nh = IPPROTO_UDP;
-	}
+	if (ip_hdr_patch(data, data_end, &job->p, room + PSP_ICV_LEN, IPPROTO_UDP, IP_SUM_AFRESH))
+		goto encap_error;
 	udp = pkt_ptr(data, job->p.l4_off);
 	h = pkt_ptr(data, job->p.l4_off + PSP_UDP_HLEN);
 	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end)
