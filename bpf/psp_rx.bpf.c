@@ -22,6 +22,7 @@
 #include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
+#include "lib/iphdr.h"
 #include "lib/parse.h"
 #include "lib/psp_in.h"
 #include <psp/offload.h>
@@ -38,20 +39,35 @@ struct rx_job {
 	__u8 trailer;	/* bytes kept after the IP packet: CSUM_TRAILER or 0 */
 };
 
-enum { RX_PSP = -1, RX_PASS = -2, RX_TCP = -3 };	/* or the counter of a drop */
+/*
+ * What a stage makes of a packet. Which counter a dropped one goes under
+ * is not a verdict: the stage hands it back apart, in *drop.
+ */
+enum rx_verdict {
+	RX_PASS,	/* to the stack as it is, or as decapsulated */
+	RX_PSP,		/* PSP: on to the next stage */
+	RX_TCP,		/* TCP, as it came: to its flow's receive policy */
+	RX_DROP,	/* dropped, under the counter *drop */
+};
+
+static __always_inline enum rx_verdict rx_drop(enum psp_counter *drop, enum psp_counter why)
+{
+	*drop = why;
+	return RX_DROP;
+}
 
 /*
  * Stage 1: is it PSP, and is its header one we can take? Returns RX_PSP
- * with the job filled, RX_PASS, or the counter to drop under.
+ * with the job filled, RX_TCP, RX_PASS, or RX_DROP.
  */
-__noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
-			       struct rx_job *job)
+__noinline enum rx_verdict psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
+					   struct rx_job *job, enum psp_counter *drop)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	enum psp_in_verdict verdict;
 	struct pkt *p;
-	int verdict;
 
-	if (!dev || !job)
+	if (!dev || !job || !drop)
 		return RX_PASS;
 	p = &job->p;
 	__builtin_memset(p, 0, sizeof(*p));
@@ -59,9 +75,9 @@ __noinline int psp_rx_classify(struct xdp_md *ctx, const struct psp_dev_cfg *dev
 		return RX_PASS;
 	if (p->proto == IPPROTO_TCP)
 		return RX_TCP;
-	verdict = psp_in_parse(data, data_end, p, dev->versions_ena, &job->in);
+	verdict = psp_in_parse(data, data_end, p, dev->versions_ena, &job->in, drop);
 	if (verdict != PSP_IN_OK)
-		return verdict == PSP_IN_NOT_PSP ? RX_PASS : verdict;
+		return verdict == PSP_IN_NOT_PSP ? RX_PASS : RX_DROP;
 	job->tunnel = job->in.nexthdr == IPPROTO_IPIP || job->in.nexthdr == IPPROTO_IPV6;
 	job->sk.dev_id = dev->id;
 	job->sk.spi = job->in.spi;
@@ -75,7 +91,7 @@ DEFINE_PSP_RX_GCM(psp_rx_gcm)
 
 /* Moves the first n bytes of the frame shift bytes on, then drops the
  * shift bytes in front of them. */
-static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
+static __always_inline int move_headers_slow(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
 	__u8 buf[PSP_RX_HDR_MOVE_MAX] = {};
 
@@ -98,7 +114,7 @@ static __always_inline int pull_headers_slow(struct xdp_md *ctx, __u32 n, __u32 
  * overlap, and the last word, read from n - 8, covers what n / 8 words
  * leave. x86, where BPF programs run, loads and stores unaligned words.
  */
-static __always_inline int pull_headers_fast(struct xdp_md *ctx, const __u32 n, __u32 shift)
+static __always_inline int move_headers_fast(struct xdp_md *ctx, const __u32 n, __u32 shift)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	__u64 w[HDR_MOVE_FAST / 8], last;
@@ -119,19 +135,23 @@ static __always_inline int pull_headers_fast(struct xdp_md *ctx, const __u32 n, 
 	return bpf_xdp_adjust_head(ctx, (int)shift);
 }
 
-/* The headers of almost every packet (Ethernet, with IPv4 without
- * options or IPv6 without extension headers) inline, others by helpers. */
-static __always_inline int pull_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
+/*
+ * Cuts the shift bytes after the frame's first n (its headers) out by
+ * moving the headers over them: those of almost every packet (Ethernet,
+ * with IPv4 without options or IPv6 without extension headers) inline,
+ * others by helpers.
+ */
+static __always_inline int move_headers(struct xdp_md *ctx, __u32 n, __u32 shift)
 {
 	switch (n) {
 	case ETH_HLEN:
-		return pull_headers_fast(ctx, ETH_HLEN, shift);
+		return move_headers_fast(ctx, ETH_HLEN, shift);
 	case ETH_HLEN + 20:
-		return pull_headers_fast(ctx, ETH_HLEN + 20, shift);
+		return move_headers_fast(ctx, ETH_HLEN + 20, shift);
 	case ETH_HLEN + 40:
-		return pull_headers_fast(ctx, ETH_HLEN + 40, shift);
+		return move_headers_fast(ctx, ETH_HLEN + 40, shift);
 	default:
-		return pull_headers_slow(ctx, n, shift);
+		return move_headers_slow(ctx, n, shift);
 	}
 }
 
@@ -142,30 +162,9 @@ static __always_inline int decap_transport(struct xdp_md *ctx, const struct rx_j
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	__u32 strip = PSP_ENCAP_HLEN + job->in.ext + PSP_ICV_LEN;
 
-	if (job->p.family == AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > data_end)
-			return -1;
-		__u16 len = bpf_htons(bpf_ntohs(ip->tot_len) - strip), ttl_proto;
-
-		/* the sum updated, not made afresh: a header that came in
-		 * corrupt still fails the stack's check */
-		ip->check = csum_replace2(ip->check, ip->tot_len, len);
-		ip->tot_len = len;
-		ttl_proto = *(__u16 *)&ip->ttl;
-		ip->protocol = job->in.nexthdr;
-		ip->check = csum_replace2(ip->check, ttl_proto, *(__u16 *)&ip->ttl);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u8 *nh = pkt_ptr(data, job->p.nh_off);
-
-		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
-			return -1;
-		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) - strip);
-		*nh = job->in.nexthdr;
-	}
-	return pull_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
+	if (ip_hdr_patch(data, data_end, &job->p, -(int)strip, job->in.nexthdr, IP_SUM_UPDATE))
+		return -1;
+	return move_headers(ctx, job->p.l4_off, strip - PSP_ICV_LEN);
 }
 
 /* Tunnel mode: the Ethernet header, with the inner family's EtherType,
@@ -197,7 +196,7 @@ static __always_inline int decap_tunnel(struct xdp_md *ctx, const struct rx_job 
 	}
 	if (len != inner_len)
 		return -1;
-	return pull_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
+	return move_headers(ctx, ETH_HLEN, inner_off - ETH_HLEN);
 }
 
 /* What decap_transport() leaves: the same headers, up to the L4 one,
@@ -326,10 +325,10 @@ __noinline int psp_rx_csum_trailer(struct xdp_md *ctx, __u32 l3_sum)
  * The receive policy of a TCP packet's flow (include/psp/maps.h,
  * psp_assocs), for a packet in clear (spi 0) or one that arrived in PSP
  * with spi, then decapsulated; p is its layout, as parsed or as
- * decapsulation left it. Returns RX_PASS or the counter to drop under.
+ * decapsulation left it. Returns RX_PASS or RX_DROP.
  */
-__noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
-			     const struct pkt *p, __u32 spi)
+__noinline enum rx_verdict psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
+					 const struct pkt *p, __u32 spi, enum psp_counter *drop)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	struct psp_assoc *a;
@@ -337,7 +336,7 @@ __noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
 	struct tcphdr *th;
 	__u32 payload;
 
-	if (!dev || !p)
+	if (!dev || !p || !drop)
 		return RX_PASS;
 	th = tcp_flow(data, data_end, p, dev->id, 0, &f);
 	if (!th)
@@ -345,7 +344,7 @@ __noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
 	a = bpf_map_lookup_elem(&psp_assocs, &f);
 	if (spi) {
 		if (!a || a->rx_spi != spi)
-			return PSP_CNT_RX_POLICY_DROP;
+			return rx_drop(drop, PSP_CNT_RX_POLICY_DROP);
 		if (!a->peer_tx)
 			a->peer_tx = 1;		/* PSP Full from now on */
 		flow_seen(a, th, PSP_CLOSING_FIN_RX);
@@ -358,15 +357,14 @@ __noinline int psp_rx_policy(struct xdp_md *ctx, const struct psp_dev_cfg *dev,
 		flow_clear_data(a, bpf_ntohl(th->seq) + payload, payload);
 		goto accept;
 	}
-	if (a->peer_tx)
-		return PSP_CNT_RX_PLAIN_DROP;	/* PSP Full: nothing in clear */
+	if (a->peer_tx)		/* PSP Full: nothing in clear */
+		return rx_drop(drop, PSP_CNT_RX_PLAIN_DROP);
 	/* Tx PSP: no data; ACK and RST in clear, a FIN only at the latch */
 	if (th->rst)
 		goto accept;
-	if (payload || th->syn)
-		return PSP_CNT_RX_PLAIN_DROP;
-	if (th->fin && a->upgrade_seq_set && bpf_ntohl(th->seq) != a->upgrade_seq)
-		return PSP_CNT_RX_PLAIN_DROP;
+	if (payload || th->syn ||
+	    (th->fin && a->upgrade_seq_set && bpf_ntohl(th->seq) != a->upgrade_seq))
+		return rx_drop(drop, PSP_CNT_RX_PLAIN_DROP);
 accept:
 	flow_seen(a, th, PSP_CLOSING_FIN_RX);
 	return RX_PASS;
@@ -401,26 +399,27 @@ static __always_inline int rx_hint(struct xdp_md *ctx, const struct psp_dev_cfg 
 }
 
 /* Stage 2 on an offload device: what the NIC found of the packet it
- * opened, which must be this packet. 0, or the counter to drop under. */
-static __always_inline int rx_offload(const struct psp_rx_hint *h, int has_hint,
-				      const struct rx_job *job)
+ * opened, which must be this packet. RX_PSP if it is authentic, or
+ * RX_DROP. */
+static __always_inline enum rx_verdict rx_offload(const struct psp_rx_hint *h, int has_hint,
+						  const struct rx_job *job, enum psp_counter *drop)
 {
 	if (!has_hint)
-		return PSP_CNT_RX_BAD;	/* the NIC had no key for it */
+		return rx_drop(drop, PSP_CNT_RX_BAD);	/* the NIC had no key for it */
 	switch (h->status) {
 	case PSP_RXS_DECRYPTED:
 		break;
 	case PSP_RXS_AUTH_FAIL:
-		return PSP_CNT_RX_AUTH_FAIL;
+		return rx_drop(drop, PSP_CNT_RX_AUTH_FAIL);
 	case PSP_RXS_ERROR:
-		return PSP_CNT_RX_ERROR;
+		return rx_drop(drop, PSP_CNT_RX_ERROR);
 	default:
-		return PSP_CNT_RX_BAD;
+		return rx_drop(drop, PSP_CNT_RX_BAD);
 	}
 	if (h->flags & PSP_RXH_F_DECAP || h->spi != job->sk.spi ||
 	    h->dev_id != job->sk.dev_id || h->version != job->in.gcm.version)
-		return PSP_CNT_RX_ERROR;
-	return 0;
+		return rx_drop(drop, PSP_CNT_RX_ERROR);
+	return RX_PSP;
 }
 
 /* An offload device's packet the NIC decapsulated already: authentic,
@@ -430,17 +429,20 @@ static __always_inline int rx_decapped(const struct psp_rx_hint *h, int has_hint
 	return has_hint && h->status == PSP_RXS_DECRYPTED && (h->flags & PSP_RXH_F_DECAP);
 }
 
-static __always_inline int rx_gcm_verdict(int gcm, const struct rx_job *job)
+/* Stage 2 otherwise: what psp_rx_gcm() found. RX_PSP if the packet is
+ * authentic, or RX_DROP. */
+static __always_inline enum rx_verdict rx_gcm_verdict(int gcm, const struct rx_job *job,
+						      enum psp_counter *drop)
 {
 	switch (gcm) {
 	case GCM_OK:
-		return 0;
+		return RX_PSP;
 	case GCM_BAD_ICV:
-		return PSP_CNT_RX_AUTH_FAIL;
+		return rx_drop(drop, PSP_CNT_RX_AUTH_FAIL);
 	case GCM_NO_KEY:
-		return rx_sa_stale(&job->sk) ? PSP_CNT_RX_STALE : PSP_CNT_RX_NO_SA;
+		return rx_drop(drop, rx_sa_stale(&job->sk) ? PSP_CNT_RX_STALE : PSP_CNT_RX_NO_SA);
 	default:
-		return PSP_CNT_RX_ERROR;
+		return rx_drop(drop, PSP_CNT_RX_ERROR);
 	}
 }
 
@@ -486,9 +488,11 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 {
 	struct psp_dev_cfg *dev = dev_of_xdp(ctx);
 	struct psp_rx_hint hint = {};
+	enum rx_verdict verdict;
+	enum psp_counter drop;
 	struct psp_stats *st;
 	struct rx_job job;
-	int verdict, has_hint = 0;
+	int has_hint = 0;
 	__u32 l3_sum = 0;
 
 	if (!dev)
@@ -496,7 +500,7 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 	st = dev_stats(dev);
 	if (first)
 		has_hint = rx_hint(ctx, dev, st, &hint);
-	verdict = psp_rx_classify(ctx, dev, &job);
+	verdict = psp_rx_classify(ctx, dev, &job, &drop);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
 	if (verdict == RX_TCP) {
@@ -505,7 +509,7 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 			count(st, PSP_CNT_RX_BYTES, job.p.ip_end - job.p.l4_off);
 		}
 		verdict = psp_rx_policy(ctx, dev, &job.p,
-					rx_decapped(&hint, has_hint) ? hint.spi : 0);
+					rx_decapped(&hint, has_hint) ? hint.spi : 0, &drop);
 		if (verdict == RX_PASS)
 			return XDP_PASS;
 		goto drop;
@@ -521,15 +525,15 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 		job.trailer = CSUM_TRAILER;
 	}
 	if (dev->flags & PSP_DEV_F_OFFLOAD)
-		verdict = rx_offload(&hint, has_hint, &job);
+		verdict = rx_offload(&hint, has_hint, &job, &drop);
 	else
-		verdict = rx_gcm_verdict(psp_rx_gcm(ctx, &job.in.gcm, &job.sk), &job);
-	if (verdict)
+		verdict = rx_gcm_verdict(psp_rx_gcm(ctx, &job.in.gcm, &job.sk), &job, &drop);
+	if (verdict != RX_PSP)
 		goto drop;
 	/* Authentic from here; a packet that still cannot be rebuilt is
 	 * dropped all the same. */
 	if (psp_rx_decap(ctx, &job)) {
-		verdict = PSP_CNT_RX_ERROR;
+		drop = PSP_CNT_RX_ERROR;
 		goto drop;
 	}
 	if (job.trailer)
@@ -539,13 +543,12 @@ static __always_inline int rx_run(struct xdp_md *ctx, const bool first)
 	/* tunnel mode delivers whatever it carries, as Linux does */
 	if (!job.tunnel) {
 		rx_decapped_layout(&job.p, &job.in);
-		verdict = psp_rx_policy(ctx, dev, &job.p, job.sk.spi);
-		if (verdict != RX_PASS)
+		if (psp_rx_policy(ctx, dev, &job.p, job.sk.spi, &drop) != RX_PASS)
 			goto drop;
 	}
 	return XDP_PASS;
 drop:
-	count(st, verdict, 1);
+	count(st, drop, 1);
 	return XDP_DROP;
 }
 

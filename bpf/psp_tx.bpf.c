@@ -26,9 +26,9 @@
  */
 #include "lib/compat.h"
 #include "lib/crypto.h"
-#include "lib/csum.h"
 #include "lib/dev.h"
 #include "lib/flow.h"
+#include "lib/iphdr.h"
 #include "lib/parse.h"
 #include <psp/offload.h>
 
@@ -48,7 +48,21 @@ struct tx_job {
 	__u32 marked;		/* carries the device's mark: must be PSP */
 };
 
-enum { TX_PSP = -1, TX_PASS = -2 };	/* or the counter of a drop */
+/*
+ * What a stage makes of a packet. Which counter a dropped one goes under
+ * is not a verdict: the stage hands it back apart, in *drop.
+ */
+enum tx_verdict {
+	TX_PASS,	/* out as it is */
+	TX_PSP,		/* PSP: on to the next stage; after the last, sent */
+	TX_DROP,	/* dropped, under the counter *drop */
+};
+
+static __always_inline enum tx_verdict tx_drop(enum psp_counter *drop, enum psp_counter why)
+{
+	*drop = why;
+	return TX_DROP;
+}
 
 /*
  * The association a socket got before it was connected (psp_sk_assocs),
@@ -116,13 +130,14 @@ static __always_inline int tx_flow_event(struct __sk_buff *skb, const struct psp
 
 /*
  * Stage 1: which flow, and must it be PSP? Returns TX_PSP with the job
- * filled for a TCP flow (tx_sa() tells whether it has a Tx association),
- * TX_PASS, or the counter to drop under. events: follow the flow's
- * opening and closing (tx_flow_event()), which the device's egress does,
- * and the seal port, seeing the same packets again, not.
+ * filled for a TCP flow (tx_classify_sa() looks up its Tx association),
+ * TX_PASS for any other packet, or TX_DROP for one whose socket must
+ * send PSP and has no association for it (tx-no-sa). events: follow the
+ * flow's opening and closing (tx_flow_event()), which the device's egress
+ * does, and the seal port, seeing the same packets again, not.
  */
-__noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-			       struct tx_job *job, int events)
+__noinline enum tx_verdict psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+					   struct tx_job *job, int events)
 {
 	void *data, *data_end;
 	struct psp_flow f;
@@ -137,38 +152,16 @@ __noinline int psp_tx_classify(struct __sk_buff *skb, const struct psp_dev_cfg *
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (parse_ip(data, data_end, p) || p->proto != IPPROTO_TCP || p->fragment)
-		return job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+		return TX_PASS;
 
 	/* map keys on the stack: Linux 6.1 takes none in the caller's job */
 	th = tcp_flow(data, data_end, p, dev->id, 1, &f);
 	if (!th)
-		return job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
+		return TX_PASS;
 	if (events && (th->syn || th->fin || th->rst) && tx_flow_event(skb, dev, &f, th))
-		return PSP_CNT_TX_NO_SA;
+		return TX_DROP;
 	job->flow = f;
 	return TX_PSP;
-}
-
-/*
- * The flow's Tx association, for a TCP flow stage 1 found: the one lookup
- * of it a packet makes. The stages after take the pointer, so that an
- * association deleted meanwhile is the one the packet was classified
- * under to the end (its entry is freed after an RCU grace period), not a
- * lookup that fails halfway. NULL with *verdict TX_PASS, or tx-no-sa for
- * a packet that must be PSP.
- */
-static __always_inline struct psp_tx_sa *tx_sa(const struct psp_dev_cfg *dev,
-					       struct tx_job *job, int *verdict)
-{
-	struct psp_tx_sa *sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
-
-	if (!sa) {
-		*verdict = job->marked ? PSP_CNT_TX_NO_SA : TX_PASS;
-		return NULL;
-	}
-	job->key.dev_id = dev->id;
-	job->key.spi = sa->rx_spi;
-	return sa;
 }
 
 /*
@@ -223,33 +216,35 @@ static __always_inline int move_kept(struct __sk_buff *skb, __u32 base_end, __u3
 
 /*
  * Stage 2: make room and write the outer headers of one whole segment
- * under the flow's Tx association sa. Fills job->gcm; returns 0, or the
- * counter to drop under: tx-too-big or tx-encap-error (both tx-error).
+ * under the flow's Tx association sa. Fills job->gcm; returns TX_PSP, or
+ * TX_DROP under tx-too-big or tx-encap-error (both tx-error).
  */
-__noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-			    struct tx_job *job, struct psp_tx_sa *sa)
+__noinline enum tx_verdict psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
+					struct tx_job *job, struct psp_tx_sa *sa,
+					enum psp_counter *drop)
 {
 	__u32 tcp_len, vc_len, crypt_off, room, base_end, kept, udp_len, offload;
-	const int err = PSP_CNT_TX_ENCAP_ERROR;
 	void *data, *data_end;
 	struct psp_flow f;
 	struct psphdr *h;
 	struct udphdr *udp;
 	__u64 iv;
 
+	if (!drop)
+		return TX_DROP;
 	if (!dev || !job || !sa)
-		return err;
+		goto encap_error;
 	f = job->flow;
 	offload = dev->flags & PSP_DEV_F_OFFLOAD;
 	/* the seal port's job (psp_tx). Our own crypto needs the packet in
 	 * one buffer; a NIC's needs only the headers written (offload.h). */
 	if (skb->gso_size || skb_csum_partial(skb) ||
 	    bpf_skb_pull_data(skb, offload ? job->p.l4_off + sizeof(struct tcphdr) : skb->len))
-		return err;
+		goto encap_error;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (job->p.ip_end != skb->len)
-		return err;	/* no link padding on the way out */
+		goto encap_error;	/* no link padding on the way out */
 	tx_assoc_touch(data, data_end, job, sa, &f);
 
 	tcp_len = job->p.ip_end - job->p.l4_off;
@@ -258,12 +253,12 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	job->region_len = vc_len + tcp_len;
 	room = PSP_ENCAP_HLEN + vc_len;
 	if (crypt_off > job->region_len || job->region_len > PSP_MAX_BLOCKS * 16)
-		return err;
+		goto encap_error;
 	if (skb->len - ETH_HLEN + room + PSP_ICV_LEN > dev->mtu)
-		return PSP_CNT_TX_TOO_BIG;
+		return tx_drop(drop, PSP_CNT_TX_TOO_BIG);
 	base_end = ETH_HLEN + (job->p.family == AF_INET ? 20 : 40);
 	if (job->p.l4_off < base_end)
-		return err;
+		goto encap_error;
 	kept = job->p.l4_off - base_end;
 
 	/*
@@ -280,32 +275,17 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 	    move_kept(skb, base_end, kept, room) ||
 	    (!offload && (bpf_skb_change_tail(skb, skb->len + PSP_ICV_LEN, 0) ||
 			  bpf_skb_pull_data(skb, skb->len))))
-		return err;
+		goto encap_error;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 
 	udp_len = PSP_ENCAP_HLEN + job->region_len + PSP_ICV_LEN;
-	if (job->p.family == AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-
-		if ((void *)(ip + 1) > data_end)
-			return err;
-		ip->tot_len = bpf_htons(bpf_ntohs(ip->tot_len) + room + PSP_ICV_LEN);
-		ip->protocol = IPPROTO_UDP;
-		ip->check = ipv4_csum(ip, ip->ihl, data_end);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u8 *nh = pkt_ptr(data, job->p.nh_off);
-
-		if ((void *)(ip6 + 1) > data_end || (void *)(nh + 1) > data_end)
-			return err;
-		ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + room + PSP_ICV_LEN);
-		*nh = IPPROTO_UDP;
-	}
+	if (ip_hdr_patch(data, data_end, &job->p, room + PSP_ICV_LEN, IPPROTO_UDP, IP_SUM_AFRESH))
+		goto encap_error;
 	udp = pkt_ptr(data, job->p.l4_off);
 	h = pkt_ptr(data, job->p.l4_off + PSP_UDP_HLEN);
 	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end)
-		return err;
+		goto encap_error;
 	/* constant per flow, varied across flows: the ports XORed, as google/psp */
 	udp->source = (job->flow.lport ^ job->flow.rport) ?: bpf_htons(PSP_UDP_PORT);
 	udp->dest = bpf_htons(PSP_UDP_PORT);
@@ -336,21 +316,24 @@ __noinline int psp_tx_encap(struct __sk_buff *skb, const struct psp_dev_cfg *dev
 		__u8 *vc = (void *)(h + 1);
 
 		if ((void *)(vc + PSP_VC_LEN) > data_end)
-			return err;
+			goto encap_error;
 		__builtin_memcpy(vc, sa->vc, PSP_VC_LEN);
 	}
 
 	job->gcm.hdr_off = job->p.l4_off + PSP_UDP_HLEN;
 	job->gcm.encrypt = 1;
 	gcm_job_split(&job->gcm, sa->version, job->region_len, crypt_off);
-	return 0;
+	return TX_PSP;
+encap_error:
+	return tx_drop(drop, PSP_CNT_TX_ENCAP_ERROR);
 }
 
 /* Stage 3: encrypt in place and write the ICV (crypto_bpf.h). */
 DEFINE_PSP_TX_GCM(psp_tx_gcm)
 
-/* The headers must be in the linear part to be parsed. */
-static __always_inline void pull_headers(struct __sk_buff *skb)
+/* Makes the first HDR_PEEK bytes linear (all of a shorter packet): the
+ * headers must be there to be parsed. */
+static __always_inline void linearize_headers(struct __sk_buff *skb)
 {
 	__u32 linear = skb->data_end - skb->data;
 
@@ -358,53 +341,86 @@ static __always_inline void pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < HDR_PEEK ? skb->len : HDR_PEEK);
 }
 
-/* Why psp_tx_gcm() could not seal: the counter (part of tx-error). */
-static __always_inline int tx_gcm_verdict(int gcm)
+/*
+ * Stage 1, and the flow's Tx association: the one lookup of it a packet
+ * makes. The stages after take the pointer, so that an association
+ * deleted meanwhile is the one the packet was classified under to the end
+ * (its entry is freed after an RCU grace period), not a lookup that fails
+ * halfway. Returns TX_PSP with *sa, TX_PASS, or TX_DROP under tx-no-sa:
+ * a packet that must be PSP (the device's mark, or stage 1's verdict)
+ * and cannot be.
+ */
+static __always_inline enum tx_verdict tx_classify_sa(struct __sk_buff *skb,
+						      const struct psp_dev_cfg *dev,
+						      struct tx_job *job, int events,
+						      struct psp_tx_sa **sa, enum psp_counter *drop)
+{
+	enum tx_verdict verdict;
+
+	linearize_headers(skb);
+	verdict = psp_tx_classify(skb, dev, job, events);
+	if (verdict == TX_PSP) {
+		*sa = bpf_map_lookup_elem(&psp_tx_sa, &job->flow);
+		if (*sa) {
+			job->key.dev_id = dev->id;
+			job->key.spi = (*sa)->rx_spi;
+			return TX_PSP;
+		}
+	}
+	if (verdict == TX_DROP || job->marked)
+		return tx_drop(drop, PSP_CNT_TX_NO_SA);
+	return TX_PASS;
+}
+
+/* Stage 3's verdict: sealed (TX_PSP), or why psp_tx_gcm() could not
+ * seal, in *drop (part of tx-error). */
+static __always_inline enum tx_verdict tx_gcm_verdict(int gcm, enum psp_counter *drop)
 {
 	switch (gcm) {
 	case GCM_OK:
-		return 0;
+		return TX_PSP;
 	case GCM_NO_KEY:
-		return PSP_CNT_TX_NO_KEY;
+		return tx_drop(drop, PSP_CNT_TX_NO_KEY);
 	default:
-		return PSP_CNT_TX_CRYPTO_ERROR;
+		return tx_drop(drop, PSP_CNT_TX_CRYPTO_ERROR);
 	}
 }
 
 /*
  * Encapsulates and seals (or, on an offload device, hands the NIC) the
- * packet of job under its Tx association sa. Returns 0, or the counter to
- * drop it under. Fail closed: a PSP packet that cannot be sealed is not
- * sent.
+ * packet of job under its Tx association sa. Returns TX_PSP, or TX_DROP.
+ * Fail closed: a PSP packet that cannot be sealed is not sent.
  */
-static __always_inline int tx_seal(struct __sk_buff *skb, const struct psp_dev_cfg *dev,
-				   struct tx_job *job, struct psp_tx_sa *sa)
+static __always_inline enum tx_verdict tx_seal(struct __sk_buff *skb,
+					       const struct psp_dev_cfg *dev, struct tx_job *job,
+					       struct psp_tx_sa *sa, enum psp_counter *drop)
 {
-	int err = psp_tx_encap(skb, dev, job, sa);
+	enum tx_verdict verdict = psp_tx_encap(skb, dev, job, sa, drop);
 
-	if (err || (dev->flags & PSP_DEV_F_OFFLOAD))
-		return err;	/* an offload device's NIC seals it */
-	return tx_gcm_verdict(psp_tx_gcm(skb, &job->gcm, &job->key));
+	if (verdict != TX_PSP || (dev->flags & PSP_DEV_F_OFFLOAD))
+		return verdict;	/* an offload device's NIC seals it */
+	return tx_gcm_verdict(psp_tx_gcm(skb, &job->gcm, &job->key), drop);
 }
 
-/* Counts a packet sent, or dropped under verdict: TC_ACT_OK or _SHOT. */
+/* Counts a packet sent (TX_PSP), or dropped under drop (TX_DROP):
+ * TC_ACT_OK or _SHOT. */
 static __always_inline int tx_account(const struct psp_dev_cfg *dev, const struct tx_job *job,
-				      int verdict)
+				      enum tx_verdict verdict, enum psp_counter drop)
 {
 	struct psp_stats *st = dev_stats(dev);
 
-	if (!verdict) {
+	if (verdict == TX_PSP) {
 		count(st, PSP_CNT_TX_PACKETS, 1);
 		count(st, PSP_CNT_TX_BYTES, job->region_len);
 		return TC_ACT_OK;
 	}
 	/* the reasons a packet that had to be sealed was not: parts of tx-error */
-	if (verdict == PSP_CNT_TX_TOO_BIG || verdict == PSP_CNT_TX_ENCAP_ERROR ||
-	    verdict == PSP_CNT_TX_NO_KEY || verdict == PSP_CNT_TX_CRYPTO_ERROR) {
-		count(st, verdict, 1);
-		verdict = PSP_CNT_TX_ERROR;
+	if (drop == PSP_CNT_TX_TOO_BIG || drop == PSP_CNT_TX_ENCAP_ERROR ||
+	    drop == PSP_CNT_TX_NO_KEY || drop == PSP_CNT_TX_CRYPTO_ERROR) {
+		count(st, drop, 1);
+		drop = PSP_CNT_TX_ERROR;
 	}
-	count(st, verdict, 1);
+	count(st, drop, 1);
 	return TC_ACT_SHOT;
 }
 
@@ -413,23 +429,22 @@ int psp_tx(struct __sk_buff *skb)
 {
 	struct psp_dev_cfg *dev = dev_of_skb(skb);
 	struct psp_tx_sa *sa = NULL;
+	enum tx_verdict verdict;
+	enum psp_counter drop;
 	struct tx_job job;
-	int verdict;
 
 	/* not a PSP device, or sealed on its seal port */
 	if (!dev || skb->ingress_ifindex == dev->seal_ifindex)
 		return TC_ACT_OK;
-	pull_headers(skb);
-	verdict = psp_tx_classify(skb, dev, &job, 1);
-	if (verdict == TX_PSP)
-		sa = tx_sa(dev, &job, &verdict);
+	verdict = tx_classify_sa(skb, dev, &job, 1, &sa, &drop);
 	if (verdict == TX_PASS)
 		return TC_ACT_OK;
-	if (sa && (skb->gso_size || skb_csum_partial(skb)))
-		return bpf_redirect(dev->seg_ifindex, 0);
-	if (sa)
-		verdict = tx_seal(skb, dev, &job, sa);
-	return tx_account(dev, &job, verdict);
+	if (verdict == TX_PSP) {
+		if (skb->gso_size || skb_csum_partial(skb))
+			return bpf_redirect(dev->seg_ifindex, 0);
+		verdict = tx_seal(skb, dev, &job, sa, &drop);
+	}
+	return tx_account(dev, &job, verdict, drop);
 }
 
 /*
@@ -442,21 +457,19 @@ int psp_seal(struct __sk_buff *skb)
 {
 	struct psp_dev_cfg *dev = dev_of_seal_port(skb);
 	struct psp_tx_sa *sa = NULL;
+	enum tx_verdict verdict;
+	enum psp_counter drop;
 	struct tx_job job;
-	int verdict;
 
 	if (!dev)
 		return TC_ACT_SHOT;
-	pull_headers(skb);
-	verdict = psp_tx_classify(skb, dev, &job, 0);
-	if (verdict == TX_PSP)
-		sa = tx_sa(dev, &job, &verdict);
+	verdict = tx_classify_sa(skb, dev, &job, 0, &sa, &drop);
 	/* its association went while the packet was on its way */
 	if (verdict == TX_PASS)
-		verdict = PSP_CNT_TX_NO_SA;
-	if (sa)
-		verdict = tx_seal(skb, dev, &job, sa);
-	if (tx_account(dev, &job, verdict) != TC_ACT_OK)
+		verdict = tx_drop(&drop, PSP_CNT_TX_NO_SA);
+	if (verdict == TX_PSP)
+		verdict = tx_seal(skb, dev, &job, sa, &drop);
+	if (tx_account(dev, &job, verdict, drop) != TC_ACT_OK)
 		return TC_ACT_SHOT;
 	return bpf_redirect(dev->ifindex, 0);
 }

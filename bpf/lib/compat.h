@@ -12,7 +12,6 @@
 #include <bpf/bpf_endian.h>
 
 /* errnos: vmlinux.h has types only */
-#define EPERM	1
 #define ENOENT	2
 #define EAGAIN	11
 #define ENOMEM	12
@@ -32,8 +31,6 @@ extern int bpf_crypto_encrypt(struct bpf_crypto_ctx *ctx, const struct bpf_dynpt
 			      const struct bpf_dynptr *siv__nullable) __ksym;
 extern int bpf_dynptr_adjust(const struct bpf_dynptr *p, u32 start, u32 end) __ksym;
 extern int bpf_dynptr_from_xdp(struct xdp_md *x, u64 flags,
-			       struct bpf_dynptr *ptr__uninit) __ksym;
-extern int bpf_dynptr_from_skb(struct __sk_buff *s, u64 flags,
 			       struct bpf_dynptr *ptr__uninit) __ksym;
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 

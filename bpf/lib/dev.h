@@ -43,7 +43,7 @@ struct {
  * halves off, XDP in them), so a slot is never read half-written. A
  * subprogram, so that its stack is not added to the stages'.
  */
-static __noinline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 ifindex)
+static __noinline struct psp_dev_cfg *dev_cfg_lookup(__u64 netns_cookie, __u32 ifindex)
 {
 	struct psp_dev_key k = { .netns_cookie = netns_cookie, .ifindex = ifindex };
 	struct psp_dev_cache *c;
@@ -77,11 +77,11 @@ static __noinline struct psp_dev_cfg *dev_lookup(__u64 netns_cookie, __u32 ifind
 static __always_inline struct psp_dev_cfg *dev_of_xdp(struct xdp_md *ctx)
 {
 #ifdef PSP_KMOD
-	return dev_lookup(bpf_pspk_xdp_netns_cookie(ctx), ctx->ingress_ifindex);
+	return dev_cfg_lookup(bpf_pspk_xdp_netns_cookie(ctx), ctx->ingress_ifindex);
 #else
 	struct xdp_buff *xdp = bpf_cast_to_kern_ctx(ctx);
 
-	return dev_lookup(xdp->rxq->dev->nd_net.net->net_cookie, ctx->ingress_ifindex);
+	return dev_cfg_lookup(xdp->rxq->dev->nd_net.net->net_cookie, ctx->ingress_ifindex);
 #endif
 }
 
@@ -98,7 +98,7 @@ static __always_inline __u64 netns_of_skb(struct __sk_buff *skb)
 
 static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
 {
-	return dev_lookup(netns_of_skb(skb), skb->ifindex);
+	return dev_cfg_lookup(netns_of_skb(skb), skb->ifindex);
 }
 
 /* The PSP device whose seal port (psp_dev_cfg) the packet arrived on. */
@@ -107,7 +107,7 @@ static __always_inline struct psp_dev_cfg *dev_of_seal_port(struct __sk_buff *sk
 	struct psp_dev_key k = { .netns_cookie = netns_of_skb(skb), .ifindex = skb->ifindex };
 	__u32 *dev_ifindex = bpf_map_lookup_elem(&psp_seal_ports, &k);
 
-	return dev_ifindex ? dev_lookup(k.netns_cookie, *dev_ifindex) : NULL;
+	return dev_ifindex ? dev_cfg_lookup(k.netns_cookie, *dev_ifindex) : NULL;
 }
 
 /* Whether TCP left the checksum for the device to finish. */

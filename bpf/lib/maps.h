@@ -15,7 +15,7 @@
  * Clang describes a struct reached only through a type-tagged pointer as a
  * forward declaration, and the kernel takes no kptr to one: the map would
  * lose its BTF. Naming the type in code makes clang emit it whole. Every
- * program does (dev_lookup()), so whichever object creates the maps gives
+ * program does (dev_cfg_lookup()), so whichever object creates the maps gives
  * them complete BTF.
  */
 #ifdef PSP_KMOD

@@ -17,16 +17,28 @@ struct psp_in {
 	__u8 nexthdr;
 };
 
-enum { PSP_IN_OK = -1, PSP_IN_NOT_PSP = -2 };	/* or the counter of a drop */
+enum psp_in_verdict {
+	PSP_IN_NOT_PSP,	/* not to the PSP port */
+	PSP_IN_OK,	/* PSP, with a header to open it by */
+	PSP_IN_DROP,	/* PSP that cannot be opened, under the counter *drop */
+};
+
+static __always_inline enum psp_in_verdict psp_in_drop(enum psp_counter *drop,
+							enum psp_counter why)
+{
+	*drop = why;
+	return PSP_IN_DROP;
+}
 
 /*
  * The packet at p (parsed, not a fragment): PSP_IN_NOT_PSP, PSP_IN_OK
- * with in filled, or the counter to drop it under: rx-error for lengths
- * and framing, rx-bad for what the header asks that cannot be (a version
- * not in versions_ena among them).
+ * with in filled, or PSP_IN_DROP with the counter to drop it under in
+ * *drop: rx-error for lengths and framing, rx-bad for what the header
+ * asks that cannot be (a version not in versions_ena among them).
  */
-static __always_inline int psp_in_parse(void *data, void *data_end, const struct pkt *p,
-					__u32 versions_ena, struct psp_in *in)
+static __always_inline enum psp_in_verdict psp_in_parse(void *data, void *data_end,
+							 const struct pkt *p, __u32 versions_ena,
+							 struct psp_in *in, enum psp_counter *drop)
 {
 	__u32 frame_len = data_end - data, hdr_off, version, crypt_off;
 	struct udphdr *udp = pkt_ptr(data, p->l4_off);
@@ -44,7 +56,7 @@ static __always_inline int psp_in_parse(void *data, void *data_end, const struct
 	if ((void *)(udp + 1) > data_end || (void *)(h + 1) > data_end || p->ip_end > frame_len ||
 	    bpf_ntohs(udp->len) != p->ip_end - p->l4_off ||
 	    p->ip_end - p->l4_off < PSP_ENCAP_HLEN + PSP_ICV_LEN)
-		return PSP_CNT_RX_ERROR;
+		return psp_in_drop(drop, PSP_CNT_RX_ERROR);
 	in->region_len = p->ip_end - hdr_off - PSP_HDR_LEN - PSP_ICV_LEN;
 
 	version = (h->verfl & PSPHDR_VERFL_VERSION) >> PSPHDR_VERFL_VERSION_SHIFT;
@@ -52,13 +64,13 @@ static __always_inline int psp_in_parse(void *data, void *data_end, const struct
 	if (!(h->verfl & PSPHDR_VERFL_ONE) || (h->crypt_offset & PSP_CRYPT_OFF_RSVD) ||
 	    version > PSP_VERSION_MAX || !(in->spi & PSP_SPI_INDEX_MASK) ||
 	    !(versions_ena & (1u << version)))
-		return PSP_CNT_RX_BAD;
+		return psp_in_drop(drop, PSP_CNT_RX_BAD);
 	in->ext = (h->hdrlen - 1u) * 8;
 	crypt_off = (h->crypt_offset & PSP_CRYPT_OFF_MASK) * PSP_CRYPT_OFF_UNIT;
 	if (h->hdrlen < PSP_HDRLEN_NOVC || in->ext > in->region_len ||
 	    ((h->verfl & PSPHDR_VERFL_VIRT) && in->ext < PSP_VC_LEN) ||
 	    crypt_off > in->region_len || in->region_len > PSP_MAX_BLOCKS * 16)
-		return PSP_CNT_RX_ERROR;
+		return psp_in_drop(drop, PSP_CNT_RX_ERROR);
 	in->nexthdr = h->nexthdr;
 	in->gcm.hdr_off = hdr_off;
 	in->gcm.encrypt = 0;

@@ -55,15 +55,16 @@ static __always_inline __u64 nic_next_iv(const struct psp_spi_key *k)
 	return iv ? __sync_fetch_and_add(iv, 1) + 1 : 0;
 }
 
-/* The incoming PSP header of the frame; PSP_IN_OK or not. */
-static __always_inline int nic_parse(struct xdp_md *ctx, struct psp_in *in)
+/* The incoming PSP header of the frame: psp_in_parse()'s verdict. */
+static __always_inline enum psp_in_verdict nic_parse(struct xdp_md *ctx, struct psp_in *in,
+						     enum psp_counter *drop)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
 	struct pkt p = {};
 
 	if (parse_ip(data, data_end, &p) || p.fragment)
 		return PSP_IN_NOT_PSP;
-	return psp_in_parse(data, data_end, &p, PSP_VERSIONS_ALL, in);
+	return psp_in_parse(data, data_end, &p, PSP_VERSIONS_ALL, in, drop);
 }
 
 /*
@@ -96,6 +97,7 @@ int nic_from_host(struct xdp_md *ctx)
 	struct psp_tx_hint hint;
 	struct psp_spi_key key;
 	struct psp_in in = {};
+	enum psp_counter drop;
 	__u32 iv_off;
 	__u64 iv;
 
@@ -106,18 +108,17 @@ int nic_from_host(struct xdp_md *ctx)
 	iv = bpf_cpu_to_be64(nic_next_iv(&key));
 	if (!iv || bpf_xdp_adjust_tail(ctx, PSP_ICV_LEN) ||
 	    bpf_xdp_store_bytes(ctx, iv_off & 0xffff, &iv, sizeof(iv)) ||
-	    nic_parse(ctx, &in) != PSP_IN_OK)
+	    nic_parse(ctx, &in, &drop) != PSP_IN_OK)
 		return XDP_DROP;
 	in.gcm.encrypt = 1;
 	return nic_seal(ctx, &in.gcm, &key) == GCM_OK ? XDP_PASS : XDP_DROP;
 }
 
-static __always_inline __u8 rx_status(int parsed, int gcm)
+static __always_inline __u8 rx_status(enum psp_in_verdict parsed, enum psp_counter drop,
+				      int gcm)
 {
-	if (parsed == PSP_CNT_RX_ERROR)
-		return PSP_RXS_ERROR;
 	if (parsed != PSP_IN_OK)
-		return PSP_RXS_BAD;
+		return drop == PSP_CNT_RX_ERROR ? PSP_RXS_ERROR : PSP_RXS_BAD;
 	switch (gcm) {
 	case GCM_OK:
 		return PSP_RXS_DECRYPTED;
@@ -137,17 +138,19 @@ int nic_from_wire(struct xdp_md *ctx)
 	struct psp_rx_hint *h;
 	struct psp_spi_key key;
 	struct psp_rx_sa *sa;
-	int parsed, gcm = GCM_ERROR;
+	enum psp_in_verdict parsed;
+	enum psp_counter drop;
+	int gcm = GCM_ERROR;
 	__u8 status, generation = 0;
 
-	parsed = nic_parse(ctx, &in);
+	parsed = nic_parse(ctx, &in, &drop);
 	if (parsed == PSP_IN_NOT_PSP)
 		return XDP_PASS;
 	key.dev_id = dev_id;
 	key.spi = in.spi;
 	if (parsed == PSP_IN_OK)
 		gcm = nic_open(ctx, &in.gcm, &key);
-	status = rx_status(parsed, gcm);
+	status = rx_status(parsed, drop, gcm);
 	sa = bpf_map_lookup_elem(&psp_rx_sa, &key);
 	if (sa)
 		generation = sa->generation & PSP_GEN_MASK;
