@@ -45,11 +45,6 @@ const char *pspbpf_errmsg(const struct pspbpf *h)
 	return h->err;
 }
 
-uint64_t pspbpf_netns_cookie(const struct pspbpf *h)
-{
-	return h->netns_cookie;
-}
-
 int mkdir_p(const char *path)
 {
 	char buf[256];
