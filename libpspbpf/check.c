@@ -38,6 +38,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "map_iter.h"
 #include "pspbpf_int.h"
 
 static const struct {

@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "clock.h"
+#include "map_iter.h"
 #include "netlink.h"
 #include "pspbpf_int.h"
 

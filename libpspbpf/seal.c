@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "netlink.h"
+#include "map_iter.h"
 #include "pspbpf_int.h"
 
 /* Larger than any device's MTU: the pair never limits what goes through. */
@@ -134,11 +135,10 @@ bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 
 bool seal_port_of(struct pspbpf *h, uint32_t ifindex, char owner[16])
 {
-	struct psp_dev_key k, *prev = NULL;
+	struct psp_dev_key k;
 	struct psp_dev_cfg cfg;
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
+	FOR_EACH_MAP_KEY(h->map.devs, k) {
 		if (k.netns_cookie == h->netns_cookie && !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
 		    (cfg.seg_ifindex == ifindex || cfg.seal_ifindex == ifindex)) {
 			memcpy(owner, cfg.ifname, sizeof(cfg.ifname));

@@ -34,7 +34,7 @@ struct {
  * own CPU's rather than walking psp_devs' hash, whose cold bucket and
  * entry cost 30-40 ns a packet (docs/architecture.md). A copy holds
  * while psp_ctl_state's devs_gen is the one it was made under, which the
- * loader bumps after each change of psp_devs (libpspbpf/dev.c). It is
+ * loader bumps after each change of psp_devs (libpspbpf/devs.c). It is
  * read before the hash, so a copy of settings about to change is stamped
  * with the generation about to end. Only the settings the datapath reads
  * are kept current this way: spi_last, phase, generation and the control

@@ -43,7 +43,8 @@
 #include <psp/maps.h>
 
 #include "cli_snap.h"
-#include "pspbpf_int.h"	/* map_entries(), PSPBPF_RTPROT */
+#include "map_iter.h"	/* map_entries() */
+#include "pspbpf_int.h"	/* PSPBPF_RTPROT */
 
 #ifndef BPF_TCX_INGRESS
 #define BPF_TCX_INGRESS 46	/* Linux 6.6; libbpf 1.1.2 predates them (libpspbpf/tc.c) */
