@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * A flow's state deleted by the control plane (del-assoc, gc's reclaim,
- * dev check --repair): the Tx entries, one wait for the packets that may
- * have found them, then the rest.
+ * dev check --repair), in the order the datapath's reclaim deletes it
+ * (include/psp/forget.h): the Tx entries, one wait for the packets that
+ * may have found them, then the rest.
  */
 #include <unistd.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#include <psp/forget.h>
 
 #include "map_iter.h"
 #include "pspbpf_int.h"
@@ -23,20 +25,23 @@ void packets_done(void)
 void assocs_forget(struct pspbpf *h, const struct psp_flow *flows, const uint32_t *rx_spi,
 		   size_t n)
 {
+	size_t tx_gone = 0;
+
 	/* one wait for the packets, however many flows go */
-	if (map_delete_keys(h->map.tx_sa, flows, sizeof(*flows), n))
+#define ALL_BY_FLOW(m)	tx_gone += map_delete_keys(h->map.m, flows, sizeof(*flows), n);
+	PSP_FLOW_FORGET_TX(ALL_BY_FLOW)
+	if (tx_gone)
 		packets_done();
 	for (size_t i = 0; i < n; i += FORGET_CHUNK) {
-		size_t m = n - i < FORGET_CHUNK ? n - i : FORGET_CHUNK;
+		size_t c = n - i < FORGET_CHUNK ? n - i : FORGET_CHUNK;
 		struct psp_spi_key sk[FORGET_CHUNK];
 
-		for (size_t j = 0; j < m; j++)
+		for (size_t j = 0; j < c; j++)
 			sk[j] = (struct psp_spi_key){ .dev_id = flows[i + j].dev_id,
 						      .spi = rx_spi[i + j] };
-		map_delete_keys(h->map.tx_keys, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.rx_sa, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.rx_keys, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.assocs, flows + i, sizeof(*flows), m);
+#define BY_SPI(m)	map_delete_keys(h->map.m, sk, sizeof(*sk), c);
+#define BY_FLOW(m)	map_delete_keys(h->map.m, flows + i, sizeof(*flows), c);
+		PSP_FLOW_FORGET_REST(BY_SPI, BY_FLOW)
 	}
 }
 
