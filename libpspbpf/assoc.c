@@ -547,7 +547,7 @@ int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct psp_stats *per_cpu;
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 
 	if (ncpu < 0)

@@ -31,7 +31,7 @@ static int free_dev_id(struct pspbpf *h, uint32_t *id)
 {
 	uint8_t used[PSP_MAX_DEVS] = { 0 };
 	struct psp_ctl_state st = { 0 };
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg c;
 	uint32_t zero = 0;
 
@@ -174,7 +174,7 @@ static bool netdev_here(const struct pspbpf *h, const struct psp_dev_cfg *c)
 static void gc_stale(struct pspbpf *h)
 {
 	size_t n;
-	struct psp_dev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	struct psp_netdev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
 	struct psp_dev_cfg c;
 	char dir[192];
 
@@ -199,7 +199,7 @@ static void gc_stale(struct pspbpf *h)
 static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
 		   struct psp_dev_cfg *out)
 {
-	struct psp_dev_key k = { .netns_cookie = h->netns_cookie };
+	struct psp_netdev_key k = { .netns_cookie = h->netns_cookie };
 	struct psp_dev_cfg cfg = { 0 };
 	char owner[sizeof(cfg.ifname)];
 	struct nl_link link;
@@ -303,7 +303,7 @@ static int dev_del_leftovers(struct pspbpf *h, const char *ifname)
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 	unsigned int closed;
 	int err;
@@ -387,7 +387,7 @@ int pspbpf_dev_info_id(struct pspbpf *h, uint32_t id, struct pspbpf_dev_info *in
 
 int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 
 	*infos = calloc(PSP_MAX_DEVS, sizeof(**infos));
@@ -408,7 +408,7 @@ static int dev_update(struct pspbpf *h, const char *ifname,
 		      void (*change)(struct psp_dev_cfg *c, const void *arg), const void *arg)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 	int err = pspbpf_lock(h);
 

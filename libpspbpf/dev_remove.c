@@ -59,7 +59,7 @@ static void purge(int map_fd, size_t key_size, uint32_t id)
 	free(keys);
 }
 
-void dev_forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
+void dev_forget(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *c)
 {
 	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
 	purge(h->map.tx_sa, sizeof(struct psp_flow), c->id);
@@ -76,7 +76,7 @@ void dev_forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_
 
 static int netns_has_devs(struct pspbpf *h)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 
 	FOR_EACH_MAP_KEY(h->map.devs, k)
 		if (k.netns_cookie == h->netns_cookie)
@@ -84,7 +84,7 @@ static int netns_has_devs(struct pspbpf *h)
 	return 0;
 }
 
-void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg)
+void dev_remove(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *cfg)
 {
 	dev_detach(h, cfg);
 	routes_prune(h, cfg->ifindex, 1, 0);

@@ -12,10 +12,10 @@
 #include "map_iter.h"
 #include "pspbpf_int.h"
 
-int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_netdev_key *key,
 		     struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k = { .netns_cookie = h->netns_cookie, .ifindex = ifindex };
+	struct psp_netdev_key k = { .netns_cookie = h->netns_cookie, .ifindex = ifindex };
 	struct psp_dev_cfg c;
 
 	if (!ifindex || bpf_map_lookup_elem(h->map.devs, &k, &c))
@@ -27,10 +27,10 @@ int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key
 	return 0;
 }
 
-int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
+int dev_find(struct pspbpf *h, const char *ifname, struct psp_netdev_key *key,
 	     struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg c;
 
 	/* the last name asked for, checked against the device it named */
@@ -59,9 +59,10 @@ found:
 	return 0;
 }
 
-int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg)
+int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_netdev_key *key,
+		struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg c;
 
 	FOR_EACH_MAP_KEY(h->map.devs, k) {

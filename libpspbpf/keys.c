@@ -158,7 +158,7 @@ int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *
 {
 	LOCK_GUARD(h);
 	uint8_t key[PSP_DEV_KEY_LEN];
-	struct psp_dev_key dk;
+	struct psp_netdev_key dk;
 	struct psp_dev_cfg cfg;
 	int err = pspbpf_lock(h);
 

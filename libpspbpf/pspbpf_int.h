@@ -132,25 +132,26 @@ const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
 
 /* psp_devs (devs.c). The device of this namespace named ifname; -ENODEV
  * if it is none. */
-int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
+int dev_find(struct pspbpf *h, const char *ifname, struct psp_netdev_key *key,
 	     struct psp_dev_cfg *cfg);
 /* The device of this namespace on ifindex; -ENODEV, no reason set. */
-int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_netdev_key *key,
 		     struct psp_dev_cfg *cfg);
 /* The device of id: -ENODEV if none, -ENOENT if of another namespace. */
-int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg);
+int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_netdev_key *key,
+		struct psp_dev_cfg *cfg);
 /* After a change of psp_devs: the datapath's copies of it taken afresh. */
 int devs_changed(struct pspbpf *h);
 
 /* dev_remove.c, under the lock exclusive: the device taken away as dev
  * del does (its programs, routes, map entries and seal port); the state
  * stays pinned. */
-void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg);
+void dev_remove(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *cfg);
 /* Its parts: psp_rx and psp_tx detached (psp_seal goes with the seal
  * port), and its pin directory removed; */
 void dev_detach(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 /* its entries in every map, its seal port and record, its counters */
-void dev_forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c);
+void dev_forget(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *c);
 /* The device id's counters, zeroed (a new device's start at 0). */
 int dev_stats_zero(struct pspbpf *h, uint32_t id);
 
@@ -167,7 +168,7 @@ enum {
 unsigned int dev_parts_missing(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 /* Whether the record's XDP mode (and psp_rx's id, in libxdp's
  * dispatcher) is not what is attached; with fix, the record is made so. */
-bool dev_xdp_record_off(struct pspbpf *h, const struct psp_dev_key *k, struct psp_dev_cfg *cfg,
+bool dev_xdp_record_off(struct pspbpf *h, const struct psp_netdev_key *k, struct psp_dev_cfg *cfg,
 			bool fix);
 /* Of ifname, no device in this namespace: what a device left on it (psp_rx
  * attached, its pin directory, PSP routes through it), counted, and

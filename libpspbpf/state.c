@@ -486,7 +486,7 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 
 void state_release(struct pspbpf *h)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 
 	if (h->map.devs >= 0 && bpf_map_get_next_key(h->map.devs, NULL, &k))
 		state_unpin();
