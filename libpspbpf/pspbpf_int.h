@@ -8,8 +8,9 @@
 
 #include "pspbpf.h"
 
-/* The control programs (bpf/psp_ctl.bpf.c), by file descriptor. */
-struct ctl_progs {
+/* The programs of bpf/psp_ctl.bpf.c that install device keys and
+ * associations and derive keys, by file descriptor. */
+struct key_progs {
 	int dev_key_set, assoc_set, kdf;
 };
 
@@ -24,7 +25,7 @@ struct pspbpf {
 		int devs, seal_ports, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys,
 		    sk_assocs, ctl_state;
 	} map;
-	struct ctl_progs prog;	/* -1 until first used */
+	struct key_progs key_progs;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
 	/* route_tx_mtu()'s last peer with room enough, one of each family:
@@ -126,9 +127,9 @@ unsigned int state_live_devices(bool forget_dead);
 /* The ifindex a pinned tcx link is attached to, 0 once its device went;
  * -errno if nothing is pinned at path. */
 int pinned_link_ifindex(const char *path, uint32_t *ifindex);
-/* The control programs, opened from their pins: NULL with the reason set
- * if they cannot be. */
-const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
+/* The key and association programs, opened from their pins: NULL with
+ * the reason set if they cannot be. */
+const struct key_progs *key_progs_get(struct pspbpf *h);
 
 /* psp_devs (devs.c). The device of this namespace named ifname; -ENODEV
  * if it is none. */
