@@ -143,9 +143,12 @@ $(BUILD)/bpf/psp_layout.h: include/psp/maps.h include/psp/types.h bpf/lib/maps.h
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '#define PSP_STATE_LAYOUT 0x%sU\n' $$(cat $^ | sha256sum | cut -c1-8) > $@
 
-# The library includes the skeletons.
-$(foreach f,obj san pic,$(call objs,$(f),$(LIB_SRCS))): $(BPF_SKELS) $(BUILD)/bpf/psp_layout.h \
-	$(BUILD)/bpf/xdp_dispatcher.skel.h
+# The generated headers, before the library's files that include them
+# (and only those: a change of a BPF program rebuilds objs.c alone).
+lib_objs = $(foreach f,obj san pic,$(call objs,$(f),libpspbpf/$(1).c))
+$(call lib_objs,objs): $(BPF_SKELS)
+$(call lib_objs,xdp_dispatcher): $(BUILD)/bpf/xdp_dispatcher.skel.h
+$(call lib_objs,state): $(BUILD)/bpf/psp_layout.h
 
 # One object tree per flavour: plain; ASan+UBSan for the unit tests;
 # position-independent for the shared library.

@@ -31,7 +31,7 @@ static __always_inline struct psp_kdf_req *kdf_req(struct xdp_md *ctx)
 static __always_inline struct psp_dev_cfg *dev_named(const struct psp_dev_ref *ref)
 {
 	struct psp_dev_cfg *cfg;
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 
 	__builtin_memcpy(&k, &ref->key, sizeof(k));
 	cfg = bpf_map_lookup_elem(&psp_devs, &k);

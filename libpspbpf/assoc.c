@@ -8,10 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/membarrier.h>
-#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -19,6 +15,8 @@
 #include <linux/rtnetlink.h>
 #include <openssl/crypto.h>
 
+#include "clock.h"
+#include "map_iter.h"
 #include "pspbpf_int.h"
 
 void flow_to_key(const struct pspbpf_flow *f, uint32_t dev_id, struct psp_flow *k)
@@ -63,14 +61,6 @@ static int rx_dev(struct pspbpf *h, const char *ifname, uint32_t version,
 	if (!err)
 		err = check_version(h, cfg, version);
 	return err;
-}
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -261,7 +251,8 @@ int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
 }
 
 /*
- * The IV before a new Tx key's first: the time, in ns of CLOCK_REALTIME.
+ * A Tx entry, its IV (the one before its key's first) the time, in ns of
+ * CLOCK_REALTIME (clock.c).
  * psp_tx takes the next IV for each packet, so an association installed
  * at t uses IVs above t and, at under one packet a nanosecond under one
  * key, below the time it goes away. The same key installed again later
@@ -270,19 +261,11 @@ int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
  * key while the clock does not step back (docs/operations.md, IVs).
  * 64 bits of nanoseconds last until the year 2554.
  */
-static uint64_t tx_iv_seed(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_tx_sa *sa)
 {
 	*sa = (struct psp_tx_sa){ .spi = p->spi, .rx_spi = rx_spi, .version = (uint8_t)p->version,
 				  .crypt_off = p->crypt_off, .has_vc = (uint8_t)p->has_vc,
-				  .iv = tx_iv_seed() };
+				  .iv = realtime_ns() };
 	memcpy(sa->vc, p->vc, sizeof(sa->vc));
 }
 
@@ -393,40 +376,6 @@ int pspbpf_tx_assoc(struct pspbpf *h, const char *ifname, const struct pspbpf_fl
 		err = tx_req_run(h, &r, f, p);
 	} while (err == -ENODEV && !looked++);
 	return err == -ENODEV ? set_err(h, ENODEV, "'%s' is not a PSP device", ifname) : err;
-}
-
-void packets_done(void)
-{
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		usleep(100000);
-}
-
-/* Keys of the SPI-keyed maps built on the stack at a time. */
-#define FORGET_CHUNK	256
-
-void assocs_forget(struct pspbpf *h, const struct psp_flow *flows, const uint32_t *rx_spi,
-		   size_t n)
-{
-	/* one wait for the packets, however many flows go */
-	if (map_delete_keys(h->map.tx_sa, flows, sizeof(*flows), n))
-		packets_done();
-	for (size_t i = 0; i < n; i += FORGET_CHUNK) {
-		size_t m = n - i < FORGET_CHUNK ? n - i : FORGET_CHUNK;
-		struct psp_spi_key sk[FORGET_CHUNK];
-
-		for (size_t j = 0; j < m; j++)
-			sk[j] = (struct psp_spi_key){ .dev_id = flows[i + j].dev_id,
-						      .spi = rx_spi[i + j] };
-		map_delete_keys(h->map.tx_keys, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.rx_sa, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.rx_keys, sk, sizeof(*sk), m);
-		map_delete_keys(h->map.assocs, flows + i, sizeof(*flows), m);
-	}
-}
-
-void assoc_forget(struct pspbpf *h, const struct psp_flow *fk, uint32_t rx_spi)
-{
-	assocs_forget(h, fk, &rx_spi, 1);
 }
 
 int pspbpf_assoc_del(struct pspbpf *h, const char *ifname, const struct pspbpf_flow *f)
@@ -597,8 +546,8 @@ int pspbpf_assoc_list(struct pspbpf *h, const char *ifname, struct pspbpf_assoc 
 int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct psp_dev_key k, *prev = NULL;
 	struct psp_stats *per_cpu;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 
 	if (ncpu < 0)
@@ -616,8 +565,7 @@ int pspbpf_stats(struct pspbpf *h, uint32_t dev_id, uint64_t cnt[PSP_CNT__MAX])
 			cnt[i] += per_cpu[c].cnt[i];
 	free(per_cpu);
 	/* the control plane's own, kept with the device */
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
+	FOR_EACH_MAP_KEY(h->map.devs, k) {
 		if (!bpf_map_lookup_elem(h->map.devs, &k, &cfg) && cfg.id == dev_id) {
 			cnt[PSP_CNT_KEY_ROTATIONS] = cfg.key_rotations;
 			cnt[PSP_CNT_STALE_EVENTS] = cfg.stale_events;

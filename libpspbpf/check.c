@@ -38,6 +38,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "map_iter.h"
 #include "pspbpf_int.h"
 
 static const struct {
@@ -168,7 +169,7 @@ static int snapshot_read(struct pspbpf *h, struct snapshot *s)
 {
 	struct psp_dev_cfg *cfgs;
 	size_t n;
-	struct psp_dev_key *keys = map_entries(h->map.devs, sizeof(*keys), sizeof(*cfgs), &n,
+	struct psp_netdev_key *keys = map_entries(h->map.devs, sizeof(*keys), sizeof(*cfgs), &n,
 					       (void **)&cfgs);
 	int err = keys ? 0 : -errno;
 
@@ -454,7 +455,7 @@ static size_t suspects_find(const struct view *v, struct suspect **out)
 /* A key-rotate that marked stale and was killed before it recorded the
  * rotation: its new key is in, so the record is made as it would have
  * made it (keys.c), the SAs it marked counted. */
-static void rotation_finish(struct pspbpf *h, const struct psp_dev_key *k,
+static void rotation_finish(struct pspbpf *h, const struct psp_netdev_key *k,
 			    struct psp_dev_cfg *cfg, uint32_t marked)
 {
 	key_rotated(cfg);
@@ -463,7 +464,7 @@ static void rotation_finish(struct pspbpf *h, const struct psp_dev_key *k,
 }
 
 /* The device's association categories: counted, and mended with mend. */
-static void check_assocs(struct pspbpf *h, const struct snapshot *s, const struct psp_dev_key *k,
+static void check_assocs(struct pspbpf *h, const struct snapshot *s, const struct psp_netdev_key *k,
 			 struct psp_dev_cfg *cfg, bool mend, uint32_t count[])
 {
 	struct view v = { .h = h, .s = s, .cfg = cfg };
@@ -501,7 +502,7 @@ static void check_assocs(struct pspbpf *h, const struct snapshot *s, const struc
  * dev del takes it (its connections closed first, or nothing done): it
  * cannot be told whether a dev add or a dev del did not finish, and a
  * dev add makes it again. */
-static void check_device(struct pspbpf *h, const struct snapshot *s, const struct psp_dev_key *k,
+static void check_device(struct pspbpf *h, const struct snapshot *s, const struct psp_netdev_key *k,
 			 struct psp_dev_cfg *cfg, bool mend, uint32_t count[])
 {
 	unsigned int closed;
@@ -611,7 +612,7 @@ static int check_once(struct pspbpf *h, const char *ifname, bool mend, uint32_t 
 		      uint32_t *dev_id)
 {
 	struct snapshot s = { 0 };
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 	int err = state_reopen(h);
 	bool device;

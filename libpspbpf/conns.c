@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <netinet/tcp.h>
 
+#include "map_iter.h"
 #include "netlink.h"
 #include "pspbpf_int.h"
 

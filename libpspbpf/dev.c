@@ -22,104 +22,22 @@
 #include <openssl/crypto.h>
 
 #include "netlink.h"
+#include "map_iter.h"
 #include "pspbpf_int.h"
-
-static int dev_lookup(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
-		      struct psp_dev_cfg *cfg)
-{
-	key->netns_cookie = h->netns_cookie;
-	key->ifindex = ifindex;
-	key->pad = 0;
-	return ifindex && !bpf_map_lookup_elem(h->map.devs, key, cfg) ? 0 : -ENODEV;
-}
-
-int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
-	     struct psp_dev_cfg *cfg)
-{
-	struct psp_dev_key k, next;
-	struct psp_dev_cfg c;
-	void *prev = NULL;
-
-	/* the last name asked for, checked against the device it named */
-	if (!strcmp(h->last_ifname, ifname) && !dev_lookup(h, h->last_ifindex, &k, &c) &&
-	    !strncmp(c.ifname, ifname, sizeof(c.ifname)))
-		goto found;
-	if (!dev_lookup(h, if_nametoindex(ifname), &k, &c))
-		goto found;
-	/* The network device may be gone: find its PSP device by name. */
-	while (!bpf_map_get_next_key(h->map.devs, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (k.netns_cookie == h->netns_cookie &&
-		    !bpf_map_lookup_elem(h->map.devs, &k, &c) &&
-		    !strncmp(c.ifname, ifname, sizeof(c.ifname)))
-			goto found;
-	}
-	if (!if_nametoindex(ifname))
-		return set_err(h, ENODEV, "no network device '%s' in this namespace", ifname);
-	return set_err(h, ENODEV, "'%s' is not a PSP device (psp-bpf-ctl dev add %s)",
-		       ifname, ifname);
-found:
-	snprintf(h->last_ifname, sizeof(h->last_ifname), "%s", ifname);
-	h->last_ifindex = k.ifindex;
-	if (key)
-		*key = k;
-	if (cfg)
-		*cfg = c;
-	return 0;
-}
-
-int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
-		     struct psp_dev_cfg *cfg)
-{
-	struct psp_dev_key k;
-	struct psp_dev_cfg c;
-
-	if (dev_lookup(h, ifindex, &k, &c))
-		return -ENODEV;
-	if (key)
-		*key = k;
-	if (cfg)
-		*cfg = c;
-	return 0;
-}
-
-int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg)
-{
-	struct psp_dev_key k, *prev = NULL;
-	struct psp_dev_cfg c;
-
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
-		if (bpf_map_lookup_elem(h->map.devs, &k, &c) || c.id != id)
-			continue;
-		/* as Linux: a device of another namespace is not to be seen */
-		if (k.netns_cookie != h->netns_cookie)
-			return set_err(h, ENOENT, "PSP device %u is not in this namespace", id);
-		if (key)
-			*key = k;
-		if (cfg)
-			*cfg = c;
-		return 0;
-	}
-	return set_err(h, ENODEV, "no PSP device %u", id);
-}
 
 /* The next free device id after the last one handed out: a device that
  * goes and comes back is a new device, as in Linux. */
 static int free_dev_id(struct pspbpf *h, uint32_t *id)
 {
 	uint8_t used[PSP_MAX_DEVS] = { 0 };
-	struct psp_dev_key k, *prev = NULL;
 	struct psp_ctl_state st = { 0 };
+	struct psp_netdev_key k;
 	struct psp_dev_cfg c;
 	uint32_t zero = 0;
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
+	FOR_EACH_MAP_KEY(h->map.devs, k)
 		if (!bpf_map_lookup_elem(h->map.devs, &k, &c) && c.id < PSP_MAX_DEVS)
 			used[c.id] = 1;
-		prev = &k;
-	}
 	bpf_map_lookup_elem(h->map.ctl_state, &zero, &st);
 	for (uint32_t n = 1; n < PSP_MAX_DEVS; n++) {
 		uint32_t i = (st.last_dev_id + n - 1) % (PSP_MAX_DEVS - 1) + 1;
@@ -134,22 +52,6 @@ static int free_dev_id(struct pspbpf *h, uint32_t *id)
 		return 0;
 	}
 	return set_err(h, ENOSPC, "all %d PSP device ids are in use", PSP_MAX_DEVS - 1);
-}
-
-static int zero_stats(struct pspbpf *h, uint32_t id)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct psp_stats *z;
-	int err;
-
-	if (ncpu < 0)
-		return ncpu;
-	z = calloc((size_t)ncpu, sizeof(*z));
-	if (!z)
-		return -ENOMEM;
-	err = bpf_map_update_elem(h->map.stats, &id, z, BPF_ANY) ? -errno : 0;
-	free(z);
-	return err;
 }
 
 /* Two fresh device keys from getrandom(), wiped once installed. */
@@ -254,86 +156,6 @@ out:
 	return err;
 }
 
-/* Detaches psp_rx (ours, or loaded by ip link), and psp_tx; psp_seal
- * goes with the seal port. */
-static void detach(struct pspbpf *h, const struct psp_dev_cfg *cfg)
-{
-	char dir[192], pin[200];
-
-	xdp_detach(cfg);
-	dev_pin_dir(h, cfg->ifname, dir, sizeof(dir));
-	snprintf(pin, sizeof(pin), "%s/tx", dir);
-	tc_detach((int)cfg->ifindex, false, pin);
-	dev_dir_remove(dir);
-}
-
-/* Removes everything of device id from a map keyed by a struct starting
- * with the device id. */
-static void purge(int map_fd, size_t key_size, uint32_t id)
-{
-	size_t n, doomed = 0;
-	uint8_t *keys = map_keys(map_fd, key_size, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t dev_id;
-
-		memcpy(&dev_id, keys + i * key_size, sizeof(dev_id));
-		if (dev_id == id)
-			memmove(keys + doomed++ * key_size, keys + i * key_size, key_size);
-	}
-	map_delete_keys(map_fd, keys, key_size, doomed);
-	free(keys);
-}
-
-/* After each change of psp_devs: the datapath's per-CPU copies of the
- * devices' settings (bpf/lib/dev.h) are made afresh. */
-int devs_changed(struct pspbpf *h)
-{
-	struct psp_ctl_state st;
-	uint32_t zero = 0;
-
-	if (bpf_map_lookup_elem(h->map.ctl_state, &zero, &st))
-		return -errno;
-	st.devs_gen++;
-	return bpf_map_update_elem(h->map.ctl_state, &zero, &st, BPF_ANY) ? -errno : 0;
-}
-
-static void forget(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *c)
-{
-	purge(h->map.assocs, sizeof(struct psp_flow), c->id);
-	purge(h->map.tx_sa, sizeof(struct psp_flow), c->id);
-	purge(h->map.tx_keys, sizeof(struct psp_spi_key), c->id);
-	purge(h->map.rx_sa, sizeof(struct psp_spi_key), c->id);
-	purge(h->map.rx_keys, sizeof(struct psp_spi_key), c->id);
-	purge(h->map.dev_keys, sizeof(struct psp_dev_key_id), c->id);
-	xdp_forget(c);
-	seal_port_del(h, c);
-	bpf_map_delete_elem(h->map.devs, k);
-	devs_changed(h);
-	zero_stats(h, c->id);
-}
-
-static int netns_has_devs(struct pspbpf *h)
-{
-	struct psp_dev_key k, *prev = NULL;
-
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		if (k.netns_cookie == h->netns_cookie)
-			return 1;
-		prev = &k;
-	}
-	return 0;
-}
-
-void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg)
-{
-	detach(h, cfg);
-	routes_prune(h, cfg->ifindex, 1, 0);
-	forget(h, k, cfg);
-	if (!netns_has_devs(h))
-		routes_forget_rules(h);
-}
-
 /* Whether this namespace's network device of the record is still there. */
 static bool netdev_here(const struct pspbpf *h, const struct psp_dev_cfg *c)
 {
@@ -352,7 +174,7 @@ static bool netdev_here(const struct pspbpf *h, const struct psp_dev_cfg *c)
 static void gc_stale(struct pspbpf *h)
 {
 	size_t n;
-	struct psp_dev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	struct psp_netdev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
 	struct psp_dev_cfg c;
 	char dir[192];
 
@@ -369,7 +191,7 @@ static void gc_stale(struct pspbpf *h)
 			continue;
 		}
 		dev_dir_remove(dir);
-		forget(h, &keys[i], &c);
+		dev_forget(h, &keys[i], &c);
 	}
 	free(keys);
 }
@@ -377,7 +199,7 @@ static void gc_stale(struct pspbpf *h)
 static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev_opts *o,
 		   struct psp_dev_cfg *out)
 {
-	struct psp_dev_key k = { .netns_cookie = h->netns_cookie };
+	struct psp_netdev_key k = { .netns_cookie = h->netns_cookie };
 	struct psp_dev_cfg cfg = { 0 };
 	char owner[sizeof(cfg.ifname)];
 	struct nl_link link;
@@ -414,7 +236,7 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	err = seal_port_add(h, &cfg);
 	if (!err)
 		err = new_dev_keys(h, &cfg);
-	if (!err && (err = zero_stats(h, cfg.id)))
+	if (!err && (err = dev_stats_zero(h, cfg.id)))
 		err = set_err(h, -err, "cannot reset the counters: %s", strerror(-err));
 	if (!err && bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_NOEXIST))
 		err = set_err(h, errno, "cannot add the device: %s", strerror(errno));
@@ -427,14 +249,14 @@ static int dev_add(struct pspbpf *h, const char *ifname, const struct pspbpf_dev
 	if (bpf_map_update_elem(h->map.devs, &k, &cfg, BPF_EXIST) || devs_changed(h)) {
 		err = set_err(h, errno, "cannot record the XDP mode of %s: %s", ifname,
 			      strerror(errno));
-		detach(h, &cfg);
+		dev_detach(h, &cfg);
 		goto undo_keys;
 	}
 	if (out)
 		*out = cfg;
 	return 0;
 undo_keys:
-	forget(h, &k, &cfg);
+	dev_forget(h, &k, &cfg);
 	return err;
 }
 
@@ -481,7 +303,7 @@ static int dev_del_leftovers(struct pspbpf *h, const char *ifname)
 int pspbpf_dev_del(struct pspbpf *h, const char *ifname)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 	unsigned int closed;
 	int err;
@@ -565,15 +387,16 @@ int pspbpf_dev_info_id(struct pspbpf *h, uint32_t id, struct pspbpf_dev_info *in
 
 int pspbpf_dev_list(struct pspbpf *h, struct pspbpf_dev_info **infos, size_t *n)
 {
-	struct psp_dev_key k, *prev = NULL;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 
 	*infos = calloc(PSP_MAX_DEVS, sizeof(**infos));
 	*n = 0;
 	if (!*infos)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k) && *n < PSP_MAX_DEVS) {
-		prev = &k;
+	FOR_EACH_MAP_KEY(h->map.devs, k) {
+		if (*n == PSP_MAX_DEVS)
+			break;
 		if (k.netns_cookie == h->netns_cookie &&
 		    !bpf_map_lookup_elem(h->map.devs, &k, &cfg))
 			fill_info(h, &cfg, &(*infos)[(*n)++]);
@@ -585,7 +408,7 @@ static int dev_update(struct pspbpf *h, const char *ifname,
 		      void (*change)(struct psp_dev_cfg *c, const void *arg), const void *arg)
 {
 	LOCK_GUARD(h);
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 	int err = pspbpf_lock(h);
 

@@ -61,7 +61,7 @@ unsigned int dev_parts_missing(struct pspbpf *h, const struct psp_dev_cfg *cfg)
  * libxdp's dispatcher its id is how a forgotten device's pins are found
  * (xdp_forget()).
  */
-bool dev_xdp_record_off(struct pspbpf *h, const struct psp_dev_key *k, struct psp_dev_cfg *cfg,
+bool dev_xdp_record_off(struct pspbpf *h, const struct psp_netdev_key *k, struct psp_dev_cfg *cfg,
 			bool fix)
 {
 	struct pspbpf_dev_info info;

@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "clock.h"
+#include "map_iter.h"
 #include "netlink.h"
 #include "pspbpf_int.h"
 
@@ -283,7 +285,7 @@ static void sweep_rx(struct gc_run *g)
 enum { SWEEP = 1, PRUNE };
 
 /* Whether the device of k is one this run sweeps: its entry in cfg. */
-static int swept(const struct gc_run *g, const struct psp_dev_key *k, struct psp_dev_cfg *cfg)
+static int swept(const struct gc_run *g, const struct psp_netdev_key *k, struct psp_dev_cfg *cfg)
 {
 	return k->netns_cookie == g->h->netns_cookie &&
 	       !bpf_map_lookup_elem(g->h->map.devs, k, cfg) && cfg->id < PSP_MAX_DEVS &&
@@ -300,7 +302,7 @@ int gc_run(struct pspbpf *h, uint32_t dev_id, uint64_t idle_ns, struct pspbpf_gc
 	};
 	size_t n;
 	/* the keys first: an update moves an element, which a walk would revisit */
-	struct psp_dev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
+	struct psp_netdev_key *keys = map_keys(h->map.devs, sizeof(*keys), &n);
 	struct psp_dev_cfg cfg;
 	int err, pruned;
 

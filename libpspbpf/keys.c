@@ -22,13 +22,13 @@ int install_dev_key(struct pspbpf *h, uint32_t dev_id, uint32_t phase, uint32_t 
 		.dev_id = dev_id, .phase = phase, .key_len = PSP_DEV_KEY_LEN, .flags = flags,
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &in, .ctx_size_in = sizeof(in));
-	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	const struct key_progs *progs = key_progs_get(h);
 	int err;
 
-	if (!ctl)
+	if (!progs)
 		return -ENOENT;
 	memcpy(in.key, key, PSP_DEV_KEY_LEN);
-	err = bpf_prog_test_run_opts(ctl->dev_key_set, &o) ? -errno : in.err;
+	err = bpf_prog_test_run_opts(progs->dev_key_set, &o) ? -errno : in.err;
 	OPENSSL_cleanse(&in, sizeof(in));
 	if (err)
 		return set_err(h, -err, "cannot install the device key: %s", strerror(-err));
@@ -55,15 +55,15 @@ int assoc_req_run(struct pspbpf *h, struct psp_assoc_req *r)
 {
 	/* a SYSCALL program's context comes back where it came from */
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = r, .ctx_size_in = sizeof(*r));
-	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	const struct key_progs *progs = key_progs_get(h);
 	int err = 0;
 
-	if (ctl && r->key_len)
+	if (progs && r->key_len)
 		err = ghash_key(r->key, r->key_len, r->h);
-	if (!ctl)
+	if (!progs)
 		err = -ENOENT;
 	else if (!err)
-		err = bpf_prog_test_run_opts(ctl->assoc_set, &o) ? -errno : r->err;
+		err = bpf_prog_test_run_opts(progs->assoc_set, &o) ? -errno : r->err;
 	OPENSSL_cleanse(r->key, sizeof(r->key));
 	OPENSSL_cleanse(r->h, sizeof(r->h));
 	return err;
@@ -73,12 +73,12 @@ int kdf_run(struct pspbpf *h, struct psp_kdf_req *req, uint8_t key[PSP_KEY_MAX_L
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = req, .data_size_in = sizeof(*req),
 		    .data_out = req, .data_size_out = sizeof(*req), .repeat = 1);
-	const struct ctl_progs *ctl = pspbpf_ctl(h);
+	const struct key_progs *progs = key_progs_get(h);
 	int err;
 
-	if (!ctl)
+	if (!progs)
 		return -ENOENT;
-	err = bpf_prog_test_run_opts(ctl->kdf, &o) ? -errno : req->err;
+	err = bpf_prog_test_run_opts(progs->kdf, &o) ? -errno : req->err;
 	if (!err)
 		memcpy(key, req->key, PSP_KEY_MAX_LEN);
 	OPENSSL_cleanse(req->key, sizeof(req->key));
@@ -158,7 +158,7 @@ int pspbpf_key_rotate(struct pspbpf *h, const char *ifname, struct psp_dev_cfg *
 {
 	LOCK_GUARD(h);
 	uint8_t key[PSP_DEV_KEY_LEN];
-	struct psp_dev_key dk;
+	struct psp_netdev_key dk;
 	struct psp_dev_cfg cfg;
 	int err = pspbpf_lock(h);
 

@@ -32,7 +32,6 @@ enum pspbpf_open_flags {
 int pspbpf_open(struct pspbpf **h, unsigned int flags);
 void pspbpf_close(struct pspbpf *h);
 const char *pspbpf_errmsg(const struct pspbpf *h);
-uint64_t pspbpf_netns_cookie(const struct pspbpf *h);
 
 struct pspbpf_dev_opts {
 	uint32_t versions_ena;	/* 1 << version */

@@ -8,8 +8,9 @@
 
 #include "pspbpf.h"
 
-/* The control programs (bpf/psp_ctl.bpf.c), by file descriptor. */
-struct ctl_progs {
+/* The programs of bpf/psp_ctl.bpf.c that install device keys and
+ * associations and derive keys, by file descriptor. */
+struct key_progs {
 	int dev_key_set, assoc_set, kdf;
 };
 
@@ -24,7 +25,7 @@ struct pspbpf {
 		int devs, seal_ports, stats, assocs, rx_sa, tx_sa, rx_keys, tx_keys, dev_keys,
 		    sk_assocs, ctl_state;
 	} map;
-	struct ctl_progs prog;	/* -1 until first used */
+	struct key_progs key_progs;	/* -1 until first used */
 	char last_ifname[16];	/* dev_find()'s last answer */
 	uint32_t last_ifindex;
 	/* route_tx_mtu()'s last peer with room enough, one of each family:
@@ -60,19 +61,6 @@ void sock_flow(const struct nl_sock *sk, uint32_t dev_id, struct psp_flow *f);
  * (conns.c); how many in *closed. */
 int conns_close(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct psp_flow *only,
 		size_t n_only, unsigned int *closed);
-
-/* The keys of a hash map (not per-CPU), malloc'ed, read in batches: a
- * walk that deletes entries as it goes would lose its place. NULL, errno
- * set, if they could not all be read. */
-void *map_keys(int map_fd, size_t key_size, size_t *n);
-/* The keys of a hash map, and in *values its values, read in batches (a
- * few system calls for a million entries); free() both. NULL, with *n 0
- * and errno set, if the map could not be read whole: a caller that
- * deletes what a list lacks must not take part of one for the whole. */
-void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, void **values);
-/* Deletes the n keys from the map in batches, those not there skipped;
- * returns how many went. */
-size_t map_delete_keys(int map_fd, const void *keys, size_t key_size, size_t n);
 
 /* mkdir -p, mode 0700; 0 or -errno. */
 int mkdir_p(const char *path);
@@ -139,23 +127,34 @@ unsigned int state_live_devices(bool forget_dead);
 /* The ifindex a pinned tcx link is attached to, 0 once its device went;
  * -errno if nothing is pinned at path. */
 int pinned_link_ifindex(const char *path, uint32_t *ifindex);
-/* The control programs, opened from their pins: NULL with the reason set
- * if they cannot be. */
-const struct ctl_progs *pspbpf_ctl(struct pspbpf *h);
+/* The key and association programs, opened from their pins: NULL with
+ * the reason set if they cannot be. */
+const struct key_progs *key_progs_get(struct pspbpf *h);
 
-/* The device of this namespace named ifname; -ENODEV if it is none. */
-int dev_find(struct pspbpf *h, const char *ifname, struct psp_dev_key *key,
+/* psp_devs (devs.c). The device of this namespace named ifname; -ENODEV
+ * if it is none. */
+int dev_find(struct pspbpf *h, const char *ifname, struct psp_netdev_key *key,
 	     struct psp_dev_cfg *cfg);
 /* The device of this namespace on ifindex; -ENODEV, no reason set. */
-int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_dev_key *key,
+int dev_find_ifindex(struct pspbpf *h, uint32_t ifindex, struct psp_netdev_key *key,
 		     struct psp_dev_cfg *cfg);
 /* The device of id: -ENODEV if none, -ENOENT if of another namespace. */
-int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_dev_key *key, struct psp_dev_cfg *cfg);
-/* Under the lock exclusive: the device taken away as dev del does (its
- * programs, routes, map entries and seal port); the state stays pinned. */
-void dev_remove(struct pspbpf *h, const struct psp_dev_key *k, const struct psp_dev_cfg *cfg);
+int dev_find_id(struct pspbpf *h, uint32_t id, struct psp_netdev_key *key,
+		struct psp_dev_cfg *cfg);
 /* After a change of psp_devs: the datapath's copies of it taken afresh. */
 int devs_changed(struct pspbpf *h);
+
+/* dev_remove.c, under the lock exclusive: the device taken away as dev
+ * del does (its programs, routes, map entries and seal port); the state
+ * stays pinned. */
+void dev_remove(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *cfg);
+/* Its parts: psp_rx and psp_tx detached (psp_seal goes with the seal
+ * port), and its pin directory removed; */
+void dev_detach(struct pspbpf *h, const struct psp_dev_cfg *cfg);
+/* its entries in every map, its seal port and record, its counters */
+void dev_forget(struct pspbpf *h, const struct psp_netdev_key *k, const struct psp_dev_cfg *c);
+/* The device id's counters, zeroed (a new device's start at 0). */
+int dev_stats_zero(struct pspbpf *h, uint32_t id);
 
 /*
  * A device's parts against its record (devparts.c), for dev check and
@@ -170,7 +169,7 @@ enum {
 unsigned int dev_parts_missing(struct pspbpf *h, const struct psp_dev_cfg *cfg);
 /* Whether the record's XDP mode (and psp_rx's id, in libxdp's
  * dispatcher) is not what is attached; with fix, the record is made so. */
-bool dev_xdp_record_off(struct pspbpf *h, const struct psp_dev_key *k, struct psp_dev_cfg *cfg,
+bool dev_xdp_record_off(struct pspbpf *h, const struct psp_netdev_key *k, struct psp_dev_cfg *cfg,
 			bool fix);
 /* Of ifname, no device in this namespace: what a device left on it (psp_rx
  * attached, its pin directory, PSP routes through it), counted, and
@@ -257,7 +256,6 @@ int kdf_err(struct pspbpf *h, const struct psp_kdf_req *req, int err);
 
 /* Associations (assoc.c), in the steps the flow and socket forms share;
  * each sets the reason of a failure. */
-uint64_t monotonic_ns(void);
 /* The device ifname, an SPI of it and that SPI's key for d's flow (and
  * version), in one run of psp_kdf: d comes back with the device's id,
  * generation and flags, and the flow with its dev_id. */
@@ -275,8 +273,10 @@ void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_t
 /* The Tx half, with room on the path for it (route_tx_mtu() in table). */
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table);
+
 /*
- * Everything of the flow's association gone. Its Tx entry goes first and
+ * A flow's state deleted (forget.c). Everything of the flow's
+ * association gone. Its Tx entry goes first and
  * the rest only once packets_done(): a packet that found the Tx entry just
  * before it went looks its key up after, and must find it (else it is
  * dropped unsealed, a tx-error).

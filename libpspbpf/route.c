@@ -22,6 +22,8 @@
 #include <bpf/bpf.h>
 #include <linux/rtnetlink.h>
 
+#include "clock.h"
+#include "map_iter.h"
 #include "netlink.h"
 #include "pspbpf_int.h"
 

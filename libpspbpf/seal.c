@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "netlink.h"
+#include "map_iter.h"
 #include "pspbpf_int.h"
 
 /* Larger than any device's MTU: the pair never limits what goes through. */
@@ -34,7 +35,7 @@ static void port_names(const struct psp_dev_cfg *cfg, char seg[IF_NAMESIZE],
 int seal_port_add(struct pspbpf *h, struct psp_dev_cfg *cfg)
 {
 	char seg[IF_NAMESIZE], seal[IF_NAMESIZE];
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 	unsigned int stale;
 	int err;
 
@@ -76,7 +77,7 @@ int seal_port_add(struct pspbpf *h, struct psp_dev_cfg *cfg)
 			      strerror(-err));
 		goto undo;
 	}
-	k = (struct psp_dev_key){ .netns_cookie = cfg->netns_cookie,
+	k = (struct psp_netdev_key){ .netns_cookie = cfg->netns_cookie,
 				  .ifindex = cfg->seal_ifindex };
 	if (bpf_map_update_elem(h->map.seal_ports, &k, &cfg->ifindex, BPF_ANY)) {
 		err = set_err(h, errno, "cannot record the seal port %s: %s", seal,
@@ -108,7 +109,7 @@ int seal_port_attach(struct pspbpf *h, const struct psp_dev_cfg *cfg, int prog,
  */
 void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k = { .netns_cookie = cfg->netns_cookie,
+	struct psp_netdev_key k = { .netns_cookie = cfg->netns_cookie,
 				 .ifindex = cfg->seal_ifindex };
 	char seg[IF_NAMESIZE], seal[IF_NAMESIZE], name[IF_NAMESIZE];
 
@@ -121,7 +122,7 @@ void seal_port_del(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 
 bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 {
-	struct psp_dev_key k = { .netns_cookie = cfg->netns_cookie,
+	struct psp_netdev_key k = { .netns_cookie = cfg->netns_cookie,
 				 .ifindex = cfg->seal_ifindex };
 	char seg[IF_NAMESIZE], seal[IF_NAMESIZE], name[IF_NAMESIZE];
 	uint32_t served;
@@ -134,11 +135,10 @@ bool seal_port_whole(struct pspbpf *h, const struct psp_dev_cfg *cfg)
 
 bool seal_port_of(struct pspbpf *h, uint32_t ifindex, char owner[16])
 {
-	struct psp_dev_key k, *prev = NULL;
+	struct psp_netdev_key k;
 	struct psp_dev_cfg cfg;
 
-	while (!bpf_map_get_next_key(h->map.devs, prev, &k)) {
-		prev = &k;
+	FOR_EACH_MAP_KEY(h->map.devs, k) {
 		if (k.netns_cookie == h->netns_cookie && !bpf_map_lookup_elem(h->map.devs, &k, &cfg) &&
 		    (cfg.seg_ifindex == ifindex || cfg.seal_ifindex == ifindex)) {
 			memcpy(owner, cfg.ifname, sizeof(cfg.ifname));
@@ -149,7 +149,7 @@ bool seal_port_of(struct pspbpf *h, uint32_t ifindex, char owner[16])
 }
 
 /* Whether a record of this namespace has ifindex as its pspseg end. */
-static bool seg_recorded(const struct pspbpf *h, const struct psp_dev_key *keys,
+static bool seg_recorded(const struct pspbpf *h, const struct psp_netdev_key *keys,
 			 const struct psp_dev_cfg *cfgs, size_t n, uint32_t ifindex)
 {
 	for (size_t i = 0; i < n; i++)
@@ -166,7 +166,7 @@ static bool seg_recorded(const struct pspbpf *h, const struct psp_dev_key *keys,
  */
 unsigned int seal_port_orphans(struct pspbpf *h, bool remove)
 {
-	struct psp_dev_key *keys = NULL, *sp = NULL;
+	struct psp_netdev_key *keys = NULL, *sp = NULL;
 	struct psp_dev_cfg *cfgs = NULL;
 	uint32_t *served = NULL;
 	struct if_nameindex *ifs;
@@ -183,7 +183,7 @@ unsigned int seal_port_orphans(struct pspbpf *h, bool remove)
 				 (void **)&served);
 	}
 	for (size_t i = 0; i < nsp; i++) {
-		struct psp_dev_key dk = { .netns_cookie = sp[i].netns_cookie,
+		struct psp_netdev_key dk = { .netns_cookie = sp[i].netns_cookie,
 					  .ifindex = served[i] };
 		struct psp_dev_cfg c;
 

@@ -86,7 +86,7 @@ static int sk_view(struct pspbpf *h, int fd, struct sk_view *v)
  * PSP device (dev_id, if given, must be it), else the one dev_id names.
  */
 static int sk_dev(struct pspbpf *h, const struct sk_view *v, uint32_t dev_id,
-		  struct psp_dev_key *dk, struct psp_dev_cfg *cfg)
+		  struct psp_netdev_key *dk, struct psp_dev_cfg *cfg)
 {
 	struct nl_route rt;
 
@@ -262,7 +262,7 @@ int pspbpf_sk_rx_assoc(struct pspbpf *h, int fd, uint32_t *dev_id, uint32_t vers
 {
 	LOCK_GUARD(h);
 	struct psp_sk_assoc sa;
-	struct psp_dev_key dk;
+	struct psp_netdev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
 	struct psp_kdf_req d = { .version = version };
@@ -345,7 +345,7 @@ int pspbpf_sk_tx_assoc(struct pspbpf *h, int fd, uint32_t dev_id,
 	LOCK_GUARD(h);
 	struct psp_assoc_req latch = { .op = PSP_ASSOC_TX_LATCH };
 	struct psp_sk_assoc sa;
-	struct psp_dev_key dk;
+	struct psp_netdev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_assoc a;
 	struct sk_view v;

@@ -45,11 +45,6 @@ const char *pspbpf_errmsg(const struct pspbpf *h)
 	return h->err;
 }
 
-uint64_t pspbpf_netns_cookie(const struct pspbpf *h)
-{
-	return h->netns_cookie;
-}
-
 int mkdir_p(const char *path)
 {
 	char buf[256];
@@ -152,16 +147,16 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 static const struct {
 	const char *name;
 	size_t off;
-} ctl_pins[] = {
-	{ "psp_dev_key_set", offsetof(struct ctl_progs, dev_key_set) },
-	{ "psp_assoc_set", offsetof(struct ctl_progs, assoc_set) },
-	{ "psp_kdf", offsetof(struct ctl_progs, kdf) },
+} key_prog_pins[] = {
+	{ "psp_dev_key_set", offsetof(struct key_progs, dev_key_set) },
+	{ "psp_assoc_set", offsetof(struct key_progs, assoc_set) },
+	{ "psp_kdf", offsetof(struct key_progs, kdf) },
 };
-#define N_CTL (sizeof(ctl_pins) / sizeof(ctl_pins[0]))
+#define N_KEY_PROGS (sizeof(key_prog_pins) / sizeof(key_prog_pins[0]))
 
-static int *ctl_fd(struct pspbpf *h, size_t i)
+static int *key_prog_fd(struct pspbpf *h, size_t i)
 {
-	return (int *)((char *)&h->prog + ctl_pins[i].off);
+	return (int *)((char *)&h->key_progs + key_prog_pins[i].off);
 }
 
 /*
@@ -171,7 +166,7 @@ static int *ctl_fd(struct pspbpf *h, size_t i)
  * not be. The state is stamped with the layout of this build's maps and
  * with its backend. Called under the lock when creating.
  */
-static int ctl_create(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
+static int key_progs_create(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
 {
 	struct psp_ctl_state st = { .layout = PSP_STATE_LAYOUT, .backend = backend };
 	struct bpf_object *obj = backend_open(backend, PSP_OBJ_CTL, max_assocs);
@@ -195,10 +190,11 @@ static int ctl_create(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
 	if (!state || bpf_map_update_elem(bpf_map__fd(state), &zero, &st, BPF_ANY) ||
 	    (mkdir(PIN_PROGS, 0700) && errno != EEXIST))
 		err = -errno;
-	for (size_t i = 0; !err && i < N_CTL; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(obj, ctl_pins[i].name);
+	for (size_t i = 0; !err && i < N_KEY_PROGS; i++) {
+		const char *name = key_prog_pins[i].name;
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
 
-		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
+		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, name);
 		if (!p || bpf_obj_pin(bpf_program__fd(p), path))
 			err = -errno;
 	}
@@ -206,24 +202,24 @@ static int ctl_create(struct pspbpf *h, uint32_t backend, uint32_t max_assocs)
 	return err ? set_err(h, -err, "cannot pin the control programs: %s", strerror(-err)) : 0;
 }
 
-static int open_ctl(struct pspbpf *h)
+static int key_progs_open(struct pspbpf *h)
 {
 	char path[256];
 
-	for (size_t i = 0; i < N_CTL; i++) {
-		if (*ctl_fd(h, i) >= 0)
+	for (size_t i = 0; i < N_KEY_PROGS; i++) {
+		if (*key_prog_fd(h, i) >= 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, ctl_pins[i].name);
-		*ctl_fd(h, i) = bpf_obj_get(path);
-		if (*ctl_fd(h, i) < 0)
+		snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, key_prog_pins[i].name);
+		*key_prog_fd(h, i) = bpf_obj_get(path);
+		if (*key_prog_fd(h, i) < 0)
 			return set_err(h, errno, "the control programs are not pinned (%s)", path);
 	}
 	return 0;
 }
 
-const struct ctl_progs *pspbpf_ctl(struct pspbpf *h)
+const struct key_progs *key_progs_get(struct pspbpf *h)
 {
-	return open_ctl(h) ? NULL : &h->prog;
+	return key_progs_open(h) ? NULL : &h->key_progs;
 }
 
 /* Unlinks every entry of a bpffs directory whose name starts with prefix. */
@@ -402,7 +398,8 @@ static int state_create(struct pspbpf *h, uint32_t want, uint32_t max_assocs)
 	int err = open_maps(h);
 	bool backend_ok = !want || want == h->backend;
 
-	if (!err && backend_ok && (!max_assocs || max_assocs == h->max_assocs) && !open_ctl(h))
+	if (!err && backend_ok && (!max_assocs || max_assocs == h->max_assocs) &&
+	    !key_progs_open(h))
 		return 0;
 	if (state_live_devices(true)) {
 		if (!err && !backend_ok)
@@ -416,13 +413,13 @@ static int state_create(struct pspbpf *h, uint32_t want, uint32_t max_assocs)
 			       "remove them with that build's psp-bpf-ctl dev del", PSPBPF_PIN_ROOT);
 	}
 	close_maps(h);
-	for (size_t i = 0; i < N_CTL; i++)
-		close_fd(ctl_fd(h, i));
+	for (size_t i = 0; i < N_KEY_PROGS; i++)
+		close_fd(key_prog_fd(h, i));
 	state_unpin();
 	err = mkdir_p(PSPBPF_PIN_MAPS);
 	if (err)
 		return set_err(h, -err, "cannot create %s: %s", PSPBPF_PIN_MAPS, strerror(-err));
-	err = ctl_create(h, want ?: backend_auto(), max_assocs ?: PSP_MAX_ASSOCS);
+	err = key_progs_create(h, want ?: backend_auto(), max_assocs ?: PSP_MAX_ASSOCS);
 	if (err)
 		return err;
 	err = open_maps(h);
@@ -443,8 +440,8 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 	h->nl = -1;
 	for (size_t i = 0; i < N_PINS; i++)
 		*pin_fd(h, &pins[i]) = -1;
-	for (size_t i = 0; i < N_CTL; i++)
-		*ctl_fd(h, i) = -1;
+	for (size_t i = 0; i < N_KEY_PROGS; i++)
+		*key_prog_fd(h, i) = -1;
 	*out = h;
 	/* as tc and bpftool do, the first device mounts it where it is missing */
 	if ((statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) &&
@@ -491,7 +488,7 @@ int pspbpf_open(struct pspbpf **out, unsigned int flags)
 
 void state_release(struct pspbpf *h)
 {
-	struct psp_dev_key k;
+	struct psp_netdev_key k;
 
 	if (h->map.devs >= 0 && bpf_map_get_next_key(h->map.devs, NULL, &k))
 		state_unpin();
@@ -519,8 +516,8 @@ static bool maps_current(struct pspbpf *h)
 
 static void close_state(struct pspbpf *h)
 {
-	for (size_t i = 0; i < N_CTL; i++)
-		close_fd(ctl_fd(h, i));
+	for (size_t i = 0; i < N_KEY_PROGS; i++)
+		close_fd(key_prog_fd(h, i));
 	close_maps(h);
 }
 
@@ -549,8 +546,8 @@ void pspbpf_close(struct pspbpf *h)
 	if (!h)
 		return;
 	pspbpf_unlock(h);
-	for (size_t i = 0; i < N_CTL; i++)
-		close_fd(ctl_fd(h, i));
+	for (size_t i = 0; i < N_KEY_PROGS; i++)
+		close_fd(key_prog_fd(h, i));
 	close_maps(h);
 	close_fd(&h->root_fd);
 	close_fd(&h->nl);
@@ -602,79 +599,4 @@ void dev_pin_dir(const struct pspbpf *h, const char *ifname, char *buf, size_t s
 {
 	snprintf(buf, size, "%s/%llu/%s", PSPBPF_PIN_ROOT,
 		 (unsigned long long)h->netns_cookie, ifname);
-}
-
-/* Entries a lookup batch asks for: room for any hash bucket's. */
-#define MAP_BATCH	4096
-
-void *map_entries(int map_fd, size_t key_size, size_t value_size, size_t *n, void **values)
-{
-	char *keys = NULL, *vals = NULL;
-	size_t cap = 0;
-	__u32 token;
-	int done = 0, err;
-
-	*n = 0;
-	*values = NULL;
-	while (!done) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-		__u32 count = MAP_BATCH;
-
-		if (*n + MAP_BATCH > cap) {
-			char *k = realloc(keys, (cap += MAP_BATCH) * key_size);
-			char *v = k ? realloc(vals, cap * value_size) : NULL;
-
-			keys = k ?: keys;
-			vals = v ?: vals;
-			if (!v)
-				goto fail;
-		}
-		if (bpf_map_lookup_batch(map_fd, *n ? &token : NULL, &token, keys + *n * key_size,
-					 vals + *n * value_size, &count, &o)) {
-			if (errno != ENOENT)
-				goto fail;
-			done = 1;
-		}
-		*n += count;
-	}
-	*values = vals;
-	return keys;
-fail:
-	err = errno;
-	free(keys);
-	free(vals);
-	*n = 0;
-	errno = err;
-	return NULL;
-}
-
-size_t map_delete_keys(int map_fd, const void *keys, size_t key_size, size_t n)
-{
-	size_t done = 0, gone = 0;
-
-	while (done < n) {
-		LIBBPF_OPTS(bpf_map_batch_opts, o);
-		__u32 count = (__u32)(n - done < MAP_BATCH ? n - done : MAP_BATCH);
-
-		/* it stops at a key that is not there: the rest go on */
-		if (bpf_map_delete_batch(map_fd, (const char *)keys + done * key_size, &count, &o))
-			done++;
-		done += count;
-		gone += count;
-	}
-	return gone;
-}
-
-void *map_keys(int map_fd, size_t key_size, size_t *n)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	void *keys, *values;
-
-	*n = 0;
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &len) || info.key_size != key_size)
-		return NULL;
-	keys = map_entries(map_fd, key_size, info.value_size, n, &values);
-	free(values);
-	return keys;
 }

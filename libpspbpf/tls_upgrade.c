@@ -18,13 +18,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "clock.h"
 #include "pspbpf_int.h"
 
 enum { MSG_HELLO = 1, MSG_ASSOC = 2, MSG_ERROR = 3 };
@@ -55,10 +55,7 @@ struct upg {
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(monotonic_ns() / 1000000);
 }
 
 /* After a failed SSL_read_ex or SSL_write_ex: 0 once the socket is ready

@@ -34,7 +34,7 @@ struct {
  * own CPU's rather than walking psp_devs' hash, whose cold bucket and
  * entry cost 30-40 ns a packet (docs/architecture.md). A copy holds
  * while psp_ctl_state's devs_gen is the one it was made under, which the
- * loader bumps after each change of psp_devs (libpspbpf/dev.c). It is
+ * loader bumps after each change of psp_devs (libpspbpf/devs.c). It is
  * read before the hash, so a copy of settings about to change is stamped
  * with the generation about to end. Only the settings the datapath reads
  * are kept current this way: spi_last, phase, generation and the control
@@ -45,7 +45,7 @@ struct {
  */
 static __noinline struct psp_dev_cfg *dev_cfg_lookup(__u64 netns_cookie, __u32 ifindex)
 {
-	struct psp_dev_key k = { .netns_cookie = netns_cookie, .ifindex = ifindex };
+	struct psp_netdev_key k = { .netns_cookie = netns_cookie, .ifindex = ifindex };
 	struct psp_dev_cache *c;
 	struct psp_ctl_state *st;
 	struct psp_dev_cfg *cfg;
@@ -104,7 +104,7 @@ static __always_inline struct psp_dev_cfg *dev_of_skb(struct __sk_buff *skb)
 /* The PSP device whose seal port (psp_dev_cfg) the packet arrived on. */
 static __always_inline struct psp_dev_cfg *dev_of_seal_port(struct __sk_buff *skb)
 {
-	struct psp_dev_key k = { .netns_cookie = netns_of_skb(skb), .ifindex = skb->ifindex };
+	struct psp_netdev_key k = { .netns_cookie = netns_of_skb(skb), .ifindex = skb->ifindex };
 	__u32 *dev_ifindex = bpf_map_lookup_elem(&psp_seal_ports, &k);
 
 	return dev_ifindex ? dev_cfg_lookup(k.netns_cookie, *dev_ifindex) : NULL;

@@ -8,10 +8,16 @@
 #define __PSP_BPF_FLOW_H
 
 #include "maps.h"
+#include <psp/forget.h>
 
 #define CLOCK_MONOTONIC		1
 #define PSP_LAST_NS_STEP	1000000000ull	/* last_ns: at most one write a second */
 #define PSP_RECLAIM_STEP_NS	1000000000ull	/* flow_reclaim_timer()'s two steps */
+
+/* The deletes of a flow's state (include/psp/forget.h): of the flow f,
+ * and of the key k of its Rx SPI. */
+#define FLOW_DEL(m)	bpf_map_delete_elem(&psp_##m, f);
+#define SPI_DEL(m)	bpf_map_delete_elem(&psp_##m, &k);
 
 /* Everything the flow holds, gone: what closing its socket frees in the
  * kernel. The flow's own entry goes last, as its timer may be the caller. */
@@ -19,11 +25,8 @@ static __always_inline void flow_reclaim(struct psp_flow *f, __u32 rx_spi)
 {
 	struct psp_spi_key k = { .dev_id = f->dev_id, .spi = rx_spi };
 
-	bpf_map_delete_elem(&psp_tx_sa, f);
-	bpf_map_delete_elem(&psp_tx_keys, &k);
-	bpf_map_delete_elem(&psp_rx_sa, &k);
-	bpf_map_delete_elem(&psp_rx_keys, &k);
-	bpf_map_delete_elem(&psp_assocs, f);
+	PSP_FLOW_FORGET_TX(FLOW_DEL)
+	PSP_FLOW_FORGET_REST(SPI_DEL, FLOW_DEL)
 }
 
 /*
@@ -37,7 +40,7 @@ static int flow_reclaim_timer(void *map __attribute__((unused)), struct psp_flow
 			      struct psp_assoc *a)
 {
 	if (!(__sync_fetch_and_or(&a->closing, PSP_CLOSING_TX_GONE) & PSP_CLOSING_TX_GONE)) {
-		bpf_map_delete_elem(&psp_tx_sa, f);
+		PSP_FLOW_FORGET_TX(FLOW_DEL)
 		bpf_timer_start(&a->timer, PSP_RECLAIM_STEP_NS, 0);
 		return 0;
 	}

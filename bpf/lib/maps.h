@@ -30,7 +30,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct psp_dev_key);
+	__type(key, struct psp_netdev_key);
 	__type(value, struct psp_dev_cfg);
 	__uint(max_entries, PSP_MAX_DEVS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -38,7 +38,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct psp_dev_key);
+	__type(key, struct psp_netdev_key);
 	__type(value, __u32);
 	__uint(max_entries, PSP_MAX_DEVS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

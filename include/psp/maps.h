@@ -54,8 +54,9 @@
 
 /* psp_devs: which (netns, ifindex) pairs are PSP devices; psp_seal_ports:
  * which are seal ports (struct psp_dev_cfg), to the ifindex of the PSP
- * device each serves. */
-struct psp_dev_key {
+ * device each serves. A network device's key: a device key is a PSP
+ * master key (PSP_DEV_KEY_LEN, psp_dev_keys). */
+struct psp_netdev_key {
 	__u64 netns_cookie;
 	__u32 ifindex;
 	__u32 pad;
@@ -325,7 +326,7 @@ struct psp_key_install {
  * ifindex) and it is to look again.
  */
 struct psp_dev_ref {
-	struct psp_dev_key key;
+	struct psp_netdev_key key;
 	char ifname[16];
 };
 

@@ -85,7 +85,7 @@ TEST(check_orphans)
 	struct psp_flow fk[12];
 	struct psp_spi_key sk[12];
 	struct pspbpf_check_report r;
-	struct psp_dev_key dk;
+	struct psp_netdev_key dk;
 	struct psp_dev_cfg cfg;
 	struct psp_flow stray = { 0 };
 	uint64_t rotations, stale;

@@ -43,7 +43,8 @@
 #include <psp/maps.h>
 
 #include "cli_snap.h"
-#include "pspbpf_int.h"	/* map_entries(), PSPBPF_RTPROT */
+#include "map_iter.h"	/* map_entries() */
+#include "pspbpf_int.h"	/* PSPBPF_RTPROT */
 
 #ifndef BPF_TCX_INGRESS
 #define BPF_TCX_INGRESS 46	/* Linux 6.6; libbpf 1.1.2 predates them (libpspbpf/tc.c) */
@@ -201,7 +202,7 @@ static void counters_of(struct snap *s, const char *name, uint8_t *kv, uint32_t 
 /* A device, from a psp_devs entry. */
 static void note_dev(struct snap *s, const uint8_t *kv)
 {
-	const struct psp_dev_key *k = (const void *)kv;
+	const struct psp_netdev_key *k = (const void *)kv;
 	const struct psp_dev_cfg *c = (const void *)(kv + sizeof(*k));
 	struct snap_dev *d;
 
@@ -246,7 +247,7 @@ static void read_entries(struct snap *s, struct snap_part *p, int fd,
 	qsort(v, k, sizeof(*v), entry_cmp);
 	for (size_t i = 0; i < k; i++) {
 		if (!strcmp(in->name, "psp_devs") && vsize >= sizeof(struct psp_dev_cfg) &&
-		    in->key_size == sizeof(struct psp_dev_key))
+		    in->key_size == sizeof(struct psp_netdev_key))
 			note_dev(s, v[i].kv);
 		counters_of(s, in->name, v[i].kv, in->key_size, vsize);
 		rec_add(p, v[i].kv, rec, NULL, 0);

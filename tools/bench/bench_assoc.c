@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "devenv.h"
+#include "map_iter.h"
 
 /* Associations live at once (then removed, but for the last round) and
  * rounds; PSP_BENCH_ASSOC_FLOWS and PSP_BENCH_ASSOC_ROUNDS size them down
@@ -115,16 +116,15 @@ static int cmp_u64(const void *a, const void *b)
 /* Entries of the state's psp_rx_keys. */
 static size_t rx_key_entries(void)
 {
-	struct psp_spi_key k, *prev = NULL;
 	int fd = bpf_obj_get(PSPBPF_PIN_MAPS "/psp_rx_keys");
+	struct psp_spi_key k;
 	size_t n = 0;
 
-	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &k)) {
-		prev = &k;
+	if (fd < 0)
+		return 0;
+	FOR_EACH_MAP_KEY(fd, k)
 		n++;
-	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return n;
 }
 
