@@ -101,38 +101,36 @@ BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_x86 -I. -Iinclude -Ibpf \
 # keep the compiler's default.
 $(BUILD)/bpf/psp_ctl.bpf.o: BPF_CFLAGS += -mcpu=v3
 $(BUILD)/bpf/kmod-%/psp_ctl.bpf.o: BPF_CFLAGS += -mcpu=v3
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# $(1): the first kernel of a kmod build (KMOD_ABIS); skeletons psp_rx_kmod61...
-define kmod_bpf_rules
-$(BUILD)/bpf/kmod-$(1)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+# A BPF object built by clang and its skeleton (bpftool gen skeleton),
+# alike for every program: $(1) the object, $(2) its source, $(3) the
+# skeleton, $(4) the skeleton's name, $(5) the compiler command if not
+# $(CLANG) $(BPF_CFLAGS). Pattern rules ($$* in $(4) for the stem) or
+# rules for one file. $(4) and $(5) come with $$, to be expanded as the
+# rules run: with the stem, and the target's own BPF_CFLAGS (-mcpu=v3).
+define bpf_skel_rules
+$(1): $(2) $(BPF_HDRS)
 	$$(call msg,BPF,$$@)
 	$(Q)mkdir -p $$(@D)
-	$(Q)$$(call kmod_clang,$(1)) -c $$< -o $$@
+	$(Q)$(or $(5),$$(CLANG) $$(BPF_CFLAGS)) -c $$< -o $$@
 
-$(BUILD)/bpf/%_kmod$(subst .,,$(1)).skel.h: $(BUILD)/bpf/kmod-$(1)/%.bpf.o
+$(3): $(1)
 	$$(call msg,SKEL,$$@)
-	$(Q)$(BPFTOOL) gen skeleton $$< name $$*_kmod$(subst .,,$(1)) > $$@
+	$(Q)$$(BPFTOOL) gen skeleton $$< name $(4) > $$@
 endef
-$(foreach a,$(KMOD_ABIS),$(eval $(call kmod_bpf_rules,$(a))))
 
-$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+$(eval $(call bpf_skel_rules,$(BUILD)/bpf/%.bpf.o,bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$$*))
+# the kmod builds, by the first kernel of each (KMOD_ABIS): skeletons
+# psp_rx_kmod61...
+$(foreach a,$(KMOD_ABIS),$(eval $(call bpf_skel_rules,$(BUILD)/bpf/kmod-$(a)/%.bpf.o,\
+	bpf/%.bpf.c,$(BUILD)/bpf/%_kmod$(subst .,,$(a)).skel.h,$$*_kmod$(subst .,,$(a)),\
+	$$(call kmod_clang,$(a)))))
 
 # psp-bpf's dispatcher for libxdp (bpf/libxdp/), embedded in the library,
 # which hands it to libxdp through LIBXDP_OBJECT_PATH (xdp_dispatcher.c).
-$(BUILD)/bpf/libxdp/xdp-dispatcher.o: bpf/libxdp/xdp-dispatcher.bpf.c
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
-
-$(BUILD)/bpf/xdp_dispatcher.skel.h: $(BUILD)/bpf/libxdp/xdp-dispatcher.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name xdp_dispatcher > $@
+$(eval $(call bpf_skel_rules,$(BUILD)/bpf/libxdp/xdp-dispatcher.o,bpf/libxdp/xdp-dispatcher.bpf.c,\
+	$(BUILD)/bpf/xdp_dispatcher.skel.h,xdp_dispatcher,\
+	$$(CLANG) $$(BPF_CFLAGS) -I/usr/include/$$(shell $$(CC) -dumpmachine)))
 
 # A digest of the map layouts, stamped into the pinned state: a build never
 # runs on maps laid out by another.
@@ -269,14 +267,8 @@ demo: all
 	$(Q)BUILD=$(BUILD) tools/demo
 
 # the benches' BPF programs and their skeletons, named after the source
-$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+$(eval $(call bpf_skel_rules,$(BUILD)/bench/%.bpf.o,tools/bench/%.bpf.c,\
+	$(BUILD)/bench/%.skel.h,$$*))
 
 $(call objs,obj,tools/bench/bench_datapath.c): $(BUILD)/bench/bench_ecb.skel.h
 $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
@@ -340,16 +332,10 @@ $(BUILD)/kmod/%/psp_crypto.ko: $(wildcard kmod/*) $(wildcard include/psp/*.h) te
 
 # The module's kfuncs on their own (tests/kmod/), run in the guests: one
 # build per kmod build of the programs, build/tests/kmod-6.1/kfuncs...
+$(foreach a,$(KMOD_ABIS),$(eval $(call bpf_skel_rules,$(BUILD)/tests/kmod-$(a)/kfuncs.bpf.o,\
+	tests/kmod/kfuncs.bpf.c,$(BUILD)/tests/kmod-$(a)/kfuncs.skel.h,kfuncs,\
+	$$(call kmod_clang,$(a)))))
 define kmod_test_rules
-$(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o: tests/kmod/kfuncs.bpf.c $(BPF_HDRS)
-	$$(call msg,BPF,$$@)
-	$(Q)mkdir -p $$(@D)
-	$(Q)$$(call kmod_clang,$(1)) -c $$< -o $$@
-
-$(BUILD)/tests/kmod-$(1)/kfuncs.skel.h: $(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o
-	$$(call msg,SKEL,$$@)
-	$(Q)$(BPFTOOL) gen skeleton $$< name kfuncs > $$@
-
 $(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/kmod-$(1)/kfuncs.skel.h
 	$$(call msg,CC,$$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@
@@ -368,14 +354,8 @@ $(BUILD)/tests/pcap-inject: $(call objs,obj,tests/tools/pcap-inject.c)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lpcap
 
 # The emulated PSP NIC the offload backend's tests run against (tests/nic/).
-$(BUILD)/tests/psp_nic.bpf.o: tests/nic/psp_nic.bpf.c $(BPF_HDRS)
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/tests/psp_nic.skel.h: $(BUILD)/tests/psp_nic.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name psp_nic > $@
+$(eval $(call bpf_skel_rules,$(BUILD)/tests/psp_nic.bpf.o,tests/nic/psp_nic.bpf.c,\
+	$(BUILD)/tests/psp_nic.skel.h,psp_nic))
 
 $(call objs,obj,tests/nic/psp_nic_emu.c): $(BUILD)/tests/psp_nic.skel.h
 $(call objs,obj,tests/nic/psp_nic_emu.c): CPPFLAGS += -I$(BUILD)/tests
