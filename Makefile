@@ -281,7 +281,8 @@ demo: all
 	$(Q)BUILD=$(BUILD) tools/demo
 
 # the benches' BPF programs and their skeletons, named after the source
-$(eval $(call bpf_skel_rules,$(BUILD)/bench/%.bpf.o,tools/bench/%.bpf.c,$(BUILD)/bench/%.skel.h,$$*))
+$(eval $(call bpf_skel_rules,$(BUILD)/bench/%.bpf.o,tools/bench/%.bpf.c,\
+	$(BUILD)/bench/%.skel.h,$$*))
 
 $(call objs,obj,tools/bench/bench_datapath.c): $(BUILD)/bench/bench_ecb.skel.h
 $(call objs,obj,tools/bench/bench_datapath.c): CPPFLAGS += -I$(BUILD)/bench
@@ -345,9 +346,10 @@ $(BUILD)/kmod/%/psp_crypto.ko: $(wildcard kmod/*) $(wildcard include/psp/*.h) te
 
 # The module's kfuncs on their own (tests/kmod/), run in the guests: one
 # build per kmod build of the programs, build/tests/kmod-6.1/kfuncs...
+$(foreach a,$(KMOD_ABIS),$(eval $(call bpf_skel_rules,$(BUILD)/tests/kmod-$(a)/kfuncs.bpf.o,\
+	tests/kmod/kfuncs.bpf.c,$(BUILD)/tests/kmod-$(a)/kfuncs.skel.h,kfuncs,\
+	$$(call kmod_clang,$(a)))))
 define kmod_test_rules
-$(call bpf_skel_rules,$(BUILD)/tests/kmod-$(1)/kfuncs.bpf.o,tests/kmod/kfuncs.bpf.c,$(BUILD)/tests/kmod-$(1)/kfuncs.skel.h,kfuncs,$$(call kmod_clang,$(1)))
-
 $(BUILD)/tests/kmod-$(1)/test_kfuncs.o: tests/kmod/test_kfuncs.c $(BUILD)/tests/kmod-$(1)/kfuncs.skel.h
 	$$(call msg,CC,$$@)
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) -I$(BUILD)/tests/kmod-$(1) $(CFLAGS) $(WARN) -MMD -MP -c $$< -o $$@

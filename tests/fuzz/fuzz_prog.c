@@ -524,8 +524,8 @@ static int sealed_right(const struct fz_frame *in, const uint8_t *out, size_t ou
 	    psp_decap_frame(keys, out, out_len, back, &back_len, &info) != PSP_RX_OK ||
 	    back_len != in->len)
 		return 0;
-	/* the reference makes an IPv4 header's sum afresh; the input's may
-	 * have been wrong (psp_tx updates it, as a router would) */
+	/* the reference makes an IPv4 header's sum afresh, and so does
+	 * psp_tx; the input's may have been wrong */
 	if (get_be16(in->b + 12) == ETH_P_IP && in->len >= IPV4_SUM_OFF + 2)
 		memcpy(back + IPV4_SUM_OFF, in->b + IPV4_SUM_OFF, 2);
 	if (memcmp(back, in->b, in->len))
