@@ -20,12 +20,7 @@
 /* Flow i of the test: 10.78.0.1:(7000 + i) -> 10.78.0.2:443. */
 static void check_flow(struct pspbpf_flow *f, int i)
 {
-	memset(f, 0, sizeof(*f));
-	f->family = AF_INET;
-	inet_pton(AF_INET, "10.78.0.1", f->laddr);
-	inet_pton(AF_INET, "10.78.0.2", f->raddr);
-	f->lport = (uint16_t)(7000 + i);
-	f->rport = 443;
+	flow_v4(f, "10.78.0.1", (uint16_t)(7000 + i), "10.78.0.2", 443);
 }
 
 /* An association of flow i, Rx alone or both ways; its key and SPI. */

@@ -30,12 +30,7 @@ static void gc_flow(struct pspbpf_flow *f, int set, int i)
 	char raddr[32];
 
 	snprintf(raddr, sizeof(raddr), "10.66.%d.%d", set * 100 + i / 50000, 1 + i % 250);
-	memset(f, 0, sizeof(*f));
-	f->family = AF_INET;
-	inet_pton(AF_INET, "10.66.0.1", f->laddr);
-	inet_pton(AF_INET, raddr, f->raddr);
-	f->lport = (uint16_t)(1 + i % 50000);
-	f->rport = 443;
+	flow_v4(f, "10.66.0.1", (uint16_t)(1 + i % 50000), raddr, 443);
 }
 
 /*

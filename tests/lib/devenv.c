@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
@@ -151,4 +152,15 @@ uint64_t counter(struct dev_env *e, int which)
 	uint64_t cnt[PSP_CNT__MAX];
 
 	return pspbpf_stats(e->h, e->dev_id, cnt) ? UINT64_MAX : cnt[which];
+}
+
+void flow_v4(struct pspbpf_flow *f, const char *laddr, uint16_t lport, const char *raddr,
+	     uint16_t rport)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = AF_INET;
+	inet_pton(AF_INET, laddr, f->laddr);
+	inet_pton(AF_INET, raddr, f->raddr);
+	f->lport = lport;
+	f->rport = rport;
 }

@@ -53,4 +53,8 @@ int run_tx(struct dev_env *e, const uint8_t *frame, size_t len, uint8_t *out,
 /* One counter of e's device now. */
 uint64_t counter(struct dev_env *e, int which);
 
+/* An IPv4 flow as the library takes one: LADDR:LPORT to RADDR:RPORT. */
+void flow_v4(struct pspbpf_flow *f, const char *laddr, uint16_t lport, const char *raddr,
+	     uint16_t rport);
+
 #endif /* __PSP_DEVENV_H */

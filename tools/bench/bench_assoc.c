@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "devenv.h"
 #include "map_iter.h"
 
@@ -65,22 +66,9 @@ static struct dev_env *setup(const struct dev_env_opts *o)
 	return &env;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void flow_of(struct pspbpf_flow *f, int i)
 {
-	memset(f, 0, sizeof(*f));
-	f->family = AF_INET;
-	inet_pton(AF_INET, "10.77.0.1", f->laddr);
-	inet_pton(AF_INET, "10.77.0.2", f->raddr);
-	f->lport = (uint16_t)(20000 + i);
-	f->rport = 443;
+	flow_v4(f, "10.77.0.1", (uint16_t)(20000 + i), "10.77.0.2", 443);
 }
 
 /* The baseline of the same run: the cheapest syscall's cost, which an
@@ -94,10 +82,10 @@ static double syscall_ns(void)
 
 	if (ns)
 		return ns;
-	t = now_ns();
+	t = monotonic_ns();
 	for (int i = 0; i < 100000; i++)
 		syscall(SYS_getppid);
-	ns = (double)(now_ns() - t) / 100000;
+	ns = (double)(monotonic_ns() - t) / 100000;
 	return ns;
 }
 
@@ -185,14 +173,14 @@ static double batch_install(struct dev_env *e, int first, int nlines)
 			tx_line(&v[j], i + j);
 			flow_of_many(&v[j].flow, first + i + j);
 		}
-		t = now_ns();
+		t = monotonic_ns();
 		if (pspbpf_add_assoc_batch(e->h, "psp0", v, (size_t)n)) {
 			for (int j = 0; j < n; j++)
 				if (v[j].err)
 					fprintf(stderr, "bench: batch line %d: %s\n", i + j, v[j].errmsg);
 			return -1;
 		}
-		secs += (double)(now_ns() - t) / 1e9;
+		secs += (double)(monotonic_ns() - t) / 1e9;
 		i += n;
 	}
 	return secs;
@@ -296,11 +284,11 @@ int main(int argc, char **argv)
 			uint64_t t;
 
 			flow_of(&f, i);
-			t = now_ns();
+			t = monotonic_ns();
 			err = pspbpf_rx_assoc(e->h, "psp0", &f, 0, &tx.spi, key);
 			if (!err)
 				err = pspbpf_tx_assoc(e->h, "psp0", &f, &tx);
-			t = now_ns() - t;
+			t = monotonic_ns() - t;
 			lat[n++] = t;
 			total += t;
 		}
