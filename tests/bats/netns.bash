@@ -196,3 +196,14 @@ capture_stop() {
 	CAPTURE_PIDS=
 	CAPTURES=
 }
+
+# wire_opens WIRE CLEAR: the reference (pcap decrypt, with the devices'
+# keys) opens every packet of the capture WIRE, over 200 of them, into
+# CLEAR, where the plaintext marker the transfer carried is
+wire_opens() {
+	run "$CTL" -j pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" -i "$1" -o "$2"
+	[ "$status" -eq 0 ]
+	[ "$(jq '."rx-auth-fail" + ."rx-error" + ."rx-bad" + ."not-psp"' <<<"$output")" -eq 0 ]
+	[ "$(jq '."rx-packets"' <<<"$output")" -gt 200 ]
+	tcpdump -nr "$2" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+}

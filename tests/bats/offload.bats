@@ -82,12 +82,7 @@ teardown_file() {
 	[ "$(tcpdump -nr "$d/wire.pcap" 'udp dst port 1000' 2>/dev/null | wc -l)" -gt 200 ]
 	[ "$(tcpdump -nr "$d/wire.pcap" 'not udp dst port 1000' 2>/dev/null | wc -l)" -eq 0 ]
 	[ "$(tcpdump -nr "$d/wire.pcap" -A 2>/dev/null | grep -c PSP-PLAINTEXT-MARKER)" -eq 0 ]
-	run "$CTL" -j pcap decrypt --master0 "$MASTER0" --master1 "$MASTER1" \
-		-i "$d/wire.pcap" -o "$d/clear.pcap"
-	[ "$status" -eq 0 ]
-	[ "$(jq '."rx-auth-fail" + ."rx-error" + ."rx-bad" + ."not-psp"' <<<"$output")" -eq 0 ]
-	[ "$(jq '."rx-packets"' <<<"$output")" -gt 200 ]
-	tcpdump -nr "$d/clear.pcap" -A 2>/dev/null | grep -q PSP-PLAINTEXT-MARKER
+	wire_opens "$d/wire.pcap" "$d/clear.pcap"
 }
 
 @test "hints reaching a device not set up for offload are ignored and counted" {
