@@ -327,6 +327,12 @@ static int tx_flow_check(struct pspbpf *h, const struct psp_dev_cfg *cfg,
 	return 0;
 }
 
+int assoc_tx_route(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		   const struct pspbpf_tx_params *p, uint32_t table)
+{
+	return route_tx_mtu(h, cfg, f, tx_overhead(p), table);
+}
+
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table)
 {
@@ -335,7 +341,7 @@ int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const stru
 		.key_len = (uint32_t)p->key_len, .flags = cfg->flags, .version = p->version,
 	};
 	/* room for the PSP overhead on the path, before the first PSP segment */
-	int err = route_tx_mtu(h, cfg, f, tx_overhead(p), table);
+	int err = assoc_tx_route(h, cfg, f, p, table);
 
 	return err ? err : tx_req_run(h, &r, f, p);
 }

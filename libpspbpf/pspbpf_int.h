@@ -270,7 +270,10 @@ int assoc_rx_put(struct pspbpf *h, const struct psp_kdf_req *d, const struct psp
 int assoc_tx_check(struct pspbpf *h, uint32_t rx_version, int has_tx,
 		   const struct pspbpf_tx_params *p);
 void assoc_tx_sa(const struct pspbpf_tx_params *p, uint32_t rx_spi, struct psp_tx_sa *sa);
-/* The Tx half, with room on the path for it (route_tx_mtu() in table). */
+/* The room for p's overhead on the path to f's peer (route.c), in table. */
+int assoc_tx_route(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
+		   const struct pspbpf_tx_params *p, uint32_t table);
+/* The Tx half, with room on the path for it (assoc_tx_route()). */
 int assoc_tx_install(struct pspbpf *h, const struct psp_dev_cfg *cfg, const struct pspbpf_flow *f,
 		     const struct psp_assoc *a, const struct pspbpf_tx_params *p, uint32_t table);
 

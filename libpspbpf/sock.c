@@ -390,6 +390,14 @@ int pspbpf_sk_tx_assoc(struct pspbpf *h, int fd, uint32_t dev_id,
 			      "queue (read them, then retry)");
 	else
 		err = route_sk_rule(h, v.flow.family);
+	/*
+	 * The route before the mark: marked, the socket looks its route up
+	 * again at its next send, which may come first (a delayed ACK), and
+	 * finds the main table's; IPv6 then keeps that one cached, as a route
+	 * added to another table does not invalidate it.
+	 */
+	if (!err)
+		err = assoc_tx_route(h, &cfg, &v.flow, p, PSPBPF_RT_TABLE);
 	if (!err)
 		err = sk_mark(h, fd);
 	if (!err)
